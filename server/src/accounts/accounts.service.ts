@@ -1,0 +1,371 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Db } from '../db/database.ts';
+import type { ApiTokenRow, UserRow } from '../db/schema.ts';
+import type { Actor, Ctx, Role } from '../http/context.ts';
+import { AppError, fail, notFound } from '../http/errors.ts';
+import { decodeKeyset, toPage } from '../http/pagination.ts';
+import type { AccountsRepository } from './accounts.repository.ts';
+import type { ApiToken, User } from './accounts.schemas.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { API_TOKEN_PREFIX, digest, newSecret, SESSION_PREFIX } from './tokens.ts';
+
+const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+const SESSION_REFRESH_MS = 3600 * 1000;
+
+export type Authenticated = { actor: Actor; csrfToken: string | null; sessionHash: Buffer | null };
+export type SsoProfile = {
+  provider: 'oidc' | 'github';
+  subject: string;
+  email: string | null;
+  isEmailVerified: boolean;
+  name: string | null;
+  login: string | null;
+};
+
+export class AccountsService {
+  private readonly db: Db;
+  private readonly accounts: AccountsRepository;
+  private readonly audit: AuditService;
+  // Per account: a few guesses. Per address: enough for a shared office NAT, not for a spray.
+  private readonly perAccount = new RateLimiter(10, 15 * 60 * 1000);
+  private readonly perAddress = new RateLimiter(60, 15 * 60 * 1000);
+
+  constructor(db: Db, accounts: AccountsRepository, audit: AuditService) {
+    this.db = db;
+    this.accounts = accounts;
+    this.audit = audit;
+  }
+
+  async isSignupOpen(): Promise<boolean> {
+    return this.accounts.getSetting(this.db, 'signup_open', true);
+  }
+
+  async setSignupOpen(ctx: Ctx, isOpen: boolean): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await this.accounts.setSetting(tx, 'signup_open', isOpen);
+      await this.audit.record(tx, ctx, {
+        action: 'settings.updated',
+        targetType: 'settings',
+        targetId: 'signup_open',
+        summary: { signup_open: isOpen },
+      });
+    });
+  }
+
+  async signUp(ctx: Ctx, input: { email: string; name: string; password: string }, address: string) {
+    this.throttle(input.email, address);
+    if (!(await this.isSignupOpen())) fail('ERR_SIGNUP_CLOSED');
+    const passwordHash = await hashPassword(input.password);
+    const user = await this.db.transaction().execute(async (tx) => {
+      if (await this.accounts.findUserByEmail(tx, input.email))
+        fail('ERR_EMAIL_TAKEN', undefined, [{ field: 'email', message: 'is already registered' }]);
+      const created = await this.accounts.insertUser(tx, { email: input.email, name: input.name, passwordHash });
+      await this.audit.record(tx, actorCtx(ctx, created), {
+        action: 'user.signed_up',
+        targetType: 'user',
+        targetId: created.id,
+        summary: { email: created.email },
+      });
+      return created;
+    });
+    return this.startSession(user);
+  }
+
+  async login(ctx: Ctx, email: string, password: string, address: string) {
+    this.throttle(email, address);
+    const user = await this.accounts.findUserByEmail(this.db, email);
+    const isValid = await verifyPassword(user?.password_hash ?? null, password);
+    if (!user || !isValid || user.is_disabled) fail('ERR_INVALID_CREDENTIALS');
+    this.perAccount.reset(email);
+    await this.db.transaction().execute((tx) =>
+      this.audit.record(tx, actorCtx(ctx, user), {
+        action: 'user.logged_in',
+        targetType: 'user',
+        targetId: user.id,
+        summary: { method: 'password' },
+      }),
+    );
+    return this.startSession(user);
+  }
+
+  /** Signs in (or links) an SSO identity. `currentUserId` links it to an already signed-in user. */
+  async ssoSignIn(ctx: Ctx, profile: SsoProfile, currentUserId: string | null) {
+    const user = await this.db.transaction().execute(async (tx) => {
+      const identity = await this.accounts.findIdentity(tx, profile.provider, profile.subject);
+      let user: UserRow | undefined;
+      let action = 'user.logged_in';
+      if (identity) {
+        user = await this.accounts.findUserById(tx, identity.user_id);
+      } else if (currentUserId) {
+        user = await this.accounts.findUserById(tx, currentUserId);
+        action = 'user.identity_linked';
+      } else if (profile.email && profile.isEmailVerified) {
+        // A verified address at the provider proves the same person as our account with that address.
+        user = await this.accounts.findUserByEmail(tx, profile.email.toLowerCase());
+        if (user) action = 'user.identity_linked';
+      }
+      if (!user) {
+        if (!(await this.accounts.getSetting(tx, 'signup_open', true))) fail('ERR_SIGNUP_CLOSED');
+        if (!profile.email) fail('ERR_SSO_FAILED', 'The identity provider did not share an email address.');
+        if (await this.accounts.findUserByEmail(tx, profile.email.toLowerCase())) {
+          fail(
+            'ERR_EMAIL_TAKEN',
+            'An account with this email exists; sign in with its password, then link this identity from your profile.',
+          );
+        }
+        user = await this.accounts.insertUser(tx, {
+          email: profile.email.toLowerCase(),
+          name: profile.name ?? profile.login ?? profile.email,
+          passwordHash: null,
+          githubLogin: profile.provider === 'github' ? profile.login : null,
+        });
+        action = 'user.signed_up';
+      }
+      if (user.is_disabled) fail('ERR_INVALID_CREDENTIALS', 'This account is disabled.');
+      await this.accounts.upsertIdentity(tx, {
+        provider: profile.provider,
+        subject: profile.subject,
+        userId: user.id,
+        login: profile.login,
+        email: profile.email,
+      });
+      if (profile.provider === 'github' && profile.login && user.github_login !== profile.login) {
+        const holder = await this.accounts.findUserByGithubLogin(tx, profile.login);
+        if (holder && holder.id !== user.id) await this.accounts.updateUser(tx, holder.id, { github_login: null });
+        user = await this.accounts.updateUser(tx, user.id, { github_login: profile.login });
+      }
+      await this.audit.record(tx, actorCtx(ctx, user), {
+        action,
+        targetType: 'user',
+        targetId: user.id,
+        summary: { method: profile.provider, login: profile.login },
+      });
+      return user;
+    });
+    return this.startSession(user);
+  }
+
+  async logout(ctx: Ctx, sessionHash: Buffer | null) {
+    if (!sessionHash) return;
+    await this.db.transaction().execute(async (tx) => {
+      await this.accounts.deleteSession(tx, sessionHash);
+      if (ctx.actor) await this.audit.record(tx, ctx, { action: 'user.logged_out', targetType: 'user', targetId: ctx.actor.userId });
+    });
+  }
+
+  async authenticateSession(secret: string): Promise<Authenticated | undefined> {
+    if (!secret.startsWith(SESSION_PREFIX)) return undefined;
+    const hash = digest(secret);
+    const session = await this.accounts.findSession(this.db, hash);
+    if (!session || session.user.is_disabled) return undefined;
+    if (session.expires_at.getTime() - Date.now() < SESSION_TTL_MS - SESSION_REFRESH_MS) {
+      await this.accounts.touchSession(this.db, hash, new Date(Date.now() + SESSION_TTL_MS));
+    }
+    return { actor: toActor(session.user, 'session'), csrfToken: session.csrf_token, sessionHash: hash };
+  }
+
+  async authenticateToken(secret: string): Promise<Authenticated | undefined> {
+    if (!secret.startsWith(API_TOKEN_PREFIX)) return undefined;
+    const found = await this.accounts.findTokenUser(this.db, digest(secret));
+    if (!found || found.user.is_disabled) return undefined;
+    await this.accounts.touchToken(this.db, found.token.id);
+    return { actor: toActor(found.user, 'token'), csrfToken: null, sessionHash: null };
+  }
+
+  async me(userId: string) {
+    const user = await this.accounts.findUserById(this.db, userId);
+    if (!user) notFound('User');
+    const identities = await this.accounts.listIdentities(this.db, userId);
+    return {
+      user: toUser(user),
+      identities: identities.map((identity) => ({
+        provider: identity.provider,
+        login: identity.login,
+        email: identity.email,
+        created_at: identity.created_at.toISOString(),
+      })),
+    };
+  }
+
+  async changePassword(
+    ctx: Ctx & { actor: Actor },
+    input: { current_password?: string; new_password: string },
+    keepSession: Buffer | null,
+  ) {
+    const user = await this.accounts.findUserById(this.db, ctx.actor.userId);
+    if (!user) notFound('User');
+    if (user.password_hash !== null) {
+      if (input.current_password === undefined)
+        fail('ERR_VALIDATION', 'current_password: is required', [{ field: 'current_password', message: 'is required' }]);
+      if (!(await verifyPassword(user.password_hash, input.current_password))) {
+        fail('ERR_VALIDATION', 'current_password: is wrong', [{ field: 'current_password', message: 'is wrong' }]);
+      }
+    }
+    const passwordHash = await hashPassword(input.new_password);
+    await this.db.transaction().execute(async (tx) => {
+      await this.accounts.updateUser(tx, user.id, { password_hash: passwordHash });
+      // Someone who knew the old password must not stay signed in elsewhere.
+      await this.accounts.deleteSessionsOfUser(tx, user.id, keepSession ?? undefined);
+      await this.audit.record(tx, ctx, { action: 'user.password_changed', targetType: 'user', targetId: user.id });
+    });
+  }
+
+  async createToken(ctx: Ctx & { actor: Actor }, input: { name: string; expires_in_days?: number }) {
+    const { secret, hash } = newSecret(API_TOKEN_PREFIX);
+    const expiresAt = input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null;
+    const token = await this.db.transaction().execute(async (tx) => {
+      const row = await this.accounts.insertToken(tx, {
+        userId: ctx.actor.userId,
+        name: input.name,
+        hash,
+        prefix: secret.slice(0, 10),
+        expiresAt,
+      });
+      await this.audit.record(tx, ctx, {
+        action: 'token.created',
+        targetType: 'api_token',
+        targetId: row.id,
+        summary: { name: input.name, expires_at: expiresAt?.toISOString() ?? null },
+      });
+      return row;
+    });
+    return { token: toApiToken(token), secret };
+  }
+
+  async listTokens(actor: Actor): Promise<ApiToken[]> {
+    return (await this.accounts.listTokens(this.db, actor.userId)).map(toApiToken);
+  }
+
+  async revokeToken(ctx: Ctx & { actor: Actor }, id: string): Promise<ApiToken> {
+    return this.db.transaction().execute(async (tx) => {
+      const revoked = await this.accounts.revokeToken(tx, ctx.actor.userId, id);
+      if (!revoked) {
+        const existing = await this.accounts.findToken(tx, ctx.actor.userId, id);
+        if (existing) return toApiToken(existing);
+        notFound('Token');
+      }
+      await this.audit.record(tx, ctx, { action: 'token.revoked', targetType: 'api_token', targetId: id, summary: { name: revoked.name } });
+      return toApiToken(revoked);
+    });
+  }
+
+  async listUsers(query: { cursor?: string; limit: number; q?: string; role?: Role }) {
+    const rows = await this.accounts.listUsers(this.db, {
+      after: decodeKeyset(query.cursor),
+      limit: query.limit,
+      query: query.q,
+      role: query.role,
+    });
+    return toPage(rows, query.limit, toUser, (row) => ({ at: row.created_at, id: row.id }));
+  }
+
+  async getUser(id: string): Promise<User> {
+    const user = await this.accounts.findUserById(this.db, id);
+    if (!user) notFound('User');
+    return toUser(user);
+  }
+
+  async updateUser(ctx: Ctx & { actor: Actor }, id: string, patch: { roles?: Role[]; is_disabled?: boolean }): Promise<User> {
+    return this.db.transaction().execute(async (tx) => {
+      const user = await this.accounts.findUserById(tx, id);
+      if (!user) notFound('User');
+      const roles = patch.roles ? [...new Set(patch.roles)].sort() : undefined;
+      if (user.id === ctx.actor.userId && ((roles && !roles.includes('admin')) || patch.is_disabled)) {
+        fail('ERR_CONFLICT', 'You cannot remove your own admin role or disable yourself; ask another admin.');
+      }
+      const updated = await this.accounts.updateUser(tx, id, {
+        ...(roles ? { roles } : {}),
+        ...(patch.is_disabled !== undefined ? { is_disabled: patch.is_disabled } : {}),
+      });
+      if (patch.is_disabled) await this.accounts.deleteSessionsOfUser(tx, id);
+      await this.audit.record(tx, ctx, {
+        action: 'user.updated',
+        targetType: 'user',
+        targetId: id,
+        summary: {
+          ...(roles ? { roles: { from: user.roles, to: roles } } : {}),
+          ...(patch.is_disabled !== undefined ? { is_disabled: patch.is_disabled } : {}),
+        },
+      });
+      return toUser(updated);
+    });
+  }
+
+  /**
+   * On the very first start there is nobody to grant roles: create the admin. Returns the generated
+   * password when one had to be made up, so the caller can print it once.
+   */
+  async ensureFirstAdmin(email: string, password: string | undefined): Promise<{ email: string; password: string | null } | null> {
+    if ((await this.accounts.countUsers(this.db)) > 0) return null;
+    const chosen = password ?? randomBytes(12).toString('base64url');
+    const passwordHash = await hashPassword(chosen);
+    await this.db.transaction().execute(async (tx) => {
+      const user = await this.accounts.insertUser(tx, {
+        email: email.toLowerCase(),
+        name: 'Administrator',
+        passwordHash,
+        roles: ['admin'],
+      });
+      await this.audit.record(
+        tx,
+        { actor: null, requestId: null },
+        {
+          action: 'user.created',
+          targetType: 'user',
+          targetId: user.id,
+          summary: { email: user.email, roles: ['admin'], reason: 'first start' },
+        },
+      );
+    });
+    return { email: email.toLowerCase(), password: password ? null : chosen };
+  }
+
+  private throttle(email: string, address: string) {
+    const wait = Math.max(this.perAddress.hit(address), this.perAccount.hit(email.toLowerCase()));
+    if (wait > 0)
+      throw new AppError('ERR_RATE_LIMITED', `Too many attempts; try again in ${wait} s.`, { headers: { 'retry-after': String(wait) } });
+  }
+
+  private async startSession(user: UserRow) {
+    const { secret, hash } = newSecret(SESSION_PREFIX);
+    const csrfToken = randomBytes(24).toString('base64url');
+    const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    await this.accounts.insertSession(this.db, { idHash: hash, userId: user.id, csrfToken, expiresAt });
+    return { secret, csrfToken, expiresAt, user: toUser(user) };
+  }
+}
+
+function actorCtx(ctx: Ctx, user: UserRow): Ctx {
+  return { ...ctx, actor: toActor(user, 'session') };
+}
+
+export function toActor(user: UserRow, via: 'session' | 'token'): Actor {
+  return { userId: user.id, email: user.email, name: user.name, roles: user.roles as Role[], githubLogin: user.github_login, via };
+}
+
+export function toUser(user: UserRow): User {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    roles: user.roles as Role[],
+    github_login: user.github_login,
+    has_password: user.password_hash !== null,
+    is_disabled: user.is_disabled,
+    created_at: user.created_at.toISOString(),
+  };
+}
+
+function toApiToken(row: ApiTokenRow): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.token_prefix,
+    created_at: row.created_at.toISOString(),
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+    expires_at: row.expires_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import { AccountsRepository } from './accounts/accounts.repository.ts';
+import { accountsRoutes } from './accounts/accounts.routes.ts';
+import { AccountsService } from './accounts/accounts.service.ts';
+import { type GithubSettings, type OidcSettings, SsoService } from './accounts/sso.ts';
+import { AuditRepository } from './audit/audit.repository.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
+import { AuditService } from './audit/audit.service.ts';
+import type { Db } from './db/database.ts';
+import { Metrics } from './http/metrics.ts';
+import { type App, createHttpServer } from './http/server.ts';
+import type { JobHandlers } from './jobs/worker.ts';
+import { KeysRepository } from './keys/keys.repository.ts';
+import { keysRoutes } from './keys/keys.routes.ts';
+import { KeysService } from './keys/keys.service.ts';
+import { Mailer, type MailSettings } from './mail/mailer.ts';
+import { Outbox } from './mail/outbox.ts';
+import { MembersService } from './projects/members.service.ts';
+import { ProjectsRepository } from './projects/projects.repository.ts';
+import { projectsRoutes } from './projects/projects.routes.ts';
+import { ProjectsService } from './projects/projects.service.ts';
+
+export type SurplusConfig = {
+  publicUrl: string;
+  cookieSecret: string;
+  isSecureCookie: boolean;
+  webDir: string | null;
+  logger: boolean | object;
+  oidc: OidcSettings | null;
+  github: GithubSettings | null;
+  mail: MailSettings;
+  version: string;
+  hasMetrics: boolean;
+};
+
+export type Services = ReturnType<typeof createServices>;
+
+/** The composition root: every repository and service, built once and handed to what needs it. */
+export function createServices(db: Db, config: SurplusConfig) {
+  const auditRepository = new AuditRepository();
+  const projectsRepository = new ProjectsRepository();
+  const audit = new AuditService(auditRepository);
+  const outbox = new Outbox();
+  const accounts = new AccountsService(db, new AccountsRepository(), audit);
+  const projects = new ProjectsService(db, projectsRepository, audit);
+  const members = new MembersService(db, projectsRepository, audit, outbox, config.publicUrl);
+  const keys = new KeysService(db, new KeysRepository(), audit);
+  const sso = new SsoService({ oidc: config.oidc, github: config.github });
+  const mailer = new Mailer(db, config.mail);
+  return { db, audit, accounts, projects, members, keys, sso, mailer, outbox };
+}
+
+export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: App; services: Services }> {
+  const services = createServices(db, config);
+  const app = await createHttpServer({
+    logger: config.logger,
+    cookieSecret: config.cookieSecret,
+    isSecureCookie: config.isSecureCookie,
+    webDir: config.webDir,
+    version: config.version,
+    authenticate: {
+      session: (secret) => services.accounts.authenticateSession(secret),
+      token: (secret) => services.accounts.authenticateToken(secret),
+    },
+    resolveProject: (key, actor) => services.projects.resolve(key, actor),
+    metrics: config.hasMetrics ? new Metrics() : null,
+    isReady: async () => {
+      await sql`select 1`.execute(db);
+      return true;
+    },
+  });
+  accountsRoutes(app, {
+    accounts: services.accounts,
+    sso: services.sso,
+    publicUrl: config.publicUrl,
+    isSecureCookie: config.isSecureCookie,
+  });
+  projectsRoutes(app, { projects: services.projects, members: services.members, audit: services.audit, db });
+  keysRoutes(app, { keys: services.keys });
+  auditRoutes(app, { audit: services.audit, db });
+  app.addHook('onClose', async () => services.mailer.close());
+  return { app, services };
+}
+
+export function jobHandlers(services: Services): JobHandlers {
+  return {
+    mail_send: async (payload) => services.mailer.deliver(String(payload.email_id)),
+    invitations_expire: async () => services.members.expireInvitations(),
+  };
+}
+
+// minute hour day month weekday task
+export const CRONTAB = `
+*/15 * * * * invitations_expire
+`;

@@ -1,0 +1,234 @@
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Db } from '../db/database.ts';
+import type { ProjectRole, ProjectRow } from '../db/schema.ts';
+import { type Actor, type Ctx, isStaff } from '../http/context.ts';
+import { fail, invalid, notFound } from '../http/errors.ts';
+import { decodeKeyset, toPage } from '../http/pagination.ts';
+import type { ProjectAccess } from '../http/policy.ts';
+import { checkLicence } from './licence.ts';
+import { renderMarkdown } from './markdown.ts';
+import type { NewProject, ProjectsRepository } from './projects.repository.ts';
+import type { Project, ProjectCreateBody, ProjectUpdateBody } from './projects.schemas.ts';
+import { normalizeRepositoryUrl } from './repository-url.ts';
+
+type SignedIn = Ctx & { actor: Actor };
+
+export class ProjectsService {
+  private readonly db: Db;
+  private readonly projects: ProjectsRepository;
+  private readonly audit: AuditService;
+
+  constructor(db: Db, projects: ProjectsRepository, audit: AuditService) {
+    this.db = db;
+    this.projects = projects;
+    this.audit = audit;
+  }
+
+  /** Resolves `:project` (id or slug) for the route policy. */
+  async resolve(key: string, actor: Actor | null): Promise<ProjectAccess | undefined> {
+    return this.projects.findWithRole(this.db, key, actor?.userId ?? null);
+  }
+
+  async create(ctx: SignedIn, body: ProjectCreateBody): Promise<Project> {
+    const fields = this.validate(body);
+    const slug = body.slug ?? slugify(body.name);
+    if (!slug) invalid('slug', 'cannot be made from this name; give one');
+    return this.db.transaction().execute(async (tx) => {
+      if (await this.projects.slugExists(tx, slug)) {
+        fail('ERR_SLUG_TAKEN', `slug: "${slug}" is already taken`, [{ field: 'slug', message: `"${slug}" is already taken` }]);
+      }
+      const project = await this.projects.insert(tx, {
+        ...(fields as Required<typeof fields>),
+        slug,
+        name: body.name,
+        description_md: body.description,
+        description_html: renderMarkdown(body.description),
+        website: body.website ?? null,
+        foundation: body.foundation ?? null,
+        is_public: body.is_public,
+        public_fields: body.public_fields ?? ['description', 'repository', 'license', 'website'],
+      });
+      await this.projects.addMember(tx, project.id, ctx.actor.userId, 'owner');
+      await this.audit.record(tx, ctx, {
+        action: 'project.created',
+        targetType: 'project',
+        targetId: project.id,
+        projectId: project.id,
+        summary: {
+          slug,
+          name: body.name,
+          repository: `${project.repository_host}/${project.repository_owner}/${project.repository_name}`,
+          license: project.license_expression,
+        },
+      });
+      return toProject(project, 'owner', 1);
+    });
+  }
+
+  async get(access: ProjectAccess): Promise<Project> {
+    return toProject(access.project, access.role, await this.projects.countMembers(this.db, access.project.id));
+  }
+
+  async list(actor: Actor, query: { cursor?: string; limit: number; scope: 'mine' | 'all'; q?: string }) {
+    if (query.scope === 'all' && !isStaff(actor)) fail('ERR_FORBIDDEN', 'Only program staff can list every project; use scope=mine.');
+    const rows = await this.projects.list(this.db, {
+      userId: actor.userId,
+      isAll: query.scope === 'all',
+      after: decodeKeyset(query.cursor),
+      q: query.q,
+      limit: query.limit,
+    });
+    return toPage(
+      rows,
+      query.limit,
+      (row) => toProject(row, row.my_role, Number(row.member_count)),
+      (row) => ({ at: row.created_at, id: row.id }),
+    );
+  }
+
+  async update(ctx: SignedIn, access: ProjectAccess, body: ProjectUpdateBody): Promise<Project> {
+    const patch: Partial<NewProject> = this.validate(body);
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.description !== undefined) {
+      patch.description_md = body.description;
+      patch.description_html = renderMarkdown(body.description);
+    }
+    if (body.website !== undefined) patch.website = body.website;
+    if (body.foundation !== undefined) patch.foundation = body.foundation;
+    if (body.is_public !== undefined) patch.is_public = body.is_public;
+    if (body.public_fields !== undefined) patch.public_fields = [...new Set(body.public_fields)];
+    return this.db.transaction().execute(async (tx) => {
+      const before = access.project;
+      const updated = await this.projects.update(tx, before.id, patch);
+      const changes = Object.fromEntries(
+        Object.entries(patch)
+          .filter(([key, value]) => JSON.stringify(before[key as keyof ProjectRow]) !== JSON.stringify(value))
+          .map(([key, value]) => [
+            key,
+            key === 'description_md' || key === 'description_html'
+              ? { changed: true }
+              : { from: before[key as keyof ProjectRow], to: value },
+          ]),
+      );
+      await this.audit.record(tx, ctx, {
+        action: 'project.updated',
+        targetType: 'project',
+        targetId: before.id,
+        projectId: before.id,
+        summary: changes,
+      });
+      return toProject(updated, access.role, await this.projects.countMembers(tx, before.id));
+    });
+  }
+
+  async delete(ctx: SignedIn, access: ProjectAccess): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      // The audit row keeps the slug: project_id is cleared when the project row goes.
+      await this.audit.record(tx, ctx, {
+        action: 'project.deleted',
+        targetType: 'project',
+        targetId: access.project.id,
+        summary: { slug: access.project.slug, name: access.project.name },
+      });
+      await this.projects.delete(tx, access.project.id);
+    });
+  }
+
+  async getPublic(key: string) {
+    const project = await this.projects.findByKey(this.db, key);
+    if (!project?.is_public) notFound('Project');
+    const members = project.public_fields.includes('members') ? await this.projects.listMembers(this.db, project.id) : null;
+    return toPublicProject(project, members);
+  }
+
+  async listPublic(query: { cursor?: string; limit: number }) {
+    const rows = await this.projects.listPublic(this.db, { after: decodeKeyset(query.cursor), limit: query.limit });
+    return toPage(
+      rows,
+      query.limit,
+      (row) => toPublicProject(row, null),
+      (row) => ({ at: row.created_at, id: row.id }),
+    );
+  }
+
+  private validate(body: { repository_url?: string; license?: string }) {
+    const fields: Partial<
+      Pick<NewProject, 'repository_host' | 'repository_owner' | 'repository_name' | 'license_expression' | 'is_osi_approved'>
+    > = {};
+    if (body.repository_url !== undefined) {
+      const repository = normalizeRepositoryUrl(body.repository_url);
+      if ('error' in repository) invalid('repository_url', repository.error);
+      Object.assign(fields, { repository_host: repository.host, repository_owner: repository.owner, repository_name: repository.name });
+    }
+    if (body.license !== undefined) {
+      const licence = checkLicence(body.license);
+      if ('error' in licence) invalid('license', licence.error);
+      Object.assign(fields, { license_expression: licence.expression, is_osi_approved: licence.isOsiApproved });
+    }
+    return fields;
+  }
+}
+
+export function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+}
+
+function licenceOf(project: ProjectRow) {
+  const check = checkLicence(project.license_expression);
+  const licences = 'error' in check ? [] : check.licences;
+  return {
+    expression: project.license_expression,
+    is_osi_approved: project.is_osi_approved,
+    licences: licences.map((licence) => ({ id: licence.id, name: licence.name, is_osi_approved: licence.isOsiApproved })),
+  };
+}
+
+function repositoryOf(project: ProjectRow) {
+  return {
+    host: project.repository_host,
+    owner: project.repository_owner,
+    name: project.repository_name,
+    url: `https://${project.repository_host}/${project.repository_owner}/${project.repository_name}`,
+  };
+}
+
+export function toProject(project: ProjectRow, role: ProjectRole | null, memberCount: number): Project {
+  return {
+    id: project.id,
+    slug: project.slug,
+    name: project.name,
+    repository: repositoryOf(project),
+    license: licenceOf(project),
+    description: project.description_md,
+    description_html: project.description_html,
+    website: project.website,
+    foundation: project.foundation,
+    is_public: project.is_public,
+    public_fields: project.public_fields as Project['public_fields'],
+    my_role: role,
+    member_count: memberCount,
+    created_at: project.created_at.toISOString(),
+    updated_at: project.updated_at.toISOString(),
+  };
+}
+
+function toPublicProject(project: ProjectRow, members: { name: string; github_login: string | null; role: ProjectRole }[] | null) {
+  const shows = (field: string) => project.public_fields.includes(field);
+  return {
+    slug: project.slug,
+    name: project.name,
+    description_html: shows('description') ? project.description_html : null,
+    repository: shows('repository') ? repositoryOf(project) : null,
+    license: shows('license') ? licenceOf(project) : null,
+    website: shows('website') ? project.website : null,
+    foundation: shows('foundation') ? project.foundation : null,
+    members: members ? members.map((member) => ({ name: member.name, github_login: member.github_login, role: member.role })) : null,
+  };
+}

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
+import { sql } from 'kysely';
+import { CRONTAB, createApp, jobHandlers, type Services, type SurplusConfig } from '../src/app.ts';
+import { createDb, createPool, type Db } from '../src/db/database.ts';
+import type { Role } from '../src/http/context.ts';
+import type { App } from '../src/http/server.ts';
+import { startWorker } from '../src/jobs/worker.ts';
+import { createTestDatabase, dropTestDatabase } from './template.ts';
+
+export type Response = { status: number; body: any; headers: Record<string, string | string[] | undefined> };
+
+export type TestApp = {
+  app: App;
+  services: Services;
+  db: Db;
+  databaseUrl: string;
+  /** Calls the API in-process; `as` is an API token (or omitted for an anonymous call). */
+  call(
+    method: string,
+    url: string,
+    options?: { as?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string },
+  ): Promise<Response>;
+  user(options?: { roles?: Role[]; email?: string; name?: string; password?: string; githubLogin?: string }): Promise<TestUser>;
+  project(owner: TestUser, overrides?: Record<string, unknown>): Promise<any>;
+  runJobs(): Promise<void>;
+};
+
+export type TestUser = { id: string; email: string; password: string; token: string; name: string };
+
+export function testConfig(overrides: Partial<SurplusConfig> = {}): SurplusConfig {
+  return {
+    publicUrl: 'http://surplus.test',
+    cookieSecret: randomBytes(16).toString('hex'),
+    isSecureCookie: false,
+    webDir: null,
+    logger: false,
+    oidc: null,
+    github: null,
+    mail: { smtpUrl: null, from: 'Surplus <surplus@test>' },
+    version: 'test',
+    hasMetrics: true,
+    ...overrides,
+  };
+}
+
+/**
+ * Builds Surplus in-process on a fresh copy of the migrated template database (one per test file,
+ * so files run in parallel without sharing rows). Closed automatically after the file's tests.
+ */
+export async function createTestApp(overrides: Partial<SurplusConfig> = {}): Promise<TestApp> {
+  const serverUrl = process.env.SURPLUS_TEST_PG;
+  if (!serverUrl) throw new Error('SURPLUS_TEST_PG is not set: run medium tests through `npm run test:medium`');
+  const databaseUrl = await createTestDatabase(serverUrl);
+  const pool = createPool(databaseUrl, 10);
+  const db = createDb(pool);
+  const { app, services } = await createApp(db, testConfig(overrides));
+  await app.ready();
+  let counter = 0;
+
+  after(async () => {
+    await app.close();
+    await pool.end();
+    await dropTestDatabase(serverUrl, databaseUrl);
+  });
+
+  const call: TestApp['call'] = async (method, url, options = {}) => {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (options.as) headers.authorization = `Bearer ${options.as}`;
+    let payload: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await app.inject({ method: method as 'GET', url, headers, payload });
+    let body: unknown = response.body;
+    try {
+      body = response.body ? JSON.parse(response.body) : null;
+    } catch {}
+    return { status: response.statusCode, body, headers: response.headers as Response['headers'] };
+  };
+
+  const user: TestApp['user'] = async (options = {}) => {
+    counter++;
+    const email = options.email ?? `user${counter}-${randomBytes(4).toString('hex')}@example.org`;
+    const password = options.password ?? `pw-${randomBytes(8).toString('hex')}`;
+    const name = options.name ?? `User ${counter}`;
+    const session = await services.accounts.signUp(
+      { actor: null, requestId: null },
+      { email, name, password },
+      `10.9.${counter % 250}.${counter % 250}`,
+    );
+    if (options.roles?.length) await db.updateTable('users').set({ roles: options.roles }).where('id', '=', session.user.id).execute();
+    if (options.githubLogin)
+      await db.updateTable('users').set({ github_login: options.githubLogin }).where('id', '=', session.user.id).execute();
+    const actor = {
+      userId: session.user.id,
+      email,
+      name,
+      roles: options.roles ?? [],
+      githubLogin: options.githubLogin ?? null,
+      via: 'token' as const,
+    };
+    const { secret } = await services.accounts.createToken({ actor, requestId: null }, { name: 'test' });
+    return { id: session.user.id, email, password, token: secret, name };
+  };
+
+  const project: TestApp['project'] = async (owner, overrides = {}) => {
+    counter++;
+    const response = await call('POST', '/api/v1/projects', {
+      as: owner.token,
+      body: {
+        name: `Project ${counter} ${randomBytes(3).toString('hex')}`,
+        repository_url: `https://github.com/example/p${counter}`,
+        license: 'Apache-2.0',
+        ...overrides,
+      },
+    });
+    if (response.status !== 201) throw new Error(`project factory: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+
+  const runJobs = async () => {
+    const runner = await startWorker({ pool, handlers: jobHandlers(services), crontab: CRONTAB, concurrency: 1, log: () => {} });
+    // Wait until the queue holds nothing runnable, then stop.
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await sql<{
+        n: string;
+      }>`select count(*) as n from graphile_worker.jobs where run_at <= now() and attempts < max_attempts and locked_at is null`.execute(
+        db,
+      );
+      if (Number(rows[0]?.n) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await runner.stop();
+  };
+
+  return { app, services, db, databaseUrl, call, user, project, runJobs };
+}
