@@ -404,6 +404,22 @@ export interface paths {
 		patch?: never;
 		trace?: never;
 	};
+	"/api/v1/markdown": {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		post: operations["renderMarkdown"];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
 	"/api/v1/public/projects": {
 		parameters: {
 			query?: never;
@@ -806,6 +822,13 @@ export interface components {
 		InvitationTokenBodyInput: {
 			token: string;
 		};
+		MarkdownRenderBodyInput: {
+			markdown: string;
+		};
+		MarkdownRenderedInput: {
+			/** @description Rendered and sanitized exactly as a project description is. */
+			html: string;
+		};
 		/** @enum {string} */
 		Role: "admin" | "reviewer" | "operator";
 		User: {
@@ -1121,6 +1144,13 @@ export interface components {
 		};
 		InvitationTokenBody: {
 			token: string;
+		};
+		MarkdownRenderBody: {
+			markdown: string;
+		};
+		MarkdownRendered: {
+			/** @description Rendered and sanitized exactly as a project description is. */
+			html: string;
 		};
 	};
 	responses: never;
@@ -1910,6 +1940,30 @@ export interface operations {
 				};
 				content: {
 					"application/json": components["schemas"]["Invitation"];
+				};
+			};
+		};
+	};
+	renderMarkdown: {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				"application/json": components["schemas"]["MarkdownRenderBodyInput"];
+			};
+		};
+		responses: {
+			/** @description Default Response */
+			200: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					"application/json": components["schemas"]["MarkdownRendered"];
 				};
 			};
 		};

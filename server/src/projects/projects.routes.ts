@@ -6,6 +6,7 @@ import { signedIn } from '../http/context.ts';
 import { PageQuery } from '../http/pagination.ts';
 import type { ProjectAccess } from '../http/policy.ts';
 import type { App } from '../http/server.ts';
+import { renderMarkdown } from './markdown.ts';
 import type { MembersService } from './members.service.ts';
 import {
   Invitation,
@@ -14,6 +15,8 @@ import {
   InvitationList,
   InvitationParam,
   InvitationTokenBody,
+  MarkdownRenderBody,
+  MarkdownRendered,
   MemberList,
   MemberParam,
   MemberUpdateBody,
@@ -201,6 +204,17 @@ export function projectsRoutes(app: App, deps: { projects: ProjectsService; memb
       async (request) => members.respond(signedIn(request.ctx), { token: request.body.token }, decision),
     );
   }
+
+  // The web form's preview: the same renderer and sanitizer as a saved description, so what people
+  // preview is exactly what others will see.
+  app.post(
+    '/api/v1/markdown',
+    {
+      config: { policy: 'user' },
+      schema: { tags, operationId: 'renderMarkdown', body: MarkdownRenderBody, response: { 200: MarkdownRendered } },
+    },
+    async (request) => ({ html: renderMarkdown(request.body.markdown) }),
+  );
 
   app.get(
     '/api/v1/public/projects',

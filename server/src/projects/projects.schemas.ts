@@ -144,3 +144,8 @@ export const InvitationCreated = z
   .meta({ id: 'InvitationCreated' });
 export const InvitationParam = z.object({ id: z.uuid() });
 export const InvitationTokenBody = z.strictObject({ token: z.string().min(10).max(200) }).meta({ id: 'InvitationTokenBody' });
+
+export const MarkdownRenderBody = z.strictObject({ markdown: z.string().max(20_000) }).meta({ id: 'MarkdownRenderBody' });
+export const MarkdownRendered = z
+  .object({ html: z.string().describe('Rendered and sanitized exactly as a project description is.') })
+  .meta({ id: 'MarkdownRendered' });
