@@ -15,16 +15,14 @@ export function checkLicence(expression: string): LicenceCheck | { error: string
   try {
     tree = parse(expression.trim()) as Node;
   } catch (error) {
-    const message = (error as Error).message;
-    return {
-      error: message.startsWith('Unexpected')
-        ? `is not a valid SPDX expression (${message})`
-        : 'is not a valid SPDX expression (it ends too early)',
-    };
+    // The parser dereferences a missing token instead of reporting it when the input stops mid-way.
+    const reason = error instanceof TypeError ? 'it ends too early' : (error as Error).message || 'syntax error';
+    return { error: `is not a valid SPDX expression (${reason})` };
   }
   const ids = new Set<string>();
   const walk = (node: Node) => {
-    if ('license' in node) ids.add(node.license);
+    // "GPL-2.0+" is its own (deprecated) entry in the list, "or later" rather than "only".
+    if ('license' in node) ids.add(node.plus ? `${node.license}+` : node.license);
     else {
       walk(node.left);
       walk(node.right);
@@ -32,6 +30,11 @@ export function checkLicence(expression: string): LicenceCheck | { error: string
   };
   walk(tree);
   const list = licenses as Record<string, { name: string; osiApproved: boolean }>;
-  const licences = [...ids].map((id) => ({ id, name: list[id]?.name ?? null, isOsiApproved: list[id]?.osiApproved === true }));
+  const licences = [...ids].map((id) => {
+    const own = list[id];
+    const base = list[id.replace(/\+$/, '')];
+    const name = own?.name ?? (base ? `${base.name} or later` : null);
+    return { id, name, isOsiApproved: (own ?? base)?.osiApproved === true };
+  });
   return { expression: expression.trim(), licences, isOsiApproved: licences.every((licence) => licence.isOsiApproved) };
 }

@@ -23,7 +23,13 @@ export function normalizeRepositoryUrl(input: string): RepositoryRef | { error: 
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { error: 'must be an http(s), ssh or git URL' };
   const host = url.hostname.toLowerCase().replace(/^www\./, '');
   if (!host.includes('.') && host !== 'localhost') return { error: 'must name a host such as github.com' };
-  let segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let segments: string[];
+  try {
+    segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    // A lone "%" survives URL parsing but not decoding.
+    return { error: 'has characters that a repository path cannot have' };
+  }
   const dash = segments.indexOf('-');
   if (dash >= 0) segments = segments.slice(0, dash);
   if (TWO_SEGMENT_HOSTS.has(host)) segments = segments.slice(0, 2);
