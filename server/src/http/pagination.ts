@@ -21,27 +21,41 @@ export function encodeCursor(key: Keyset | { id: string }): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INT8_MAX = 9_223_372_036_854_775_807n;
+// Cursors reach SQL as a timestamptz and a uuid or bigint: anything PostgreSQL would refuse must be
+// refused here as a bad cursor (400), not found out by the database (500).
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31);
+
 export function decodeKeyset(cursor: string | undefined): Keyset | undefined {
   if (cursor === undefined) return undefined;
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('shape');
-    return { at: date, id };
-  } catch {
-    return invalid('cursor', 'is not a cursor this API issued');
-  }
+  const value = parseCursor(cursor);
+  const [at, id] = Array.isArray(value) && value.length === 2 ? value : [];
+  const date = typeof at === 'string' ? new Date(at) : undefined;
+  const time = date?.getTime() ?? Number.NaN;
+  if (!date || !(time >= EARLIEST && time <= LATEST) || typeof id !== 'string' || !UUID.test(id)) return badCursor();
+  return { at: date, id };
 }
 
 export function decodeIdCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
+  const value = parseCursor(cursor);
+  const [id] = Array.isArray(value) && value.length === 1 ? value : [];
+  if (typeof id !== 'string' || !/^\d{1,19}$/.test(id) || BigInt(id) > INT8_MAX) return badCursor();
+  return id;
+}
+
+function parseCursor(cursor: string): unknown {
   try {
-    const [id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string];
-    if (!/^\d+$/.test(id)) throw new Error('shape');
-    return id;
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    return invalid('cursor', 'is not a cursor this API issued');
+    return undefined;
   }
+}
+
+function badCursor(): never {
+  return invalid('cursor', 'is not a cursor this API issued');
 }
 
 /** Repositories fetch limit + 1 rows; this splits off the extra row into the next cursor. */
