@@ -13,6 +13,8 @@ import { API_TOKEN_PREFIX, digest, newSecret, SESSION_PREFIX } from './tokens.ts
 
 const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 const SESSION_REFRESH_MS = 3600 * 1000;
+// How stale an API token's last-used time may get; the repository's touchToken uses the same minute.
+const TOKEN_TOUCH_MS = 60 * 1000;
 
 export type Authenticated = { actor: Actor; csrfToken: string | null; sessionHash: Buffer | null };
 export type SsoProfile = {
@@ -97,6 +99,9 @@ export class AccountsService {
       let user: UserRow | undefined;
       let action = 'user.logged_in';
       if (identity) {
+        // Linking must never quietly switch the browser to whoever owns the identity.
+        if (currentUserId && identity.user_id !== currentUserId)
+          fail('ERR_CONFLICT', 'This identity is already linked to another account; sign in with it to use that account.');
         user = await this.accounts.findUserById(tx, identity.user_id);
       } else if (currentUserId) {
         user = await this.accounts.findUserById(tx, currentUserId);
@@ -170,7 +175,10 @@ export class AccountsService {
     if (!secret.startsWith(API_TOKEN_PREFIX)) return undefined;
     const found = await this.accounts.findTokenUser(this.db, digest(secret));
     if (!found || found.user.is_disabled) return undefined;
-    await this.accounts.touchToken(this.db, found.token.id);
+    // The repository writes only when the recorded time is over a minute old; asking first would cost
+    // a round trip on nearly every request of a busy token, so skip it when the row we hold is fresh.
+    const lastUsedAt = found.token.last_used_at?.getTime() ?? 0;
+    if (Date.now() - lastUsedAt > TOKEN_TOUCH_MS) await this.accounts.touchToken(this.db, found.token.id);
     return { actor: toActor(found.user, 'token'), csrfToken: null, sessionHash: null };
   }
 
