@@ -411,6 +411,25 @@ describe('single sign-on when sign-up is closed', () => {
   });
 });
 
+describe('single sign-on that cannot start', () => {
+  it('sends the browser back to the sign-in page with the reason', async () => {
+    const broken = await createTestApp({
+      oidc: { issuerUrl: `http://127.0.0.1:${await freePort()}`, clientId: 'x', clientSecret: 'y', displayName: 'Gone' },
+      github: null,
+    });
+    const unreachable = await broken.call('GET', '/api/v1/auth/oidc/start');
+    assert.equal(unreachable.status, 302);
+    const location = new URL(String(unreachable.headers.location), 'http://surplus.test');
+    assert.equal(location.pathname, '/login');
+    assert.match(location.searchParams.get('error') ?? '', /Cannot reach the OpenID Connect issuer/);
+
+    const unconfigured = await broken.call('GET', '/api/v1/auth/github/start');
+    assert.equal(unconfigured.status, 302);
+    assert.match(String(unconfigured.headers.location), /^\/login\?error=GitHub%20sign-in%20is%20not%20configured/);
+    assert.equal((await broken.call('GET', '/api/v1/auth/settings')).body.providers.github, false);
+  });
+});
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -156,7 +156,15 @@ export function accountsRoutes(app: App, { accounts, sso, publicUrl, isSecureCoo
       const returnTo =
         request.query.return_to?.startsWith('/') && !request.query.return_to.startsWith('//') ? request.query.return_to : '/';
       const isLink = request.query.link === 'true' && request.actor !== null;
-      const { url, state } = await sso.start(request.params.provider, callbackUrl(publicUrl, request.params.provider), returnTo, isLink);
+      let started: Awaited<ReturnType<SsoService['start']>>;
+      try {
+        started = await sso.start(request.params.provider, callbackUrl(publicUrl, request.params.provider), returnTo, isLink);
+      } catch (error) {
+        // A browser followed a sign-in button here: show the reason on the sign-in page, not as JSON.
+        if (!(error instanceof AppError)) throw error;
+        return reply.redirect(loginError(error.message), 302);
+      }
+      const { url, state } = started;
       reply.setCookie(SSO_COOKIE, JSON.stringify(state), {
         path: '/api/v1/auth',
         httpOnly: true,
@@ -177,7 +185,7 @@ export function accountsRoutes(app: App, { accounts, sso, publicUrl, isSecureCoo
       const unsigned = raw ? request.unsignCookie(raw) : undefined;
       reply.clearCookie(SSO_COOKIE, { path: '/api/v1/auth' });
       if (!unsigned?.valid || !unsigned.value)
-        return reply.redirect(`/login?error=${encodeURIComponent('The sign-in took too long or was started elsewhere; try again.')}`, 302);
+        return reply.redirect(loginError('The sign-in took too long or was started elsewhere; try again.'), 302);
       const saved = JSON.parse(unsigned.value) as SsoState;
       const url = new URL(request.url, callbackUrl(publicUrl, request.params.provider));
       try {
@@ -187,10 +195,14 @@ export function accountsRoutes(app: App, { accounts, sso, publicUrl, isSecureCoo
         return reply.redirect(saved.returnTo, 302);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        return reply.redirect(`/login?error=${encodeURIComponent(error.message)}`, 302);
+        return reply.redirect(loginError(error.message), 302);
       }
     },
   );
+}
+
+function loginError(message: string) {
+  return `/login?error=${encodeURIComponent(message)}`;
 }
 
 function callbackUrl(publicUrl: string, provider: string) {

@@ -92,17 +92,24 @@ export class SsoService {
         throw new AppError('ERR_SSO_FAILED', `Single sign-on failed: ${(error as Error).message}`);
       }
     }
-    return this.finishGithub(callbackUrl);
+    try {
+      return await this.finishGithub(callbackUrl);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError('ERR_SSO_FAILED', `Cannot complete the GitHub sign-in: ${(error as Error).message}`);
+    }
   }
 
   private async finishGithub(callbackUrl: URL): Promise<SsoProfile> {
     const github = this.requireGithub();
     const code = callbackUrl.searchParams.get('code');
     if (!code) throw new AppError('ERR_SSO_FAILED', 'GitHub sent no code.');
+    // The redirect URI sent to the authorize page, repeated as OAuth requires when one was sent.
+    const redirectUri = `${callbackUrl.origin}${callbackUrl.pathname}`;
     const tokenResponse = await fetch(new URL('/login/oauth/access_token', github.webUrl), {
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: github.clientId, client_secret: github.clientSecret, code }),
+      body: JSON.stringify({ client_id: github.clientId, client_secret: github.clientSecret, code, redirect_uri: redirectUri }),
       signal: AbortSignal.timeout(10_000),
     });
     const token = (await tokenResponse.json().catch(() => ({}))) as { access_token?: string; error_description?: string };
