@@ -64,8 +64,14 @@ export class AccountsRepository {
     }
     if (options.role) query = query.where(sql<boolean>`${options.role} = any(roles)`);
     if (options.after) {
+      // The exact created_at comes from the cursor's row: the cursor's Date has lost its microseconds.
       const { at, id } = options.after;
-      query = query.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
+      query = query.where(
+        sql<boolean>`(users.created_at, users.id) > (
+          coalesce((select u.created_at from users u where u.id = ${id}::uuid), ${at}::timestamptz),
+          ${id}::uuid
+        )`,
+      );
     }
     return query
       .orderBy('created_at')

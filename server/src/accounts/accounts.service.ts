@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditService } from '../audit/audit.service.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, Executor } from '../db/database.ts';
 import type { ApiTokenRow, UserRow } from '../db/schema.ts';
 import type { Actor, Ctx, Role } from '../http/context.ts';
 import { AppError, fail, notFound } from '../http/errors.ts';
@@ -8,7 +8,7 @@ import { decodeKeyset, toPage } from '../http/pagination.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { ApiToken, User } from './accounts.schemas.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { addressKey, RateLimiter } from './rate-limiter.ts';
 import { API_TOKEN_PREFIX, digest, newSecret, SESSION_PREFIX } from './tokens.ts';
 
 const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
@@ -60,7 +60,7 @@ export class AccountsService {
     this.throttle(input.email, address);
     if (!(await this.isSignupOpen())) fail('ERR_SIGNUP_CLOSED');
     const passwordHash = await hashPassword(input.password);
-    const user = await this.db.transaction().execute(async (tx) => {
+    return this.db.transaction().execute(async (tx) => {
       if (await this.accounts.findUserByEmail(tx, input.email))
         fail('ERR_EMAIL_TAKEN', undefined, [{ field: 'email', message: 'is already registered' }]);
       const created = await this.accounts.insertUser(tx, { email: input.email, name: input.name, passwordHash });
@@ -70,9 +70,8 @@ export class AccountsService {
         targetId: created.id,
         summary: { email: created.email },
       });
-      return created;
+      return this.startSession(tx, created);
     });
-    return this.startSession(user);
   }
 
   async login(ctx: Ctx, email: string, password: string, address: string) {
@@ -81,20 +80,20 @@ export class AccountsService {
     const isValid = await verifyPassword(user?.password_hash ?? null, password);
     if (!user || !isValid || user.is_disabled) fail('ERR_INVALID_CREDENTIALS');
     this.perAccount.reset(email);
-    await this.db.transaction().execute((tx) =>
-      this.audit.record(tx, actorCtx(ctx, user), {
+    return this.db.transaction().execute(async (tx) => {
+      await this.audit.record(tx, actorCtx(ctx, user), {
         action: 'user.logged_in',
         targetType: 'user',
         targetId: user.id,
         summary: { method: 'password' },
-      }),
-    );
-    return this.startSession(user);
+      });
+      return this.startSession(tx, user);
+    });
   }
 
   /** Signs in (or links) an SSO identity. `currentUserId` links it to an already signed-in user. */
   async ssoSignIn(ctx: Ctx, profile: SsoProfile, currentUserId: string | null) {
-    const user = await this.db.transaction().execute(async (tx) => {
+    return this.db.transaction().execute(async (tx) => {
       const identity = await this.accounts.findIdentity(tx, profile.provider, profile.subject);
       let user: UserRow | undefined;
       let action = 'user.logged_in';
@@ -147,9 +146,8 @@ export class AccountsService {
         targetId: user.id,
         summary: { method: profile.provider, login: profile.login },
       });
-      return user;
+      return this.startSession(tx, user);
     });
-    return this.startSession(user);
   }
 
   async logout(ctx: Ctx, sessionHash: Buffer | null) {
@@ -331,16 +329,18 @@ export class AccountsService {
   }
 
   private throttle(email: string, address: string) {
-    const wait = Math.max(this.perAddress.hit(address), this.perAccount.hit(email.toLowerCase()));
+    // An address already over its limit is not let on to count (and so grow) the per-account table.
+    const wait = this.perAddress.hit(addressKey(address)) || this.perAccount.hit(email.toLowerCase());
     if (wait > 0)
       throw new AppError('ERR_RATE_LIMITED', `Too many attempts; try again in ${wait} s.`, { headers: { 'retry-after': String(wait) } });
   }
 
-  private async startSession(user: UserRow) {
+  /** In the transaction that audits the sign-in: a session exists exactly when its event does. */
+  private async startSession(tx: Executor, user: UserRow) {
     const { secret, hash } = newSecret(SESSION_PREFIX);
     const csrfToken = randomBytes(24).toString('base64url');
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
-    await this.accounts.insertSession(this.db, { idHash: hash, userId: user.id, csrfToken, expiresAt });
+    await this.accounts.insertSession(tx, { idHash: hash, userId: user.id, csrfToken, expiresAt });
     return { secret, csrfToken, expiresAt, user: toUser(user) };
   }
 }

@@ -13,7 +13,11 @@ export function pageOf<T extends z.ZodType>(item: T) {
   });
 }
 
-/** Keyset cursor over (timestamp, id): stable under inserts, unlike offsets. */
+/**
+ * Keyset cursor over (timestamp, id): stable under inserts, unlike offsets. `at` is a Date and so
+ * carries milliseconds, while PostgreSQL keeps microseconds: repositories compare against the
+ * cursor row's own timestamp (see ProjectsRepository) and use `at` only when that row is gone.
+ */
 export type Keyset = { at: Date; id: string };
 
 export function encodeCursor(key: Keyset | { id: string }): string {

@@ -21,6 +21,19 @@ export type NewProject = {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Rows after a keyset cursor, newest first. The cursor's timestamp is a JavaScript Date (milliseconds)
+ * while created_at holds microseconds, so comparing against it would skip or repeat rows created
+ * within one millisecond (a bulk import: all of them). The exact timestamp is read back from the
+ * cursor's row; the cursor's own is the fallback when that row has gone since.
+ */
+function before(after: { at: Date; id: string }) {
+  return sql<boolean>`(projects.created_at, projects.id) < (
+    coalesce((select c.created_at from projects c where c.id = ${after.id}::uuid), ${after.at}::timestamptz),
+    ${after.id}::uuid
+  )`;
+}
+
 export class ProjectsRepository {
   findByKey(db: Executor, key: string): Promise<ProjectRow | undefined> {
     const query = db.selectFrom('projects').selectAll();
@@ -109,12 +122,7 @@ export class ProjectsRepository {
         ]),
       );
     }
-    if (options.after) {
-      const { at, id } = options.after;
-      query = query.where((eb) =>
-        eb.or([eb('projects.created_at', '<', at), eb.and([eb('projects.created_at', '=', at), eb('projects.id', '<', id)])]),
-      );
-    }
+    if (options.after) query = query.where(before(options.after));
     return query
       .orderBy('projects.created_at', 'desc')
       .orderBy('projects.id', 'desc')
@@ -124,10 +132,7 @@ export class ProjectsRepository {
 
   listPublic(db: Executor, options: { after?: { at: Date; id: string }; limit: number }) {
     let query = db.selectFrom('projects').selectAll().where('is_public', '=', true);
-    if (options.after) {
-      const { at, id } = options.after;
-      query = query.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
-    }
+    if (options.after) query = query.where(before(options.after));
     return query
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
