@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { createTestApp, type TestUser } from './harness.ts';
+import { createTestApp, type Response, type TestUser } from './harness.ts';
 
 const t = await createTestApp();
 let addressCounter = 0;
@@ -12,7 +12,7 @@ function freshAddress() {
   return `198.51.100.${addressCounter}`;
 }
 
-type CookieResponse = { status: number; body: any; headers: Record<string, unknown>; cookie: string | undefined };
+type CookieResponse = Response & { cookie: string | undefined };
 
 /** A browser-like call: sends and keeps the session cookie, from a chosen address. */
 async function browser(
@@ -34,7 +34,7 @@ async function browser(
   return {
     status: response.statusCode,
     body: response.body ? JSON.parse(response.body) : null,
-    headers: response.headers,
+    headers: response.headers as Response['headers'],
     cookie: session?.value ? `surplus_session=${session.value}` : undefined,
   };
 }
