@@ -6,6 +6,10 @@ import { type GithubSettings, type OidcSettings, SsoService } from './accounts/s
 import { AuditRepository } from './audit/audit.repository.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { AuditService } from './audit/audit.service.ts';
+import { CatalogRepository } from './catalog/catalog.repository.ts';
+import { catalogRoutes } from './catalog/catalog.routes.ts';
+import { CatalogService } from './catalog/catalog.service.ts';
+import { SecretBox } from './crypto/secret-box.ts';
 import type { Db } from './db/database.ts';
 import { Metrics } from './http/metrics.ts';
 import { type App, createHttpServer } from './http/server.ts';
@@ -15,6 +19,9 @@ import { keysRoutes } from './keys/keys.routes.ts';
 import { KeysService } from './keys/keys.service.ts';
 import { Mailer, type MailSettings } from './mail/mailer.ts';
 import { Outbox } from './mail/outbox.ts';
+import { ProgramsRepository } from './programs/programs.repository.ts';
+import { programsRoutes } from './programs/programs.routes.ts';
+import { ProgramsService } from './programs/programs.service.ts';
 import { MembersService } from './projects/members.service.ts';
 import { ProjectsRepository } from './projects/projects.repository.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
@@ -22,6 +29,8 @@ import { ProjectsService } from './projects/projects.service.ts';
 
 export type SurplusConfig = {
   publicUrl: string;
+  /** 32 bytes: encrypts secrets at rest (SecretBox). */
+  secretKey: Buffer;
   cookieSecret: string;
   isSecureCookie: boolean;
   webDir: string | null;
@@ -47,7 +56,11 @@ export function createServices(db: Db, config: SurplusConfig) {
   const keys = new KeysService(db, new KeysRepository(), audit);
   const sso = new SsoService({ oidc: config.oidc, github: config.github });
   const mailer = new Mailer(db, config.mail);
-  return { db, audit, accounts, projects, members, keys, sso, mailer, outbox };
+  const secrets = new SecretBox(config.secretKey);
+  const catalog = new CatalogService(db, new CatalogRepository(), audit);
+  // Metering fills this in; until then no program has spent anything.
+  const programs = new ProgramsService(db, new ProgramsRepository(), audit, secrets, async () => 0);
+  return { db, audit, accounts, projects, members, keys, sso, mailer, outbox, secrets, catalog, programs };
 }
 
 export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: App; services: Services }> {
@@ -78,6 +91,8 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   projectsRoutes(app, { projects: services.projects, members: services.members, audit: services.audit, db });
   keysRoutes(app, { keys: services.keys });
   auditRoutes(app, { audit: services.audit, db });
+  catalogRoutes(app, { catalog: services.catalog });
+  programsRoutes(app, { programs: services.programs });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };
 }

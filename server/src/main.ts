@@ -40,6 +40,7 @@ async function main() {
 
   const config: SurplusConfig = {
     publicUrl,
+    secretKey,
     cookieSecret: createHmac('sha256', secretKey).update('cookie-signing').digest('base64url'),
     isSecureCookie: publicUrl.startsWith('https://'),
     webDir: resolve(new URL('../../web/dist', import.meta.url).pathname),

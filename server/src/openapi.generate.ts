@@ -10,6 +10,7 @@ import { createDb, createPool } from './db/database.ts';
 const pool = createPool('postgres://unused@127.0.0.1:1/unused');
 const { app } = await createApp(createDb(pool), {
   publicUrl: 'http://localhost:8080',
+  secretKey: Buffer.alloc(32),
   cookieSecret: 'unused',
   isSecureCookie: false,
   webDir: null,

@@ -31,6 +31,7 @@ export type TestUser = { id: string; email: string; password: string; token: str
 export function testConfig(overrides: Partial<SurplusConfig> = {}): SurplusConfig {
   return {
     publicUrl: 'http://surplus.test',
+    secretKey: randomBytes(32),
     cookieSecret: randomBytes(16).toString('hex'),
     isSecureCookie: false,
     webDir: null,

@@ -4,2112 +4,2943 @@
  */
 
 export interface paths {
-	"/api/v1/auth/settings": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["getAuthSettings"];
-		put: operations["updateAuthSettings"];
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/auth/signup": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["signUp"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/auth/login": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["login"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/auth/logout": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["logout"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/me": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["getMe"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/me/password": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["changePassword"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/me/tokens": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listTokens"];
-		put?: never;
-		post: operations["createToken"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/me/tokens/{id}": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post?: never;
-		delete: operations["revokeToken"];
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/users": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listUsers"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/users/{id}": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["getUser"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch: operations["updateUser"];
-		trace?: never;
-	};
-	"/api/v1/auth/{provider}/start": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["startSso"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/auth/{provider}/callback": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["finishSso"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/projects": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listProjects"];
-		put?: never;
-		post: operations["createProject"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/projects/{project}": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["getProject"];
-		put?: never;
-		post?: never;
-		delete: operations["deleteProject"];
-		options?: never;
-		head?: never;
-		patch: operations["updateProject"];
-		trace?: never;
-	};
-	"/api/v1/projects/{project}/members": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listMembers"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/projects/{project}/members/{user}": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post?: never;
-		delete: operations["removeMember"];
-		options?: never;
-		head?: never;
-		patch: operations["updateMember"];
-		trace?: never;
-	};
-	"/api/v1/projects/{project}/transfer": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["transferProject"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/projects/{project}/invitations": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listProjectInvitations"];
-		put?: never;
-		post: operations["createInvitation"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/projects/{project}/invitations/{id}": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post?: never;
-		delete: operations["revokeInvitation"];
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/projects/{project}/audit": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listProjectAudit"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/invitations": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listMyInvitations"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/invitations/{id}/accept": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["acceptInvitation"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/invitations/accept-token": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["acceptInvitationByToken"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/invitations/{id}/decline": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["declineInvitation"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/invitations/decline-token": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["declineInvitationByToken"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/markdown": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post: operations["renderMarkdown"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/public/projects": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listPublicProjects"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/public/projects/{project}": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["getPublicProject"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/me/ssh-keys": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listSshKeys"];
-		put?: never;
-		post: operations["addSshKey"];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/me/ssh-keys/{id}": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		post?: never;
-		delete: operations["removeSshKey"];
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	"/api/v1/audit": {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get: operations["listAudit"];
-		put?: never;
-		post?: never;
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
+    "/api/v1/auth/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getAuthSettings"];
+        put: operations["updateAuthSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["signUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listTokens"];
+        put?: never;
+        post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["revokeToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/api/v1/auth/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["startSso"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["finishSso"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listProjects"];
+        put?: never;
+        post: operations["createProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getProject"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteProject"];
+        options?: never;
+        head?: never;
+        patch: operations["updateProject"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/members/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        patch: operations["updateMember"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["transferProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listProjectInvitations"];
+        put?: never;
+        post: operations["createInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listProjectAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listMyInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/accept-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["acceptInvitationByToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["declineInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/decline-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["declineInvitationByToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/markdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["renderMarkdown"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listPublicProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/projects/{project}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getPublicProject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/ssh-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listSshKeys"];
+        put?: never;
+        post: operations["addSshKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/ssh-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["removeSshKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/plans/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["saveCatalogPlan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/metros/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["saveCatalogMetro"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/operating-systems/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["saveCatalogOperatingSystem"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listPrograms"];
+        put?: never;
+        post: operations["createProgram"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getProgram"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["updateProgram"];
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["setProgramStaff"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/staff/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["removeProgramStaff"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getProgramBudget"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-	schemas: {
-		/** @enum {string} */
-		RoleInput: "admin" | "reviewer" | "operator";
-		UserInput: {
-			/** Format: uuid */
-			id: string;
-			email: string;
-			name: string;
-			roles: components["schemas"]["RoleInput"][];
-			github_login: string | null;
-			has_password: boolean;
-			is_disabled: boolean;
-			created_at: string;
-		};
-		UserPageInput: {
-			items: components["schemas"]["UserInput"][];
-			/** @description Pass as cursor to get the next page; null on the last page. */
-			next_cursor: string | null;
-		};
-		SignUpBodyInput: {
-			/** Format: email */
-			email: string;
-			name: string;
-			password: string;
-		};
-		LoginBodyInput: {
-			/** Format: email */
-			email: string;
-			password: string;
-		};
-		IdentityInput: {
-			/** @enum {string} */
-			provider: "oidc" | "github";
-			login: string | null;
-			email: string | null;
-			created_at: string;
-		};
-		SessionInput: {
-			user: components["schemas"]["UserInput"];
-			identities: components["schemas"]["IdentityInput"][];
-			/** @description Send as X-CSRF-Token on writes made with the session cookie; null for tokens. */
-			csrf_token: string | null;
-			/** @enum {string} */
-			via: "session" | "token";
-		};
-		PasswordChangeBodyInput: {
-			/** @description Required when the account has a password. */
-			current_password?: string;
-			new_password: string;
-		};
-		ApiTokenInput: {
-			/** Format: uuid */
-			id: string;
-			name: string;
-			/** @description The first characters of the token, to recognise it. */
-			prefix: string;
-			created_at: string;
-			last_used_at: string | null;
-			expires_at: string | null;
-			revoked_at: string | null;
-		};
-		ApiTokenCreateBodyInput: {
-			name: string;
-			/** @description Omit for a token that does not expire. */
-			expires_in_days?: number;
-		};
-		ApiTokenCreatedInput: {
-			token: components["schemas"]["ApiTokenInput"];
-			/** @description Shown once; Surplus keeps only its digest. */
-			secret: string;
-		};
-		UserUpdateBodyInput: {
-			roles?: components["schemas"]["RoleInput"][];
-			is_disabled?: boolean;
-		};
-		AuthSettingsInput: {
-			signup_open: boolean;
-			providers: {
-				local: boolean;
-				oidc: {
-					name: string;
-				} | null;
-				github: boolean;
-			};
-		};
-		AuthSettingsUpdateBodyInput: {
-			signup_open: boolean;
-		};
-		AuditEventInput: {
-			id: string;
-			/** @description UTC, ISO 8601. */
-			occurred_at: string;
-			actor: {
-				user_id: string | null;
-				/** @description Email of the actor, or "system". */
-				label: string;
-			};
-			/** @description Dotted name, e.g. project.created. */
-			action: string;
-			target: {
-				type: string;
-				id: string | null;
-			};
-			project_id: string | null;
-			/** @description What changed; never contains secrets. */
-			summary: {
-				[key: string]: unknown;
-			};
-			request_id: string | null;
-		};
-		AuditPageInput: {
-			items: components["schemas"]["AuditEventInput"][];
-			/** @description Pass as cursor to get the next page; null on the last page. */
-			next_cursor: string | null;
-		};
-		SshKeyInput: {
-			/** Format: uuid */
-			id: string;
-			label: string;
-			/** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
-			type: string;
-			bits: number;
-			/** @description SHA256:… as `ssh-keygen -l` prints it. */
-			fingerprint: string;
-			public_key: string;
-			created_at: string;
-		};
-		SshKeyCreateBodyInput: {
-			/** @description One line of ~/.ssh/id_*.pub. */
-			public_key: string;
-			/** @description Defaults to the key’s comment. */
-			label?: string;
-		};
-		SshKeyListInput: {
-			items: components["schemas"]["SshKeyInput"][];
-		};
-		/** @enum {string} */
-		ProjectPublicFieldInput:
-			| "description"
-			| "repository"
-			| "license"
-			| "website"
-			| "foundation"
-			| "members";
-		ProjectCreateBodyInput: {
-			name: string;
-			/** @description Defaults to one made from the name. */
-			slug?: string;
-			/** @description Any common form; stored as https://host/owner/repo. */
-			repository_url: string;
-			/** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
-			license: string;
-			/**
-			 * @description Markdown.
-			 * @default
-			 */
-			description: string;
-			website?: string | null;
-			/** @description Foundation or affiliation, e.g. CNCF. */
-			foundation?: string | null;
-			/**
-			 * @description Whether the project has a public page.
-			 * @default false
-			 */
-			is_public: boolean;
-			/** @description What the public page shows besides the name. */
-			public_fields?: components["schemas"]["ProjectPublicFieldInput"][];
-		};
-		ProjectUpdateBodyInput: {
-			name?: string;
-			/** @description Any common form; stored as https://host/owner/repo. */
-			repository_url?: string;
-			/** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
-			license?: string;
-			description?: string;
-			website?: string | null;
-			/** @description Foundation or affiliation, e.g. CNCF. */
-			foundation?: string | null;
-			/**
-			 * @description Whether the project has a public page.
-			 * @default false
-			 */
-			is_public: boolean;
-			/** @description What the public page shows besides the name. */
-			public_fields?: components["schemas"]["ProjectPublicFieldInput"][];
-		};
-		RepositoryInput: {
-			host: string;
-			owner: string;
-			name: string;
-			url: string;
-		};
-		LicenceInput: {
-			expression: string;
-			/** @description True when every licence in the expression is OSI-approved. */
-			is_osi_approved: boolean;
-			licences: {
-				id: string;
-				name: string | null;
-				is_osi_approved: boolean;
-			}[];
-		};
-		/** @enum {string} */
-		ProjectRoleInput: "owner" | "member";
-		ProjectInput: {
-			/** Format: uuid */
-			id: string;
-			slug: string;
-			name: string;
-			repository: components["schemas"]["RepositoryInput"];
-			license: components["schemas"]["LicenceInput"];
-			/** @description Markdown as written. */
-			description: string;
-			/** @description Rendered and sanitized. */
-			description_html: string;
-			website: string | null;
-			foundation: string | null;
-			is_public: boolean;
-			public_fields: components["schemas"]["ProjectPublicFieldInput"][];
-			/** @description Your role in the project; null for staff who are not members. */
-			my_role: components["schemas"]["ProjectRoleInput"] | null;
-			member_count: number;
-			created_at: string;
-			updated_at: string;
-		};
-		ProjectPageInput: {
-			items: components["schemas"]["ProjectInput"][];
-			/** @description Pass as cursor to get the next page; null on the last page. */
-			next_cursor: string | null;
-		};
-		PublicProjectInput: {
-			slug: string;
-			name: string;
-			description_html: string | null;
-			repository: components["schemas"]["RepositoryInput"] | null;
-			license: components["schemas"]["LicenceInput"] | null;
-			website: string | null;
-			foundation: string | null;
-			members:
-				| {
-						name: string;
-						github_login: string | null;
-						role: components["schemas"]["ProjectRoleInput"];
-				  }[]
-				| null;
-		};
-		PublicProjectPageInput: {
-			items: components["schemas"]["PublicProjectInput"][];
-			/** @description Pass as cursor to get the next page; null on the last page. */
-			next_cursor: string | null;
-		};
-		MemberInput: {
-			user: {
-				/** Format: uuid */
-				id: string;
-				name: string;
-				email: string;
-				github_login: string | null;
-			};
-			role: components["schemas"]["ProjectRoleInput"];
-			joined_at: string;
-		};
-		MemberListInput: {
-			items: components["schemas"]["MemberInput"][];
-		};
-		MemberUpdateBodyInput: {
-			role: components["schemas"]["ProjectRoleInput"];
-		};
-		TransferBodyInput: {
-			/**
-			 * Format: uuid
-			 * @description A member who becomes owner; you become a member.
-			 */
-			user_id: string;
-		};
-		/** @enum {string} */
-		InvitationStateInput:
-			| "pending"
-			| "accepted"
-			| "declined"
-			| "expired"
-			| "revoked";
-		InvitationCreateBodyInput: {
-			/** Format: email */
-			email?: string;
-			github_login?: string;
-			/** @default member */
-			role: components["schemas"]["ProjectRoleInput"];
-		};
-		InvitationInput: {
-			/** Format: uuid */
-			id: string;
-			project: {
-				/** Format: uuid */
-				id: string;
-				slug: string;
-				name: string;
-			};
-			email: string | null;
-			github_login: string | null;
-			role: components["schemas"]["ProjectRoleInput"];
-			state: components["schemas"]["InvitationStateInput"];
-			/** @description Name of the person who invited. */
-			invited_by: string | null;
-			created_at: string;
-			expires_at: string;
-			responded_at: string | null;
-		};
-		InvitationListInput: {
-			items: components["schemas"]["InvitationInput"][];
-		};
-		InvitationCreatedInput: {
-			invitation: components["schemas"]["InvitationInput"];
-			/** @description Also sent by email when the invitee has an address. */
-			accept_url: string;
-		};
-		InvitationTokenBodyInput: {
-			token: string;
-		};
-		MarkdownRenderBodyInput: {
-			markdown: string;
-		};
-		MarkdownRenderedInput: {
-			/** @description Rendered and sanitized exactly as a project description is. */
-			html: string;
-		};
-		/** @enum {string} */
-		Role: "admin" | "reviewer" | "operator";
-		User: {
-			/** Format: uuid */
-			id: string;
-			email: string;
-			name: string;
-			roles: components["schemas"]["Role"][];
-			github_login: string | null;
-			has_password: boolean;
-			is_disabled: boolean;
-			created_at: string;
-		};
-		UserPage: {
-			items: components["schemas"]["User"][];
-			/** @description Pass as cursor to get the next page; null on the last page. */
-			next_cursor: string | null;
-		};
-		SignUpBody: {
-			email: unknown;
-			name: string;
-			password: string;
-		};
-		LoginBody: {
-			email: unknown;
-			password: string;
-		};
-		Identity: {
-			/** @enum {string} */
-			provider: "oidc" | "github";
-			login: string | null;
-			email: string | null;
-			created_at: string;
-		};
-		Session: {
-			user: components["schemas"]["User"];
-			identities: components["schemas"]["Identity"][];
-			/** @description Send as X-CSRF-Token on writes made with the session cookie; null for tokens. */
-			csrf_token: string | null;
-			/** @enum {string} */
-			via: "session" | "token";
-		};
-		PasswordChangeBody: {
-			/** @description Required when the account has a password. */
-			current_password?: string;
-			new_password: string;
-		};
-		ApiToken: {
-			/** Format: uuid */
-			id: string;
-			name: string;
-			/** @description The first characters of the token, to recognise it. */
-			prefix: string;
-			created_at: string;
-			last_used_at: string | null;
-			expires_at: string | null;
-			revoked_at: string | null;
-		};
-		ApiTokenCreateBody: {
-			name: string;
-			/** @description Omit for a token that does not expire. */
-			expires_in_days?: number;
-		};
-		ApiTokenCreated: {
-			token: components["schemas"]["ApiToken"];
-			/** @description Shown once; Surplus keeps only its digest. */
-			secret: string;
-		};
-		UserUpdateBody: {
-			roles?: components["schemas"]["Role"][];
-			is_disabled?: boolean;
-		};
-		AuthSettings: {
-			signup_open: boolean;
-			providers: {
-				local: boolean;
-				oidc: {
-					name: string;
-				} | null;
-				github: boolean;
-			};
-		};
-		AuthSettingsUpdateBody: {
-			signup_open: boolean;
-		};
-		AuditEvent: {
-			id: string;
-			/** @description UTC, ISO 8601. */
-			occurred_at: string;
-			actor: {
-				user_id: string | null;
-				/** @description Email of the actor, or "system". */
-				label: string;
-			};
-			/** @description Dotted name, e.g. project.created. */
-			action: string;
-			target: {
-				type: string;
-				id: string | null;
-			};
-			project_id: string | null;
-			/** @description What changed; never contains secrets. */
-			summary: {
-				[key: string]: unknown;
-			};
-			request_id: string | null;
-		};
-		AuditPage: {
-			items: components["schemas"]["AuditEvent"][];
-			/** @description Pass as cursor to get the next page; null on the last page. */
-			next_cursor: string | null;
-		};
-		SshKey: {
-			/** Format: uuid */
-			id: string;
-			label: string;
-			/** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
-			type: string;
-			bits: number;
-			/** @description SHA256:… as `ssh-keygen -l` prints it. */
-			fingerprint: string;
-			public_key: string;
-			created_at: string;
-		};
-		SshKeyCreateBody: {
-			/** @description One line of ~/.ssh/id_*.pub. */
-			public_key: string;
-			/** @description Defaults to the key’s comment. */
-			label?: string;
-		};
-		SshKeyList: {
-			items: components["schemas"]["SshKey"][];
-		};
-		/** @enum {string} */
-		ProjectPublicField:
-			| "description"
-			| "repository"
-			| "license"
-			| "website"
-			| "foundation"
-			| "members";
-		ProjectCreateBody: {
-			name: string;
-			/** @description Defaults to one made from the name. */
-			slug?: string;
-			/** @description Any common form; stored as https://host/owner/repo. */
-			repository_url: string;
-			/** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
-			license: string;
-			/**
-			 * @description Markdown.
-			 * @default
-			 */
-			description: string;
-			website?: string | null;
-			/** @description Foundation or affiliation, e.g. CNCF. */
-			foundation?: string | null;
-			/**
-			 * @description Whether the project has a public page.
-			 * @default false
-			 */
-			is_public: boolean;
-			/** @description What the public page shows besides the name. */
-			public_fields?: components["schemas"]["ProjectPublicField"][];
-		};
-		ProjectUpdateBody: {
-			name?: string;
-			/** @description Any common form; stored as https://host/owner/repo. */
-			repository_url?: string;
-			/** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
-			license?: string;
-			description?: string;
-			website?: string | null;
-			/** @description Foundation or affiliation, e.g. CNCF. */
-			foundation?: string | null;
-			/**
-			 * @description Whether the project has a public page.
-			 * @default false
-			 */
-			is_public: boolean;
-			/** @description What the public page shows besides the name. */
-			public_fields?: components["schemas"]["ProjectPublicField"][];
-		};
-		Repository: {
-			host: string;
-			owner: string;
-			name: string;
-			url: string;
-		};
-		Licence: {
-			expression: string;
-			/** @description True when every licence in the expression is OSI-approved. */
-			is_osi_approved: boolean;
-			licences: {
-				id: string;
-				name: string | null;
-				is_osi_approved: boolean;
-			}[];
-		};
-		/** @enum {string} */
-		ProjectRole: "owner" | "member";
-		Project: {
-			/** Format: uuid */
-			id: string;
-			slug: string;
-			name: string;
-			repository: components["schemas"]["Repository"];
-			license: components["schemas"]["Licence"];
-			/** @description Markdown as written. */
-			description: string;
-			/** @description Rendered and sanitized. */
-			description_html: string;
-			website: string | null;
-			foundation: string | null;
-			is_public: boolean;
-			public_fields: components["schemas"]["ProjectPublicField"][];
-			/** @description Your role in the project; null for staff who are not members. */
-			my_role: components["schemas"]["ProjectRole"] | null;
-			member_count: number;
-			created_at: string;
-			updated_at: string;
-		};
-		ProjectPage: {
-			items: components["schemas"]["Project"][];
-			/** @description Pass as cursor to get the next page; null on the last page. */
-			next_cursor: string | null;
-		};
-		PublicProject: {
-			slug: string;
-			name: string;
-			description_html: string | null;
-			repository: components["schemas"]["Repository"] | null;
-			license: components["schemas"]["Licence"] | null;
-			website: string | null;
-			foundation: string | null;
-			members:
-				| {
-						name: string;
-						github_login: string | null;
-						role: components["schemas"]["ProjectRole"];
-				  }[]
-				| null;
-		};
-		PublicProjectPage: {
-			items: components["schemas"]["PublicProject"][];
-			/** @description Pass as cursor to get the next page; null on the last page. */
-			next_cursor: string | null;
-		};
-		Member: {
-			user: {
-				/** Format: uuid */
-				id: string;
-				name: string;
-				email: string;
-				github_login: string | null;
-			};
-			role: components["schemas"]["ProjectRole"];
-			joined_at: string;
-		};
-		MemberList: {
-			items: components["schemas"]["Member"][];
-		};
-		MemberUpdateBody: {
-			role: components["schemas"]["ProjectRole"];
-		};
-		TransferBody: {
-			/**
-			 * Format: uuid
-			 * @description A member who becomes owner; you become a member.
-			 */
-			user_id: string;
-		};
-		/** @enum {string} */
-		InvitationState:
-			| "pending"
-			| "accepted"
-			| "declined"
-			| "expired"
-			| "revoked";
-		InvitationCreateBody: {
-			/** Format: email */
-			email?: string;
-			github_login?: string;
-			/** @default member */
-			role: components["schemas"]["ProjectRole"];
-		};
-		Invitation: {
-			/** Format: uuid */
-			id: string;
-			project: {
-				/** Format: uuid */
-				id: string;
-				slug: string;
-				name: string;
-			};
-			email: string | null;
-			github_login: string | null;
-			role: components["schemas"]["ProjectRole"];
-			state: components["schemas"]["InvitationState"];
-			/** @description Name of the person who invited. */
-			invited_by: string | null;
-			created_at: string;
-			expires_at: string;
-			responded_at: string | null;
-		};
-		InvitationList: {
-			items: components["schemas"]["Invitation"][];
-		};
-		InvitationCreated: {
-			invitation: components["schemas"]["Invitation"];
-			/** @description Also sent by email when the invitee has an address. */
-			accept_url: string;
-		};
-		InvitationTokenBody: {
-			token: string;
-		};
-		MarkdownRenderBody: {
-			markdown: string;
-		};
-		MarkdownRendered: {
-			/** @description Rendered and sanitized exactly as a project description is. */
-			html: string;
-		};
-	};
-	responses: never;
-	parameters: never;
-	requestBodies: never;
-	headers: never;
-	pathItems: never;
+    schemas: {
+        /** @enum {string} */
+        RoleInput: "admin" | "reviewer" | "operator";
+        UserInput: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            name: string;
+            roles: components["schemas"]["RoleInput"][];
+            github_login: string | null;
+            has_password: boolean;
+            is_disabled: boolean;
+            created_at: string;
+        };
+        UserPageInput: {
+            items: components["schemas"]["UserInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        SignUpBodyInput: {
+            /** Format: email */
+            email: string;
+            name: string;
+            password: string;
+        };
+        LoginBodyInput: {
+            /** Format: email */
+            email: string;
+            password: string;
+        };
+        IdentityInput: {
+            /** @enum {string} */
+            provider: "oidc" | "github";
+            login: string | null;
+            email: string | null;
+            created_at: string;
+        };
+        SessionInput: {
+            user: components["schemas"]["UserInput"];
+            identities: components["schemas"]["IdentityInput"][];
+            /** @description Send as X-CSRF-Token on writes made with the session cookie; null for tokens. */
+            csrf_token: string | null;
+            /** @enum {string} */
+            via: "session" | "token";
+        };
+        PasswordChangeBodyInput: {
+            /** @description Required when the account has a password. */
+            current_password?: string;
+            new_password: string;
+        };
+        ApiTokenInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The first characters of the token, to recognise it. */
+            prefix: string;
+            created_at: string;
+            last_used_at: string | null;
+            expires_at: string | null;
+            revoked_at: string | null;
+        };
+        ApiTokenCreateBodyInput: {
+            name: string;
+            /** @description Omit for a token that does not expire. */
+            expires_in_days?: number;
+        };
+        ApiTokenCreatedInput: {
+            token: components["schemas"]["ApiTokenInput"];
+            /** @description Shown once; Surplus keeps only its digest. */
+            secret: string;
+        };
+        UserUpdateBodyInput: {
+            roles?: components["schemas"]["RoleInput"][];
+            is_disabled?: boolean;
+        };
+        AuthSettingsInput: {
+            signup_open: boolean;
+            providers: {
+                local: boolean;
+                oidc: {
+                    name: string;
+                } | null;
+                github: boolean;
+            };
+        };
+        AuthSettingsUpdateBodyInput: {
+            signup_open: boolean;
+        };
+        AuditEventInput: {
+            id: string;
+            /** @description UTC, ISO 8601. */
+            occurred_at: string;
+            actor: {
+                user_id: string | null;
+                /** @description Email of the actor, or "system". */
+                label: string;
+            };
+            /** @description Dotted name, e.g. project.created. */
+            action: string;
+            target: {
+                type: string;
+                id: string | null;
+            };
+            project_id: string | null;
+            /** @description What changed; never contains secrets. */
+            summary: {
+                [key: string]: unknown;
+            };
+            request_id: string | null;
+        };
+        AuditPageInput: {
+            items: components["schemas"]["AuditEventInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /** @enum {string} */
+        ArchitectureInput: "x86_64" | "aarch64";
+        PlanInput: {
+            slug: string;
+            name: string;
+            description: string;
+            architecture: components["schemas"]["ArchitectureInput"];
+            cpu: {
+                model: string;
+                cores: number;
+            };
+            memory_gb: number;
+            storage: {
+                summary: string;
+                total_gb: number;
+            };
+            nics: string;
+            gpu: string | null;
+            price_cents_per_hour: number;
+            /** @description Hourly price × 730 hours, the usual monthly estimate. */
+            price_cents_per_month: number;
+            is_available: boolean;
+        };
+        PlanUpsertBodyInput: {
+            name: string;
+            /** @default  */
+            description: string;
+            architecture: components["schemas"]["ArchitectureInput"];
+            cpu_model: string;
+            cpu_cores: number;
+            memory_gb: number;
+            storage_summary: string;
+            storage_gb: number;
+            nics_summary: string;
+            /** @default null */
+            gpu_summary: string | null;
+            price_cents_per_hour: number;
+            /** @default true */
+            is_available: boolean;
+        };
+        MetroInput: {
+            code: string;
+            name: string;
+            country: string;
+            is_available: boolean;
+        };
+        MetroUpsertBodyInput: {
+            name: string;
+            /** @default  */
+            country: string;
+            /** @default true */
+            is_available: boolean;
+        };
+        OperatingSystemInput: {
+            slug: string;
+            name: string;
+            distro: string;
+            version: string;
+            architectures: components["schemas"]["ArchitectureInput"][];
+            deprecated_on: string | null;
+            end_of_life_on: string | null;
+            /**
+             * @description As of today.
+             * @enum {string}
+             */
+            status: "supported" | "deprecated" | "end_of_life";
+            /** @description Where the boot service finds this OS (kernel, initrd, image). */
+            artifacts: {
+                [key: string]: unknown;
+            };
+        };
+        OperatingSystemUpsertBodyInput: {
+            name: string;
+            distro: string;
+            version: string;
+            architectures: components["schemas"]["ArchitectureInput"][];
+            /** @default null */
+            deprecated_on: string | null;
+            /** @default null */
+            end_of_life_on: string | null;
+            /** @default {} */
+            artifacts: {
+                [key: string]: unknown;
+            };
+        };
+        CatalogInput: {
+            plans: components["schemas"]["PlanInput"][];
+            metros: components["schemas"]["MetroInput"][];
+            operating_systems: components["schemas"]["OperatingSystemInput"][];
+        };
+        SshKeyInput: {
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
+            type: string;
+            bits: number;
+            /** @description SHA256:… as `ssh-keygen -l` prints it. */
+            fingerprint: string;
+            public_key: string;
+            created_at: string;
+        };
+        SshKeyCreateBodyInput: {
+            /** @description One line of ~/.ssh/id_*.pub. */
+            public_key: string;
+            /** @description Defaults to the key’s comment. */
+            label?: string;
+        };
+        SshKeyListInput: {
+            items: components["schemas"]["SshKeyInput"][];
+        };
+        /**
+         * @description ci_cd, benchmarking, labs (workshops/POC), hosting (mirror/CDN), other.
+         * @enum {string}
+         */
+        PurposeInput: "ci_cd" | "benchmarking" | "labs" | "hosting" | "other";
+        /** @enum {string} */
+        RequestStateInput: "draft" | "needs_info" | "submitted" | "in_review" | "changes_requested" | "approved" | "declined" | "withdrawn";
+        ProgramPolicyInput: {
+            /** @default {} */
+            eligibility: {
+                /**
+                 * @description Every licence in the project’s expression must be OSI-approved.
+                 * @default true
+                 */
+                require_osi_license: boolean;
+                /** @default true */
+                require_public_repository: boolean;
+                /**
+                 * @description When not empty, the project must belong to one.
+                 * @default []
+                 */
+                foundations: string[];
+                /** @default 1 */
+                min_maintainers: number;
+            };
+            /** @default {} */
+            auto_approval: {
+                /** @default false */
+                is_enabled: boolean;
+                /** @default 0 */
+                max_monthly_estimate_cents: number;
+                /**
+                 * @description Empty means every purpose.
+                 * @default []
+                 */
+                purposes: ("ci_cd" | "benchmarking" | "labs" | "hosting" | "other")[];
+                /**
+                 * @description No revoked grant and no declined request in the last 180 days.
+                 * @default true
+                 */
+                requires_good_standing: boolean;
+            };
+            /**
+             * @description 2 for the two-vote rule.
+             * @default 1
+             */
+            approvals_required: number;
+            /** @default 365 */
+            default_grant_days: number;
+            /** @default 30 */
+            min_notice_days: number;
+            /** @default 5 */
+            review_target_days: number;
+        };
+        ProgramCreateBodyInput: {
+            slug: string;
+            name: string;
+            /** @default  */
+            description: string;
+            /** @default USD */
+            currency: string;
+            budget_cents_per_year: number;
+            /** @default 1 */
+            fiscal_year_start_month: number;
+            /** @default {} */
+            policy: components["schemas"]["ProgramPolicyInput"];
+            github_repository?: string | null;
+            /** @description The webhook secret set on the GitHub repository. Never returned. */
+            github_secret?: string;
+            /** @default true */
+            is_public: boolean;
+        };
+        ProgramUpdateBodyInput: {
+            name?: string;
+            description?: string;
+            budget_cents_per_year?: number;
+            fiscal_year_start_month?: number;
+            policy?: components["schemas"]["ProgramPolicyInput"];
+            github_repository?: string | null;
+            github_secret?: string;
+            is_public?: boolean;
+        };
+        BudgetInput: {
+            fiscal_year: {
+                starts_on: string;
+                ends_on: string;
+            };
+            currency: string;
+            budget_cents: number;
+            /** @description What active grants may still spend until the fiscal year ends. */
+            committed_cents: number;
+            /** @description Metered spend this fiscal year. */
+            spent_cents: number;
+            /** @description budget − committed − spent; negative only after a recorded override. */
+            remaining_cents: number;
+        };
+        ProgramStaffMemberInput: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+            };
+            /** @enum {string} */
+            role: "lead" | "reviewer";
+        };
+        ProgramInput: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            description: string;
+            description_html: string;
+            currency: string;
+            budget_cents_per_year: number;
+            fiscal_year_start_month: number;
+            policy: components["schemas"]["ProgramPolicyInput"];
+            github_repository: string | null;
+            has_github_secret: boolean;
+            is_public: boolean;
+            staff: components["schemas"]["ProgramStaffMemberInput"][];
+            created_at: string;
+        };
+        ProgramListInput: {
+            items: components["schemas"]["ProgramInput"][];
+        };
+        ProgramStaffBodyInput: {
+            /** Format: uuid */
+            user_id: string;
+            /**
+             * @default reviewer
+             * @enum {string}
+             */
+            role: "lead" | "reviewer";
+        };
+        /** @enum {string} */
+        ProjectPublicFieldInput: "description" | "repository" | "license" | "website" | "foundation" | "members";
+        ProjectCreateBodyInput: {
+            name: string;
+            /** @description Defaults to one made from the name. */
+            slug?: string;
+            /** @description Any common form; stored as https://host/owner/repo. */
+            repository_url: string;
+            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
+            license: string;
+            /**
+             * @description Markdown.
+             * @default
+             */
+            description: string;
+            website?: string | null;
+            /** @description Foundation or affiliation, e.g. CNCF. */
+            foundation?: string | null;
+            /**
+             * @description Whether the project has a public page.
+             * @default false
+             */
+            is_public: boolean;
+            /** @description What the public page shows besides the name. */
+            public_fields?: components["schemas"]["ProjectPublicFieldInput"][];
+        };
+        ProjectUpdateBodyInput: {
+            name?: string;
+            /** @description Any common form; stored as https://host/owner/repo. */
+            repository_url?: string;
+            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
+            license?: string;
+            description?: string;
+            website?: string | null;
+            /** @description Foundation or affiliation, e.g. CNCF. */
+            foundation?: string | null;
+            /**
+             * @description Whether the project has a public page.
+             * @default false
+             */
+            is_public: boolean;
+            /** @description What the public page shows besides the name. */
+            public_fields?: components["schemas"]["ProjectPublicFieldInput"][];
+        };
+        RepositoryInput: {
+            host: string;
+            owner: string;
+            name: string;
+            url: string;
+        };
+        LicenceInput: {
+            expression: string;
+            /** @description True when every licence in the expression is OSI-approved. */
+            is_osi_approved: boolean;
+            licences: {
+                id: string;
+                name: string | null;
+                is_osi_approved: boolean;
+            }[];
+        };
+        /** @enum {string} */
+        ProjectRoleInput: "owner" | "member";
+        ProjectInput: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            repository: components["schemas"]["RepositoryInput"];
+            license: components["schemas"]["LicenceInput"];
+            /** @description Markdown as written. */
+            description: string;
+            /** @description Rendered and sanitized. */
+            description_html: string;
+            website: string | null;
+            foundation: string | null;
+            is_public: boolean;
+            public_fields: components["schemas"]["ProjectPublicFieldInput"][];
+            /** @description Your role in the project; null for staff who are not members. */
+            my_role: components["schemas"]["ProjectRoleInput"] | null;
+            member_count: number;
+            created_at: string;
+            updated_at: string;
+        };
+        ProjectPageInput: {
+            items: components["schemas"]["ProjectInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        PublicProjectInput: {
+            slug: string;
+            name: string;
+            description_html: string | null;
+            repository: components["schemas"]["RepositoryInput"] | null;
+            license: components["schemas"]["LicenceInput"] | null;
+            website: string | null;
+            foundation: string | null;
+            members: {
+                name: string;
+                github_login: string | null;
+                role: components["schemas"]["ProjectRoleInput"];
+            }[] | null;
+        };
+        PublicProjectPageInput: {
+            items: components["schemas"]["PublicProjectInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        MemberInput: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+                github_login: string | null;
+            };
+            role: components["schemas"]["ProjectRoleInput"];
+            joined_at: string;
+        };
+        MemberListInput: {
+            items: components["schemas"]["MemberInput"][];
+        };
+        MemberUpdateBodyInput: {
+            role: components["schemas"]["ProjectRoleInput"];
+        };
+        TransferBodyInput: {
+            /**
+             * Format: uuid
+             * @description A member who becomes owner; you become a member.
+             */
+            user_id: string;
+        };
+        /** @enum {string} */
+        InvitationStateInput: "pending" | "accepted" | "declined" | "expired" | "revoked";
+        InvitationCreateBodyInput: {
+            /** Format: email */
+            email?: string;
+            github_login?: string;
+            /** @default member */
+            role: components["schemas"]["ProjectRoleInput"];
+        };
+        InvitationInput: {
+            /** Format: uuid */
+            id: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            email: string | null;
+            github_login: string | null;
+            role: components["schemas"]["ProjectRoleInput"];
+            state: components["schemas"]["InvitationStateInput"];
+            /** @description Name of the person who invited. */
+            invited_by: string | null;
+            created_at: string;
+            expires_at: string;
+            responded_at: string | null;
+        };
+        InvitationListInput: {
+            items: components["schemas"]["InvitationInput"][];
+        };
+        InvitationCreatedInput: {
+            invitation: components["schemas"]["InvitationInput"];
+            /** @description Also sent by email when the invitee has an address. */
+            accept_url: string;
+        };
+        InvitationTokenBodyInput: {
+            token: string;
+        };
+        MarkdownRenderBodyInput: {
+            markdown: string;
+        };
+        MarkdownRenderedInput: {
+            /** @description Rendered and sanitized exactly as a project description is. */
+            html: string;
+        };
+        /** @enum {string} */
+        Role: "admin" | "reviewer" | "operator";
+        User: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            name: string;
+            roles: components["schemas"]["Role"][];
+            github_login: string | null;
+            has_password: boolean;
+            is_disabled: boolean;
+            created_at: string;
+        };
+        UserPage: {
+            items: components["schemas"]["User"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        SignUpBody: {
+            email: unknown;
+            name: string;
+            password: string;
+        };
+        LoginBody: {
+            email: unknown;
+            password: string;
+        };
+        Identity: {
+            /** @enum {string} */
+            provider: "oidc" | "github";
+            login: string | null;
+            email: string | null;
+            created_at: string;
+        };
+        Session: {
+            user: components["schemas"]["User"];
+            identities: components["schemas"]["Identity"][];
+            /** @description Send as X-CSRF-Token on writes made with the session cookie; null for tokens. */
+            csrf_token: string | null;
+            /** @enum {string} */
+            via: "session" | "token";
+        };
+        PasswordChangeBody: {
+            /** @description Required when the account has a password. */
+            current_password?: string;
+            new_password: string;
+        };
+        ApiToken: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The first characters of the token, to recognise it. */
+            prefix: string;
+            created_at: string;
+            last_used_at: string | null;
+            expires_at: string | null;
+            revoked_at: string | null;
+        };
+        ApiTokenCreateBody: {
+            name: string;
+            /** @description Omit for a token that does not expire. */
+            expires_in_days?: number;
+        };
+        ApiTokenCreated: {
+            token: components["schemas"]["ApiToken"];
+            /** @description Shown once; Surplus keeps only its digest. */
+            secret: string;
+        };
+        UserUpdateBody: {
+            roles?: components["schemas"]["Role"][];
+            is_disabled?: boolean;
+        };
+        AuthSettings: {
+            signup_open: boolean;
+            providers: {
+                local: boolean;
+                oidc: {
+                    name: string;
+                } | null;
+                github: boolean;
+            };
+        };
+        AuthSettingsUpdateBody: {
+            signup_open: boolean;
+        };
+        AuditEvent: {
+            id: string;
+            /** @description UTC, ISO 8601. */
+            occurred_at: string;
+            actor: {
+                user_id: string | null;
+                /** @description Email of the actor, or "system". */
+                label: string;
+            };
+            /** @description Dotted name, e.g. project.created. */
+            action: string;
+            target: {
+                type: string;
+                id: string | null;
+            };
+            project_id: string | null;
+            /** @description What changed; never contains secrets. */
+            summary: {
+                [key: string]: unknown;
+            };
+            request_id: string | null;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEvent"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /** @enum {string} */
+        Architecture: "x86_64" | "aarch64";
+        Plan: {
+            slug: string;
+            name: string;
+            description: string;
+            architecture: components["schemas"]["Architecture"];
+            cpu: {
+                model: string;
+                cores: number;
+            };
+            memory_gb: number;
+            storage: {
+                summary: string;
+                total_gb: number;
+            };
+            nics: string;
+            gpu: string | null;
+            price_cents_per_hour: number;
+            /** @description Hourly price × 730 hours, the usual monthly estimate. */
+            price_cents_per_month: number;
+            is_available: boolean;
+        };
+        PlanUpsertBody: {
+            name: string;
+            /** @default  */
+            description: string;
+            architecture: components["schemas"]["Architecture"];
+            cpu_model: string;
+            cpu_cores: number;
+            memory_gb: number;
+            storage_summary: string;
+            storage_gb: number;
+            nics_summary: string;
+            /** @default null */
+            gpu_summary: string | null;
+            price_cents_per_hour: number;
+            /** @default true */
+            is_available: boolean;
+        };
+        Metro: {
+            code: string;
+            name: string;
+            country: string;
+            is_available: boolean;
+        };
+        MetroUpsertBody: {
+            name: string;
+            /** @default  */
+            country: string;
+            /** @default true */
+            is_available: boolean;
+        };
+        OperatingSystem: {
+            slug: string;
+            name: string;
+            distro: string;
+            version: string;
+            architectures: components["schemas"]["Architecture"][];
+            deprecated_on: string | null;
+            end_of_life_on: string | null;
+            /**
+             * @description As of today.
+             * @enum {string}
+             */
+            status: "supported" | "deprecated" | "end_of_life";
+            /** @description Where the boot service finds this OS (kernel, initrd, image). */
+            artifacts: {
+                [key: string]: unknown;
+            };
+        };
+        OperatingSystemUpsertBody: {
+            name: string;
+            distro: string;
+            version: string;
+            architectures: components["schemas"]["Architecture"][];
+            /** @default null */
+            deprecated_on: string | null;
+            /** @default null */
+            end_of_life_on: string | null;
+            /** @default {} */
+            artifacts: {
+                [key: string]: unknown;
+            };
+        };
+        Catalog: {
+            plans: components["schemas"]["Plan"][];
+            metros: components["schemas"]["Metro"][];
+            operating_systems: components["schemas"]["OperatingSystem"][];
+        };
+        SshKey: {
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
+            type: string;
+            bits: number;
+            /** @description SHA256:… as `ssh-keygen -l` prints it. */
+            fingerprint: string;
+            public_key: string;
+            created_at: string;
+        };
+        SshKeyCreateBody: {
+            /** @description One line of ~/.ssh/id_*.pub. */
+            public_key: string;
+            /** @description Defaults to the key’s comment. */
+            label?: string;
+        };
+        SshKeyList: {
+            items: components["schemas"]["SshKey"][];
+        };
+        /**
+         * @description ci_cd, benchmarking, labs (workshops/POC), hosting (mirror/CDN), other.
+         * @enum {string}
+         */
+        Purpose: "ci_cd" | "benchmarking" | "labs" | "hosting" | "other";
+        /** @enum {string} */
+        RequestState: "draft" | "needs_info" | "submitted" | "in_review" | "changes_requested" | "approved" | "declined" | "withdrawn";
+        ProgramPolicy: {
+            eligibility: {
+                /**
+                 * @description Every licence in the project’s expression must be OSI-approved.
+                 * @default true
+                 */
+                require_osi_license: boolean;
+                /** @default true */
+                require_public_repository: boolean;
+                /**
+                 * @description When not empty, the project must belong to one.
+                 * @default []
+                 */
+                foundations: string[];
+                /** @default 1 */
+                min_maintainers: number;
+            };
+            auto_approval: {
+                /** @default false */
+                is_enabled: boolean;
+                /** @default 0 */
+                max_monthly_estimate_cents: number;
+                /**
+                 * @description Empty means every purpose.
+                 * @default []
+                 */
+                purposes: ("ci_cd" | "benchmarking" | "labs" | "hosting" | "other")[];
+                /**
+                 * @description No revoked grant and no declined request in the last 180 days.
+                 * @default true
+                 */
+                requires_good_standing: boolean;
+            };
+            /**
+             * @description 2 for the two-vote rule.
+             * @default 1
+             */
+            approvals_required: number;
+            /** @default 365 */
+            default_grant_days: number;
+            /** @default 30 */
+            min_notice_days: number;
+            /** @default 5 */
+            review_target_days: number;
+        };
+        ProgramCreateBody: {
+            slug: string;
+            name: string;
+            /** @default  */
+            description: string;
+            /** @default USD */
+            currency: string;
+            budget_cents_per_year: number;
+            /** @default 1 */
+            fiscal_year_start_month: number;
+            policy: components["schemas"]["ProgramPolicy"];
+            github_repository?: string | null;
+            /** @description The webhook secret set on the GitHub repository. Never returned. */
+            github_secret?: string;
+            /** @default true */
+            is_public: boolean;
+        };
+        ProgramUpdateBody: {
+            name?: string;
+            description?: string;
+            budget_cents_per_year?: number;
+            fiscal_year_start_month?: number;
+            policy?: components["schemas"]["ProgramPolicy"];
+            github_repository?: string | null;
+            github_secret?: string;
+            is_public?: boolean;
+        };
+        Budget: {
+            fiscal_year: {
+                starts_on: string;
+                ends_on: string;
+            };
+            currency: string;
+            budget_cents: number;
+            /** @description What active grants may still spend until the fiscal year ends. */
+            committed_cents: number;
+            /** @description Metered spend this fiscal year. */
+            spent_cents: number;
+            /** @description budget − committed − spent; negative only after a recorded override. */
+            remaining_cents: number;
+        };
+        ProgramStaffMember: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+            };
+            /** @enum {string} */
+            role: "lead" | "reviewer";
+        };
+        Program: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            description: string;
+            description_html: string;
+            currency: string;
+            budget_cents_per_year: number;
+            fiscal_year_start_month: number;
+            policy: components["schemas"]["ProgramPolicy"];
+            github_repository: string | null;
+            has_github_secret: boolean;
+            is_public: boolean;
+            staff: components["schemas"]["ProgramStaffMember"][];
+            created_at: string;
+        };
+        ProgramList: {
+            items: components["schemas"]["Program"][];
+        };
+        ProgramStaffBody: {
+            /** Format: uuid */
+            user_id: string;
+            /**
+             * @default reviewer
+             * @enum {string}
+             */
+            role: "lead" | "reviewer";
+        };
+        /** @enum {string} */
+        ProjectPublicField: "description" | "repository" | "license" | "website" | "foundation" | "members";
+        ProjectCreateBody: {
+            name: string;
+            /** @description Defaults to one made from the name. */
+            slug?: string;
+            /** @description Any common form; stored as https://host/owner/repo. */
+            repository_url: string;
+            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
+            license: string;
+            /**
+             * @description Markdown.
+             * @default
+             */
+            description: string;
+            website?: string | null;
+            /** @description Foundation or affiliation, e.g. CNCF. */
+            foundation?: string | null;
+            /**
+             * @description Whether the project has a public page.
+             * @default false
+             */
+            is_public: boolean;
+            /** @description What the public page shows besides the name. */
+            public_fields?: components["schemas"]["ProjectPublicField"][];
+        };
+        ProjectUpdateBody: {
+            name?: string;
+            /** @description Any common form; stored as https://host/owner/repo. */
+            repository_url?: string;
+            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
+            license?: string;
+            description?: string;
+            website?: string | null;
+            /** @description Foundation or affiliation, e.g. CNCF. */
+            foundation?: string | null;
+            /**
+             * @description Whether the project has a public page.
+             * @default false
+             */
+            is_public: boolean;
+            /** @description What the public page shows besides the name. */
+            public_fields?: components["schemas"]["ProjectPublicField"][];
+        };
+        Repository: {
+            host: string;
+            owner: string;
+            name: string;
+            url: string;
+        };
+        Licence: {
+            expression: string;
+            /** @description True when every licence in the expression is OSI-approved. */
+            is_osi_approved: boolean;
+            licences: {
+                id: string;
+                name: string | null;
+                is_osi_approved: boolean;
+            }[];
+        };
+        /** @enum {string} */
+        ProjectRole: "owner" | "member";
+        Project: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            repository: components["schemas"]["Repository"];
+            license: components["schemas"]["Licence"];
+            /** @description Markdown as written. */
+            description: string;
+            /** @description Rendered and sanitized. */
+            description_html: string;
+            website: string | null;
+            foundation: string | null;
+            is_public: boolean;
+            public_fields: components["schemas"]["ProjectPublicField"][];
+            /** @description Your role in the project; null for staff who are not members. */
+            my_role: components["schemas"]["ProjectRole"] | null;
+            member_count: number;
+            created_at: string;
+            updated_at: string;
+        };
+        ProjectPage: {
+            items: components["schemas"]["Project"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        PublicProject: {
+            slug: string;
+            name: string;
+            description_html: string | null;
+            repository: components["schemas"]["Repository"] | null;
+            license: components["schemas"]["Licence"] | null;
+            website: string | null;
+            foundation: string | null;
+            members: {
+                name: string;
+                github_login: string | null;
+                role: components["schemas"]["ProjectRole"];
+            }[] | null;
+        };
+        PublicProjectPage: {
+            items: components["schemas"]["PublicProject"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        Member: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+                github_login: string | null;
+            };
+            role: components["schemas"]["ProjectRole"];
+            joined_at: string;
+        };
+        MemberList: {
+            items: components["schemas"]["Member"][];
+        };
+        MemberUpdateBody: {
+            role: components["schemas"]["ProjectRole"];
+        };
+        TransferBody: {
+            /**
+             * Format: uuid
+             * @description A member who becomes owner; you become a member.
+             */
+            user_id: string;
+        };
+        /** @enum {string} */
+        InvitationState: "pending" | "accepted" | "declined" | "expired" | "revoked";
+        InvitationCreateBody: {
+            /** Format: email */
+            email?: string;
+            github_login?: string;
+            /** @default member */
+            role: components["schemas"]["ProjectRole"];
+        };
+        Invitation: {
+            /** Format: uuid */
+            id: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            email: string | null;
+            github_login: string | null;
+            role: components["schemas"]["ProjectRole"];
+            state: components["schemas"]["InvitationState"];
+            /** @description Name of the person who invited. */
+            invited_by: string | null;
+            created_at: string;
+            expires_at: string;
+            responded_at: string | null;
+        };
+        InvitationList: {
+            items: components["schemas"]["Invitation"][];
+        };
+        InvitationCreated: {
+            invitation: components["schemas"]["Invitation"];
+            /** @description Also sent by email when the invitee has an address. */
+            accept_url: string;
+        };
+        InvitationTokenBody: {
+            token: string;
+        };
+        MarkdownRenderBody: {
+            markdown: string;
+        };
+        MarkdownRendered: {
+            /** @description Rendered and sanitized exactly as a project description is. */
+            html: string;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-	getAuthSettings: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["AuthSettings"];
-				};
-			};
-		};
-	};
-	updateAuthSettings: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["AuthSettingsUpdateBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["AuthSettings"];
-				};
-			};
-		};
-	};
-	signUp: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["SignUpBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			201: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Session"];
-				};
-			};
-		};
-	};
-	login: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["LoginBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Session"];
-				};
-			};
-		};
-	};
-	logout: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description No content */
-			204: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content?: never;
-			};
-		};
-	};
-	getMe: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Session"];
-				};
-			};
-		};
-	};
-	changePassword: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["PasswordChangeBodyInput"];
-			};
-		};
-		responses: {
-			/** @description No content */
-			204: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content?: never;
-			};
-		};
-	};
-	listTokens: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": {
-						items: components["schemas"]["ApiToken"][];
-					};
-				};
-			};
-		};
-	};
-	createToken: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["ApiTokenCreateBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			201: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["ApiTokenCreated"];
-				};
-			};
-		};
-	};
-	revokeToken: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				id: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["ApiToken"];
-				};
-			};
-		};
-	};
-	listUsers: {
-		parameters: {
-			query?: {
-				/** @description Opaque cursor from the previous page’s next_cursor. */
-				cursor?: string;
-				limit?: number;
-				/** @description Matches email or name. */
-				q?: string;
-				role?: components["schemas"]["RoleInput"];
-			};
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["UserPage"];
-				};
-			};
-		};
-	};
-	getUser: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				id: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["User"];
-				};
-			};
-		};
-	};
-	updateUser: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				id: string;
-			};
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["UserUpdateBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["User"];
-				};
-			};
-		};
-	};
-	startSso: {
-		parameters: {
-			query?: {
-				/** @description A path on this site to come back to. */
-				return_to?: string;
-				/** @description Link the identity to the signed-in account. */
-				link?: "true" | "false";
-			};
-			header?: never;
-			path: {
-				provider: "oidc" | "github";
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content?: never;
-			};
-		};
-	};
-	finishSso: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				provider: "oidc" | "github";
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content?: never;
-			};
-		};
-	};
-	listProjects: {
-		parameters: {
-			query?: {
-				/** @description Opaque cursor from the previous page’s next_cursor. */
-				cursor?: string;
-				limit?: number;
-				/** @description "all" lists every project (staff only). */
-				scope?: "mine" | "all";
-				/** @description Matches name, slug or repository. */
-				q?: string;
-			};
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["ProjectPage"];
-				};
-			};
-		};
-	};
-	createProject: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["ProjectCreateBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			201: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Project"];
-				};
-			};
-		};
-	};
-	getProject: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Project"];
-				};
-			};
-		};
-	};
-	deleteProject: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description No content */
-			204: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content?: never;
-			};
-		};
-	};
-	updateProject: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-			};
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["ProjectUpdateBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Project"];
-				};
-			};
-		};
-	};
-	listMembers: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["MemberList"];
-				};
-			};
-		};
-	};
-	removeMember: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-				user: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description No content */
-			204: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content?: never;
-			};
-		};
-	};
-	updateMember: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-				user: string;
-			};
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["MemberUpdateBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["MemberList"];
-				};
-			};
-		};
-	};
-	transferProject: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-			};
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["TransferBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["MemberList"];
-				};
-			};
-		};
-	};
-	listProjectInvitations: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["InvitationList"];
-				};
-			};
-		};
-	};
-	createInvitation: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-			};
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["InvitationCreateBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			201: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["InvitationCreated"];
-				};
-			};
-		};
-	};
-	revokeInvitation: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-				id: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description No content */
-			204: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content?: never;
-			};
-		};
-	};
-	listProjectAudit: {
-		parameters: {
-			query?: {
-				/** @description Opaque cursor from the previous page’s next_cursor. */
-				cursor?: string;
-				limit?: number;
-				/** @description Only events by this user id. */
-				actor?: string;
-				/** @description Exact action, or a prefix ending in "." (e.g. "project."). */
-				action?: string;
-				target_type?: string;
-				target_id?: string;
-				project?: string;
-				from?: unknown;
-				to?: unknown;
-			};
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["AuditPage"];
-				};
-			};
-		};
-	};
-	listMyInvitations: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["InvitationList"];
-				};
-			};
-		};
-	};
-	acceptInvitation: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				id: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Invitation"];
-				};
-			};
-		};
-	};
-	acceptInvitationByToken: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["InvitationTokenBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Invitation"];
-				};
-			};
-		};
-	};
-	declineInvitation: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				id: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Invitation"];
-				};
-			};
-		};
-	};
-	declineInvitationByToken: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["InvitationTokenBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["Invitation"];
-				};
-			};
-		};
-	};
-	renderMarkdown: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["MarkdownRenderBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["MarkdownRendered"];
-				};
-			};
-		};
-	};
-	listPublicProjects: {
-		parameters: {
-			query?: {
-				/** @description Opaque cursor from the previous page’s next_cursor. */
-				cursor?: string;
-				limit?: number;
-			};
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["PublicProjectPage"];
-				};
-			};
-		};
-	};
-	getPublicProject: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				/** @description Project id or slug. */
-				project: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["PublicProject"];
-				};
-			};
-		};
-	};
-	listSshKeys: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["SshKeyList"];
-				};
-			};
-		};
-	};
-	addSshKey: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody: {
-			content: {
-				"application/json": components["schemas"]["SshKeyCreateBodyInput"];
-			};
-		};
-		responses: {
-			/** @description Default Response */
-			201: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["SshKey"];
-				};
-			};
-		};
-	};
-	removeSshKey: {
-		parameters: {
-			query?: never;
-			header?: never;
-			path: {
-				id: string;
-			};
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			204: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content?: never;
-			};
-		};
-	};
-	listAudit: {
-		parameters: {
-			query?: {
-				/** @description Opaque cursor from the previous page’s next_cursor. */
-				cursor?: string;
-				limit?: number;
-				/** @description Only events by this user id. */
-				actor?: string;
-				/** @description Exact action, or a prefix ending in "." (e.g. "project."). */
-				action?: string;
-				target_type?: string;
-				target_id?: string;
-				project?: string;
-				from?: unknown;
-				to?: unknown;
-			};
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		requestBody?: never;
-		responses: {
-			/** @description Default Response */
-			200: {
-				headers: {
-					[name: string]: unknown;
-				};
-				content: {
-					"application/json": components["schemas"]["AuditPage"];
-				};
-			};
-		};
-	};
+    getAuthSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthSettings"];
+                };
+            };
+        };
+    };
+    updateAuthSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthSettingsUpdateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthSettings"];
+                };
+            };
+        };
+    };
+    signUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignUpBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeBodyInput"];
+            };
+        };
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ApiToken"][];
+                    };
+                };
+            };
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreated"];
+                };
+            };
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiToken"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+                /** @description Matches email or name. */
+                q?: string;
+                role?: components["schemas"]["RoleInput"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+        };
+    };
+    startSso: {
+        parameters: {
+            query?: {
+                /** @description A path on this site to come back to. */
+                return_to?: string;
+                /** @description Link the identity to the signed-in account. */
+                link?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                provider: "oidc" | "github";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    finishSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "oidc" | "github";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listProjects: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+                /** @description "all" lists every project (staff only). */
+                scope?: "mine" | "all";
+                /** @description Matches name, slug or repository. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPage"];
+                };
+            };
+        };
+    };
+    createProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+        };
+    };
+    getProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+        };
+    };
+    deleteProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    updateProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectUpdateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    updateMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberUpdateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+        };
+    };
+    transferProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+        };
+    };
+    listProjectInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationCreated"];
+                };
+            };
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listProjectAudit: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+                /** @description Only events by this user id. */
+                actor?: string;
+                /** @description Exact action, or a prefix ending in "." (e.g. "project."). */
+                action?: string;
+                target_type?: string;
+                target_id?: string;
+                project?: string;
+                from?: unknown;
+                to?: unknown;
+            };
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+        };
+    };
+    listMyInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+        };
+    };
+    acceptInvitationByToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationTokenBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+        };
+    };
+    declineInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+        };
+    };
+    declineInvitationByToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationTokenBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+        };
+    };
+    renderMarkdown: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkdownRenderBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkdownRendered"];
+                };
+            };
+        };
+    };
+    listPublicProjects: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicProjectPage"];
+                };
+            };
+        };
+    };
+    getPublicProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicProject"];
+                };
+            };
+        };
+    };
+    listSshKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SshKeyList"];
+                };
+            };
+        };
+    };
+    addSshKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SshKeyCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SshKey"];
+                };
+            };
+        };
+    };
+    removeSshKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+                /** @description Only events by this user id. */
+                actor?: string;
+                /** @description Exact action, or a prefix ending in "." (e.g. "project."). */
+                action?: string;
+                target_type?: string;
+                target_id?: string;
+                project?: string;
+                from?: unknown;
+                to?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+        };
+    };
+    getCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Catalog"];
+                };
+            };
+        };
+    };
+    saveCatalogPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanUpsertBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+        };
+    };
+    saveCatalogMetro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetroUpsertBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metro"];
+                };
+            };
+        };
+    };
+    saveCatalogOperatingSystem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OperatingSystemUpsertBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatingSystem"];
+                };
+            };
+        };
+    };
+    listPrograms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgramList"];
+                };
+            };
+        };
+    };
+    createProgram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgramCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Program"];
+                };
+            };
+        };
+    };
+    getProgram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Program"];
+                };
+            };
+        };
+    };
+    updateProgram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgramUpdateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Program"];
+                };
+            };
+        };
+    };
+    setProgramStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgramStaffBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Program"];
+                };
+            };
+        };
+    };
+    removeProgramStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Program"];
+                };
+            };
+        };
+    };
+    getProgramBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+        };
+    };
 }

@@ -4,6 +4,8 @@ import type { Database } from './schema.ts';
 
 // bigint columns (audit ids, byte counters) come back as strings; keep them exact rather than lossy.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
+// Calendar dates (grant end dates, review dates) stay 'YYYY-MM-DD': a Date would shift them by time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

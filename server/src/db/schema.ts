@@ -67,6 +67,7 @@ export interface ProjectsTable {
   foundation: string | null;
   is_public: Generated<boolean>;
   public_fields: ColumnType<string[], string[] | undefined, string[]>;
+  is_listed: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -131,6 +132,249 @@ export interface EmailsTable {
   attempts: Generated<number>;
 }
 
+type DateColumn = ColumnType<string | null, string | null | undefined, string | null>;
+
+export interface PlansTable {
+  slug: string;
+  name: string;
+  description: Generated<string>;
+  architecture: 'x86_64' | 'aarch64';
+  cpu_model: string;
+  cpu_cores: number;
+  memory_gb: number;
+  storage_summary: string;
+  storage_gb: number;
+  nics_summary: string;
+  gpu_summary: string | null;
+  price_cents_per_hour: number;
+  is_available: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MetrosTable {
+  code: string;
+  name: string;
+  country: Generated<string>;
+  is_available: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface OperatingSystemsTable {
+  slug: string;
+  name: string;
+  distro: string;
+  version: string;
+  architectures: ColumnType<string[], string[], string[]>;
+  deprecated_on: DateColumn;
+  end_of_life_on: DateColumn;
+  artifacts: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ProgramsTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  description_md: Generated<string>;
+  currency: Generated<string>;
+  budget_cents_per_year: ColumnType<string, number | bigint | string, number | bigint | string>;
+  fiscal_year_start_month: Generated<number>;
+  policy: ColumnType<Record<string, unknown>, string, string>;
+  github_repository: string | null;
+  github_secret_encrypted: Buffer | null;
+  is_public: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ProgramStaffTable {
+  program_id: string;
+  user_id: string;
+  role: 'lead' | 'reviewer';
+  created_at: Timestamp;
+}
+
+export type RequestState = 'draft' | 'needs_info' | 'submitted' | 'in_review' | 'changes_requested' | 'approved' | 'declined' | 'withdrawn';
+
+export interface RequestsTable {
+  id: Generated<string>;
+  number: Generated<number>;
+  program_id: string;
+  project_id: string | null;
+  created_by: string | null;
+  source: 'web' | 'github';
+  github_issue: number | null;
+  github_author: string | null;
+  github_body: string | null;
+  state: ColumnType<RequestState, RequestState | undefined, RequestState>;
+  kind: ColumnType<'new' | 'extension', 'new' | 'extension' | undefined, 'new' | 'extension'>;
+  extends_grant_id: string | null;
+  purpose: string | null;
+  title: Generated<string>;
+  description_md: Generated<string>;
+  contact_name: string | null;
+  contact_email: string | null;
+  organization: string | null;
+  project_urls: ColumnType<string[], string[] | undefined, string[]>;
+  duration: ColumnType<'fixed' | 'ongoing', 'fixed' | 'ongoing' | undefined, 'fixed' | 'ongoing'>;
+  end_on: DateColumn;
+  review_on: DateColumn;
+  start_on: DateColumn;
+  publish_results: Generated<string>;
+  acknowledges_sponsor: Generated<boolean>;
+  progress_report_md: string | null;
+  monthly_estimate_cents: ColumnType<string, number | string | undefined, number | string>;
+  missing: ColumnType<string[], string[] | undefined, string[]>;
+  decision_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  submitted_at: NullableTimestamp;
+  decided_at: NullableTimestamp;
+}
+
+export interface RequestResourcesTable {
+  request_id: string;
+  position: number;
+  plan_slug: string | null;
+  quantity: number;
+  metro_code: string | null;
+  os_slug: string | null;
+  unmatched: string | null;
+}
+
+export interface RequestEventsTable {
+  id: ColumnType<string, never, never>;
+  request_id: string;
+  from_state: string | null;
+  to_state: string;
+  actor_user_id: string | null;
+  actor_label: string;
+  note: string | null;
+  occurred_at: Timestamp;
+}
+
+export interface RequestCommentsTable {
+  id: Generated<string>;
+  request_id: string;
+  author_user_id: string | null;
+  author_label: string;
+  body_md: string;
+  body_html: string;
+  is_staff_only: Generated<boolean>;
+  github_comment_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  created_at: Timestamp;
+}
+
+export interface RequestVotesTable {
+  request_id: string;
+  user_id: string;
+  vote: number;
+  scores: ColumnType<Record<string, number>, string | undefined, string>;
+  note: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type GrantState = 'active' | 'expiring' | 'expired' | 'revoked';
+
+export interface GrantsTable {
+  id: Generated<string>;
+  program_id: string;
+  project_id: string;
+  request_id: string;
+  monthly_credit_cents: ColumnType<string, number | string, number | string>;
+  max_servers: number;
+  allowed_plans: ColumnType<string[], string[] | undefined, string[]>;
+  allowed_metros: ColumnType<string[], string[] | undefined, string[]>;
+  starts_on: ColumnType<string, string, string>;
+  ends_on: DateColumn;
+  review_on: DateColumn;
+  state: ColumnType<GrantState, GrantState | undefined, GrantState>;
+  override_reason: string | null;
+  ended_at: NullableTimestamp;
+  end_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GrantNoticesTable {
+  grant_id: string;
+  days_before: number;
+  sent_at: Timestamp;
+}
+
+export interface GithubDeliveriesTable {
+  delivery_id: string;
+  program_id: string | null;
+  event: string;
+  action: string | null;
+  outcome: string;
+  received_at: Timestamp;
+}
+
+export interface ProjectClaimsTable {
+  id: Generated<string>;
+  github_login: string;
+  request_id: string;
+  repository_url: string | null;
+  claimed_by: string | null;
+  claimed_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  user_id: string;
+  kind: string;
+  title: string;
+  body: Generated<string>;
+  link: string | null;
+  created_at: Timestamp;
+  read_at: NullableTimestamp;
+}
+
+export interface ProgramWebhooksTable {
+  id: Generated<string>;
+  program_id: string;
+  url: string;
+  secret_encrypted: Buffer;
+  events: ColumnType<string[], string[] | undefined, string[]>;
+  is_active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  webhook_id: string;
+  event: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  status_code: number | null;
+  error: string | null;
+  attempts: Generated<number>;
+  delivered_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface StoriesTable {
+  id: Generated<string>;
+  project_id: string;
+  program_id: string | null;
+  title: string;
+  body_md: string;
+  body_html: string;
+  state: ColumnType<
+    'draft' | 'submitted' | 'published',
+    'draft' | 'submitted' | 'published' | undefined,
+    'draft' | 'submitted' | 'published'
+  >;
+  author_user_id: string | null;
+  published_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -143,6 +387,24 @@ export interface Database {
   ssh_keys: SshKeysTable;
   audit_events: AuditEventsTable;
   emails: EmailsTable;
+  plans: PlansTable;
+  metros: MetrosTable;
+  operating_systems: OperatingSystemsTable;
+  programs: ProgramsTable;
+  program_staff: ProgramStaffTable;
+  requests: RequestsTable;
+  request_resources: RequestResourcesTable;
+  request_events: RequestEventsTable;
+  request_comments: RequestCommentsTable;
+  request_votes: RequestVotesTable;
+  grants: GrantsTable;
+  grant_notices: GrantNoticesTable;
+  github_deliveries: GithubDeliveriesTable;
+  project_claims: ProjectClaimsTable;
+  notifications: NotificationsTable;
+  program_webhooks: ProgramWebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  stories: StoriesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
