@@ -14,7 +14,23 @@ import { AppError } from './errors.ts';
  * - project:member: members and owners of the project in the `:project` parameter, and staff
  * - project:owner: owners of that project, and admins
  */
-export type Policy = 'public' | 'user' | 'staff' | 'reviewer' | 'operator' | 'admin' | 'project:member' | 'project:owner';
+export const POLICIES = ['public', 'user', 'staff', 'reviewer', 'operator', 'admin', 'project:member', 'project:owner'] as const;
+export type Policy = (typeof POLICIES)[number];
+
+export type RoutePolicy = { method: string; url: string; policy: Policy };
+
+/**
+ * Checked when a route is registered, so a route without a usable policy stops the server from
+ * starting instead of failing (or worse, passing) on its first request.
+ */
+export function checkRoutePolicy(method: string, url: string, policy: unknown): Policy {
+  if (policy === undefined) throw new Error(`route ${method} ${url} declares no policy`);
+  if (!POLICIES.includes(policy as Policy)) throw new Error(`route ${method} ${url} declares unknown policy ${JSON.stringify(policy)}`);
+  if ((policy === 'project:member' || policy === 'project:owner') && !url.split('/').includes(':project')) {
+    throw new Error(`route ${method} ${url} has policy ${policy} but no :project parameter`);
+  }
+  return policy as Policy;
+}
 
 export type ProjectAccess = { project: ProjectRow; role: ProjectRole | null };
 export type ProjectResolver = (key: string, actor: Actor | null) => Promise<ProjectAccess | undefined>;
@@ -39,6 +55,7 @@ export async function enforcePolicy(request: FastifyRequest, policy: Policy, res
     case 'project:member':
     case 'project:owner': {
       const key = (request.params as { project?: string }).project;
+      // checkRoutePolicy refused such routes at registration.
       if (key === undefined) throw new Error(`route ${request.routeOptions.url} has policy ${policy} but no :project parameter`);
       const access = await resolveProject(key, actor);
       // Existence of a project you cannot see is itself private: answer exactly as for a missing one.

@@ -15,14 +15,19 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Authenticated } from '../accounts/accounts.service.ts';
+import { sameString } from '../accounts/tokens.ts';
 import type { Actor, Ctx } from './context.ts';
 import { AppError, ERRORS, type FieldError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
-import { enforcePolicy, type Policy, type ProjectAccess, type ProjectResolver } from './policy.ts';
+import { checkRoutePolicy, enforcePolicy, type Policy, type ProjectAccess, type ProjectResolver, type RoutePolicy } from './policy.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     policy?: Policy;
+  }
+  interface FastifyInstance {
+    /** Every route with its policy, as registered: what the policy test and the roles docs read. */
+    routePolicies: readonly RoutePolicy[];
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -80,9 +85,15 @@ export async function createHttpServer(options: HttpOptions): Promise<App> {
 
   await app.register(cookie, { secret: options.cookieSecret });
 
+  const routePolicies: RoutePolicy[] = [];
+  app.decorate('routePolicies', routePolicies);
   app.addHook('onRoute', (route) => {
-    if (route.config?.policy === undefined && !isInternalRoute(route.url)) {
-      throw new Error(`route ${route.method} ${route.url} declares no policy`);
+    if (route.config?.policy === undefined && isPluginDocumentation(route.url)) route.config = { ...route.config, policy: 'public' };
+    for (const method of [route.method].flat()) {
+      const policy = checkRoutePolicy(method, route.url, route.config?.policy);
+      routePolicies.push({ method, url: route.url, policy });
+      // A plugin's "/" route is also registered as "/prefix/", sharing these options but not this hook.
+      if (route.routePath === '' && route.prefix) routePolicies.push({ method, url: `${route.url}/`, policy });
     }
   });
 
@@ -95,7 +106,7 @@ export async function createHttpServer(options: HttpOptions): Promise<App> {
     if (policy === undefined) return;
     if (policy !== 'public' && request.auth?.csrfToken && !SAFE_METHODS.has(request.method)) {
       const sent = request.headers['x-csrf-token'];
-      if (sent !== request.auth.csrfToken) throw new AppError('ERR_CSRF');
+      if (typeof sent !== 'string' || !sameString(sent, request.auth.csrfToken)) throw new AppError('ERR_CSRF');
     }
     await enforcePolicy(request, policy, options.resolveProject);
   });
@@ -170,7 +181,7 @@ export async function createHttpServer(options: HttpOptions): Promise<App> {
 }
 
 // Routes added by plugins we do not own (the OpenAPI viewer's assets) are public documentation.
-function isInternalRoute(url: string) {
+function isPluginDocumentation(url: string) {
   return url.startsWith('/api/docs');
 }
 
