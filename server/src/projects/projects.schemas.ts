@@ -30,9 +30,14 @@ export const ProjectCreateBody = z
   .meta({ id: 'ProjectCreateBody' });
 export type ProjectCreateBody = z.infer<typeof ProjectCreateBody>;
 
+// Zod applies a default even inside .partial(): fields with one are restated without it, or a PATCH
+// that leaves them out would reset them (is_public to false, description to "").
 export const ProjectUpdateBody = ProjectCreateBody.omit({ slug: true })
   .partial()
-  .extend({ description: z.string().max(20_000).optional() })
+  .extend({
+    description: z.string().max(20_000).optional().describe('Markdown.'),
+    is_public: z.boolean().optional().describe('Whether the project has a public page.'),
+  })
   .meta({ id: 'ProjectUpdateBody' });
 export type ProjectUpdateBody = z.infer<typeof ProjectUpdateBody>;
 
