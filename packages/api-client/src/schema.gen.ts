@@ -1040,15 +1040,13 @@ export interface components {
             repository_url?: string;
             /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
             license?: string;
+            /** @description Markdown. */
             description?: string;
             website?: string | null;
             /** @description Foundation or affiliation, e.g. CNCF. */
             foundation?: string | null;
-            /**
-             * @description Whether the project has a public page.
-             * @default false
-             */
-            is_public: boolean;
+            /** @description Whether the project has a public page. */
+            is_public?: boolean;
             /** @description What the public page shows besides the name. */
             public_fields?: components["schemas"]["ProjectPublicFieldInput"][];
         };
@@ -1572,15 +1570,13 @@ export interface components {
             repository_url?: string;
             /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
             license?: string;
+            /** @description Markdown. */
             description?: string;
             website?: string | null;
             /** @description Foundation or affiliation, e.g. CNCF. */
             foundation?: string | null;
-            /**
-             * @description Whether the project has a public page.
-             * @default false
-             */
-            is_public: boolean;
+            /** @description Whether the project has a public page. */
+            is_public?: boolean;
             /** @description What the public page shows besides the name. */
             public_fields?: components["schemas"]["ProjectPublicField"][];
         };
