@@ -26,6 +26,9 @@ import { MembersService } from './projects/members.service.ts';
 import { ProjectsRepository } from './projects/projects.repository.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
 import { ProjectsService } from './projects/projects.service.ts';
+import { RequestsRepository } from './requests/requests.repository.ts';
+import { requestsRoutes } from './requests/requests.routes.ts';
+import { RequestsService } from './requests/requests.service.ts';
 
 export type SurplusConfig = {
   publicUrl: string;
@@ -60,7 +63,8 @@ export function createServices(db: Db, config: SurplusConfig) {
   const catalog = new CatalogService(db, new CatalogRepository(), audit);
   // Metering fills this in; until then no program has spent anything.
   const programs = new ProgramsService(db, new ProgramsRepository(), audit, secrets, async () => 0);
-  return { db, audit, accounts, projects, members, keys, sso, mailer, outbox, secrets, catalog, programs };
+  const requests = new RequestsService(db, new RequestsRepository(), projectsRepository, programs, catalog, audit);
+  return { db, audit, accounts, projects, members, keys, sso, mailer, outbox, secrets, catalog, programs, requests };
 }
 
 export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: App; services: Services }> {
@@ -93,6 +97,7 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   auditRoutes(app, { audit: services.audit, db });
   catalogRoutes(app, { catalog: services.catalog });
   programsRoutes(app, { programs: services.programs });
+  requestsRoutes(app, { requests: services.requests });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };
 }
