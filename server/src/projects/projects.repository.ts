@@ -238,16 +238,20 @@ export class ProjectsRepository {
   }
 
   listInvitationsFor(db: Executor, invitee: { email: string; githubLogin: string | null }) {
-    return this.invitationsQuery(db)
-      .where('invitations.state', '=', 'pending')
-      .where((eb) =>
-        eb.or([
-          eb('invitations.email', '=', invitee.email),
-          ...(invitee.githubLogin ? [eb('invitations.github_login', '=', invitee.githubLogin)] : []),
-        ]),
-      )
-      .orderBy('invitations.created_at', 'desc')
-      .execute();
+    return (
+      this.invitationsQuery(db)
+        .where('invitations.state', '=', 'pending')
+        // Past its date an invitation is closed, even before the sweep has marked it.
+        .where('invitations.expires_at', '>', sql<Date>`now()`)
+        .where((eb) =>
+          eb.or([
+            eb('invitations.email', '=', invitee.email),
+            ...(invitee.githubLogin ? [eb('invitations.github_login', '=', invitee.githubLogin)] : []),
+          ]),
+        )
+        .orderBy('invitations.created_at', 'desc')
+        .execute()
+    );
   }
 
   findInvitation(db: Executor, id: string) {
