@@ -123,17 +123,20 @@ export class AccountsRepository {
       .executeTakeFirstOrThrow();
   }
 
-  async findTokenUser(db: Executor, hash: Buffer): Promise<{ token: ApiTokenRow; user: UserRow } | undefined> {
-    const token = await db
+  /** The token and its user in one round trip: every API call authenticates through it. */
+  async findTokenUser(db: Executor, hash: Buffer): Promise<{ token: Pick<ApiTokenRow, 'id' | 'last_used_at'>; user: UserRow } | undefined> {
+    const row = await db
       .selectFrom('api_tokens')
-      .selectAll()
-      .where('token_hash', '=', hash)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .selectAll('users')
+      .select(['api_tokens.id as token_id', 'api_tokens.last_used_at as token_last_used_at'])
+      .where('api_tokens.token_hash', '=', hash)
+      .where('api_tokens.revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', sql<Date>`now()`)]))
       .executeTakeFirst();
-    if (!token) return undefined;
-    const user = await this.findUserById(db, token.user_id);
-    return user ? { token, user } : undefined;
+    if (!row) return undefined;
+    const { token_id, token_last_used_at, ...user } = row;
+    return { token: { id: token_id, last_used_at: token_last_used_at }, user };
   }
 
   async touchToken(db: Executor, id: string) {
