@@ -191,6 +191,8 @@ export function accountsRoutes(app: App, { accounts, sso, publicUrl, isSecureCoo
       try {
         const profile = await sso.finish(request.params.provider, url, saved);
         const session = await accounts.ssoSignIn(request.ctx, profile, saved.link ? (request.actor?.userId ?? null) : null);
+        // The new session replaces the browser's old one rather than leaving it valid until it expires.
+        await accounts.discardSession(request.auth?.sessionHash ?? null);
         setSessionCookie(reply, session.secret, session.expiresAt, isSecureCookie);
         return reply.redirect(saved.returnTo, 302);
       } catch (error) {

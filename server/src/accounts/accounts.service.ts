@@ -158,6 +158,10 @@ export class AccountsService {
     });
   }
 
+  async discardSession(sessionHash: Buffer | null) {
+    if (sessionHash) await this.accounts.deleteSession(this.db, sessionHash);
+  }
+
   async authenticateSession(secret: string): Promise<Authenticated | undefined> {
     if (!secret.startsWith(SESSION_PREFIX)) return undefined;
     const hash = digest(secret);
