@@ -354,6 +354,7 @@ export interface WebhookDeliveriesTable {
   error: string | null;
   attempts: Generated<number>;
   delivered_at: NullableTimestamp;
+  state: ColumnType<'pending' | 'delivered' | 'failed', 'pending' | 'delivered' | 'failed' | undefined, 'pending' | 'delivered' | 'failed'>;
   created_at: Timestamp;
 }
 
@@ -371,6 +372,8 @@ export interface StoriesTable {
   >;
   author_user_id: string | null;
   published_at: NullableTimestamp;
+  review_note: string | null;
+  submitted_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
