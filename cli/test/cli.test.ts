@@ -69,6 +69,8 @@ describe('surplus CLI', () => {
   it('signs in with email and password, keeps only a new API token in a private file, and says who is signed in', async () => {
     const user = await t.user({ name: 'Ada Lovelace' });
     const m = await machine();
+    const sessionsOf = (id: string) => t.db.selectFrom('sessions').select('csrf_token').where('user_id', '=', id).execute();
+    const sessionsBefore = await sessionsOf(user.id);
 
     const login = await m.run(['login', '--url', url, '--email', user.email, '--password', user.password]);
     assert.equal(login.code, 0, login.stderr);
@@ -86,6 +88,8 @@ describe('surplus CLI', () => {
     assert.equal(tokens.status, 200);
     const made = tokens.body.items.find((token: { id: string }) => token.id === config.token_id);
     assert.equal(made.name, `cli on ${hostname()}`);
+    // The session used to make the token is ended, not left behind (the factory's sign-up made the other).
+    assert.deepEqual(await sessionsOf(user.id), sessionsBefore);
 
     const me = await m.json(['whoami']);
     assert.equal(me.user.email, user.email);
