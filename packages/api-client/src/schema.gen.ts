@@ -644,6 +644,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["estimateRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listRequests"];
+        put?: never;
+        post: operations["createRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["updateRequest"];
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["submitRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["withdrawRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -880,6 +960,219 @@ export interface components {
         PurposeInput: "ci_cd" | "benchmarking" | "labs" | "hosting" | "other";
         /** @enum {string} */
         RequestStateInput: "draft" | "needs_info" | "submitted" | "in_review" | "changes_requested" | "approved" | "declined" | "withdrawn";
+        ResourceLineBodyInput: {
+            /** @description Plan slug, e.g. c3.small.x86. */
+            plan: string;
+            quantity: number;
+            /** @description Metro code, e.g. da. */
+            metro: string;
+            /** @description OS slug, e.g. ubuntu_22_04. */
+            operating_system: string;
+        };
+        ResourceLineInput: {
+            plan: string | null;
+            quantity: number;
+            metro: string | null;
+            operating_system: string | null;
+            /** @description What an intake line said that matched no plan, metro or OS; kept, flagged. */
+            unmatched: string | null;
+            /** @description Plan price × 730 h × quantity; 0 when the plan is unknown. */
+            monthly_cents: number;
+        };
+        EstimateBodyInput: {
+            resources: components["schemas"]["ResourceLineBodyInput"][];
+        };
+        EstimateInput: {
+            monthly_cents: number;
+            lines: components["schemas"]["ResourceLineInput"][];
+            currency: string;
+        };
+        RequestCreateBodyInput: {
+            /** @description Program id or slug. */
+            program: string;
+            /** @description Project id or slug; you must own it. */
+            project: string;
+            purpose: components["schemas"]["PurposeInput"];
+            /** @default  */
+            title: string;
+            /** @description What you will do with the servers (Markdown). */
+            description: string;
+            resources: components["schemas"]["ResourceLineBodyInput"][];
+            /**
+             * @default fixed
+             * @enum {string}
+             */
+            duration: "fixed" | "ongoing";
+            /** @description Required for a fixed duration. */
+            end_on?: string | null;
+            /** @description Required for an ongoing grant: when to look again. */
+            review_on?: string | null;
+            /** @description Wished start date. */
+            start_on?: string | null;
+            /**
+             * @description What results you will publish.
+             * @default
+             */
+            publish_results: string;
+            /**
+             * @description You agree to acknowledge the sponsor.
+             * @default false
+             */
+            acknowledges_sponsor: boolean;
+            /**
+             * @description false keeps it as a draft.
+             * @default true
+             */
+            submit: boolean;
+        };
+        RequestUpdateBodyInput: {
+            purpose?: components["schemas"]["PurposeInput"];
+            title?: string;
+            description?: string;
+            resources?: components["schemas"]["ResourceLineBodyInput"][];
+            /** @enum {string} */
+            duration?: "fixed" | "ongoing";
+            end_on?: string | null;
+            review_on?: string | null;
+            start_on?: string | null;
+            publish_results?: string;
+            acknowledges_sponsor?: boolean;
+        };
+        /** @enum {string} */
+        CheckStatusInput: "pass" | "warn" | "fail";
+        EligibilityCheckInput: {
+            check: string;
+            status: components["schemas"]["CheckStatusInput"];
+            reason: string;
+        };
+        RequestEventInput: {
+            from_state: string | null;
+            to_state: string;
+            actor: string;
+            note: string | null;
+            occurred_at: string;
+        };
+        RequestInput: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            } | null;
+            /** @enum {string} */
+            source: "web" | "github";
+            github_issue: number | null;
+            github_author: string | null;
+            state: components["schemas"]["RequestStateInput"];
+            /** @enum {string} */
+            kind: "new" | "extension";
+            extends_grant_id: string | null;
+            purpose: components["schemas"]["PurposeInput"] | null;
+            title: string;
+            description: string;
+            description_html: string;
+            contact: {
+                name: string | null;
+                email: string | null;
+                organization: string | null;
+            };
+            project_urls: string[];
+            resources: components["schemas"]["ResourceLineInput"][];
+            /** @enum {string} */
+            duration: "fixed" | "ongoing";
+            end_on: string | null;
+            review_on: string | null;
+            start_on: string | null;
+            publish_results: string;
+            acknowledges_sponsor: boolean;
+            progress_report: string | null;
+            monthly_estimate_cents: number;
+            /** @description For needs_info: what the request still lacks. */
+            missing: string[];
+            decision_reason: string | null;
+            /** @description Days since submission until decision (or now). */
+            waiting_days: number;
+            /** @description Waiting longer than the program’s review-time target. */
+            is_overdue: boolean;
+            grant_id: string | null;
+            created_at: string;
+            submitted_at: string | null;
+            decided_at: string | null;
+        };
+        RequestDetailInput: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            } | null;
+            /** @enum {string} */
+            source: "web" | "github";
+            github_issue: number | null;
+            github_author: string | null;
+            state: components["schemas"]["RequestStateInput"];
+            /** @enum {string} */
+            kind: "new" | "extension";
+            extends_grant_id: string | null;
+            purpose: components["schemas"]["PurposeInput"] | null;
+            title: string;
+            description: string;
+            description_html: string;
+            contact: {
+                name: string | null;
+                email: string | null;
+                organization: string | null;
+            };
+            project_urls: string[];
+            resources: components["schemas"]["ResourceLineInput"][];
+            /** @enum {string} */
+            duration: "fixed" | "ongoing";
+            end_on: string | null;
+            review_on: string | null;
+            start_on: string | null;
+            publish_results: string;
+            acknowledges_sponsor: boolean;
+            progress_report: string | null;
+            monthly_estimate_cents: number;
+            /** @description For needs_info: what the request still lacks. */
+            missing: string[];
+            decision_reason: string | null;
+            /** @description Days since submission until decision (or now). */
+            waiting_days: number;
+            /** @description Waiting longer than the program’s review-time target. */
+            is_overdue: boolean;
+            grant_id: string | null;
+            created_at: string;
+            submitted_at: string | null;
+            decided_at: string | null;
+            eligibility: components["schemas"]["EligibilityCheckInput"][];
+            timeline: components["schemas"]["RequestEventInput"][];
+        };
+        RequestPageInput: {
+            items: components["schemas"]["RequestInput"][];
+            next_cursor: string | null;
+        };
+        WithdrawBodyInput: {
+            reason?: string;
+        };
         ProgramPolicyInput: {
             /** @default {} */
             eligibility: {
@@ -1413,6 +1706,219 @@ export interface components {
         Purpose: "ci_cd" | "benchmarking" | "labs" | "hosting" | "other";
         /** @enum {string} */
         RequestState: "draft" | "needs_info" | "submitted" | "in_review" | "changes_requested" | "approved" | "declined" | "withdrawn";
+        ResourceLineBody: {
+            /** @description Plan slug, e.g. c3.small.x86. */
+            plan: string;
+            quantity: number;
+            /** @description Metro code, e.g. da. */
+            metro: string;
+            /** @description OS slug, e.g. ubuntu_22_04. */
+            operating_system: string;
+        };
+        ResourceLine: {
+            plan: string | null;
+            quantity: number;
+            metro: string | null;
+            operating_system: string | null;
+            /** @description What an intake line said that matched no plan, metro or OS; kept, flagged. */
+            unmatched: string | null;
+            /** @description Plan price × 730 h × quantity; 0 when the plan is unknown. */
+            monthly_cents: number;
+        };
+        EstimateBody: {
+            resources: components["schemas"]["ResourceLineBody"][];
+        };
+        Estimate: {
+            monthly_cents: number;
+            lines: components["schemas"]["ResourceLine"][];
+            currency: string;
+        };
+        RequestCreateBody: {
+            /** @description Program id or slug. */
+            program: string;
+            /** @description Project id or slug; you must own it. */
+            project: string;
+            purpose: components["schemas"]["Purpose"];
+            /** @default  */
+            title: string;
+            /** @description What you will do with the servers (Markdown). */
+            description: string;
+            resources: components["schemas"]["ResourceLineBody"][];
+            /**
+             * @default fixed
+             * @enum {string}
+             */
+            duration: "fixed" | "ongoing";
+            /** @description Required for a fixed duration. */
+            end_on?: string | null;
+            /** @description Required for an ongoing grant: when to look again. */
+            review_on?: string | null;
+            /** @description Wished start date. */
+            start_on?: string | null;
+            /**
+             * @description What results you will publish.
+             * @default
+             */
+            publish_results: string;
+            /**
+             * @description You agree to acknowledge the sponsor.
+             * @default false
+             */
+            acknowledges_sponsor: boolean;
+            /**
+             * @description false keeps it as a draft.
+             * @default true
+             */
+            submit: boolean;
+        };
+        RequestUpdateBody: {
+            purpose?: components["schemas"]["Purpose"];
+            title?: string;
+            description?: string;
+            resources?: components["schemas"]["ResourceLineBody"][];
+            /** @enum {string} */
+            duration?: "fixed" | "ongoing";
+            end_on?: string | null;
+            review_on?: string | null;
+            start_on?: string | null;
+            publish_results?: string;
+            acknowledges_sponsor?: boolean;
+        };
+        /** @enum {string} */
+        CheckStatus: "pass" | "warn" | "fail";
+        EligibilityCheck: {
+            check: string;
+            status: components["schemas"]["CheckStatus"];
+            reason: string;
+        };
+        RequestEvent: {
+            from_state: string | null;
+            to_state: string;
+            actor: string;
+            note: string | null;
+            occurred_at: string;
+        };
+        Request: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            } | null;
+            /** @enum {string} */
+            source: "web" | "github";
+            github_issue: number | null;
+            github_author: string | null;
+            state: components["schemas"]["RequestState"];
+            /** @enum {string} */
+            kind: "new" | "extension";
+            extends_grant_id: string | null;
+            purpose: components["schemas"]["Purpose"] | null;
+            title: string;
+            description: string;
+            description_html: string;
+            contact: {
+                name: string | null;
+                email: string | null;
+                organization: string | null;
+            };
+            project_urls: string[];
+            resources: components["schemas"]["ResourceLine"][];
+            /** @enum {string} */
+            duration: "fixed" | "ongoing";
+            end_on: string | null;
+            review_on: string | null;
+            start_on: string | null;
+            publish_results: string;
+            acknowledges_sponsor: boolean;
+            progress_report: string | null;
+            monthly_estimate_cents: number;
+            /** @description For needs_info: what the request still lacks. */
+            missing: string[];
+            decision_reason: string | null;
+            /** @description Days since submission until decision (or now). */
+            waiting_days: number;
+            /** @description Waiting longer than the program’s review-time target. */
+            is_overdue: boolean;
+            grant_id: string | null;
+            created_at: string;
+            submitted_at: string | null;
+            decided_at: string | null;
+        };
+        RequestDetail: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            } | null;
+            /** @enum {string} */
+            source: "web" | "github";
+            github_issue: number | null;
+            github_author: string | null;
+            state: components["schemas"]["RequestState"];
+            /** @enum {string} */
+            kind: "new" | "extension";
+            extends_grant_id: string | null;
+            purpose: components["schemas"]["Purpose"] | null;
+            title: string;
+            description: string;
+            description_html: string;
+            contact: {
+                name: string | null;
+                email: string | null;
+                organization: string | null;
+            };
+            project_urls: string[];
+            resources: components["schemas"]["ResourceLine"][];
+            /** @enum {string} */
+            duration: "fixed" | "ongoing";
+            end_on: string | null;
+            review_on: string | null;
+            start_on: string | null;
+            publish_results: string;
+            acknowledges_sponsor: boolean;
+            progress_report: string | null;
+            monthly_estimate_cents: number;
+            /** @description For needs_info: what the request still lacks. */
+            missing: string[];
+            decision_reason: string | null;
+            /** @description Days since submission until decision (or now). */
+            waiting_days: number;
+            /** @description Waiting longer than the program’s review-time target. */
+            is_overdue: boolean;
+            grant_id: string | null;
+            created_at: string;
+            submitted_at: string | null;
+            decided_at: string | null;
+            eligibility: components["schemas"]["EligibilityCheck"][];
+            timeline: components["schemas"]["RequestEvent"][];
+        };
+        RequestPage: {
+            items: components["schemas"]["Request"][];
+            next_cursor: string | null;
+        };
+        WithdrawBody: {
+            reason?: string;
+        };
         ProgramPolicy: {
             eligibility: {
                 /**
@@ -2935,6 +3441,183 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Budget"];
+                };
+            };
+        };
+    };
+    estimateRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EstimateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                program?: string;
+                project?: string;
+                /** @description One state or several, comma-separated. */
+                state?: string;
+                purpose?: components["schemas"]["PurposeInput"];
+                source?: "web" | "github";
+                min_age_days?: number;
+                min_cost_cents?: number;
+                max_cost_cents?: number;
+                sort?: "oldest" | "newest" | "cost_desc" | "cost_asc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestPage"];
+                };
+            };
+        };
+    };
+    createRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+        };
+    };
+    updateRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestUpdateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+        };
+    };
+    submitRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+        };
+    };
+    withdrawRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
                 };
             };
         };

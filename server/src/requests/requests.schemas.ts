@@ -23,7 +23,7 @@ export const ResourceLineInput = z
     metro: z.string().trim().min(1).max(10).describe('Metro code, e.g. da.'),
     operating_system: z.string().trim().min(1).max(50).describe('OS slug, e.g. ubuntu_22_04.'),
   })
-  .meta({ id: 'ResourceLineInput' });
+  .meta({ id: 'ResourceLineBody' });
 export type ResourceLineInput = z.infer<typeof ResourceLineInput>;
 
 export const ResourceLine = z
