@@ -50,3 +50,39 @@ export function budgetFigures(
   const committed = grants.reduce((sum, grant) => sum + committedCents(grant, today, year), 0);
   return { budgetCents, committedCents: committed, spentCents, remainingCents: budgetCents - committed - spentCents };
 }
+
+/**
+ * What approving a grant adds to the program's commitment: its own commitment, less what the grant
+ * it replaces (an extension's current terms) still commits. Negative when new terms ask for less.
+ */
+export function additionalCommitmentCents(before: CommittedGrant | null, after: CommittedGrant, today: string, year: FiscalYear): number {
+  return committedCents(after, today, year) - (before ? committedCents(before, today, year) : 0);
+}
+
+export type OverrideRequest = { reason: string | null | undefined; isAdmin: boolean };
+
+export type ApprovalDecision =
+  | { outcome: 'within_budget'; neededCents: number; remainingAfterCents: number }
+  | { outcome: 'override'; neededCents: number; remainingAfterCents: number; reason: string }
+  | { outcome: 'refused'; missing: 'admin' | 'reason'; neededCents: number; remainingCents: number };
+
+/**
+ * Whether a grant committing `neededCents` more may be approved. Within the remaining budget it
+ * may; beyond it only an admin who writes a reason may, and that recorded override is the only way
+ * the remaining budget goes below zero. A grant that adds nothing (needed ≤ 0) never needs one, even
+ * when an earlier override already left the budget negative.
+ */
+export function decideApproval(budget: BudgetFigures, neededCents: number, override: OverrideRequest | null): ApprovalDecision {
+  if (neededCents <= 0 || neededCents <= budget.remainingCents) {
+    return { outcome: 'within_budget', neededCents, remainingAfterCents: budget.remainingCents - Math.max(neededCents, 0) };
+  }
+  if (!override?.isAdmin) return { outcome: 'refused', missing: 'admin', neededCents, remainingCents: budget.remainingCents };
+  const reason = override.reason?.trim();
+  if (!reason) return { outcome: 'refused', missing: 'reason', neededCents, remainingCents: budget.remainingCents };
+  return { outcome: 'override', neededCents, remainingAfterCents: budget.remainingCents - neededCents, reason };
+}
+
+/** Money for people: "$1,095.00" for 109500 cents in USD. Figures in the API stay integer cents. */
+export function formatCents(cents: number, currency: string): string {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);
+}
