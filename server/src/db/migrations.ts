@@ -10,6 +10,12 @@ export type Migration = { version: number; name: string; sql: string };
 
 export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((file) => /^\d{4}-[a-z0-9-]+\.sql$/.test(file)).sort();
+  const seen = new Map<number, string>();
+  for (const file of files) {
+    const version = Number(file.slice(0, 4));
+    if (seen.has(version)) throw new Error(`two migrations share number ${version}: ${seen.get(version)} and ${file}; renumber one`);
+    seen.set(version, file);
+  }
   return Promise.all(
     files.map(async (file) => ({
       version: Number(file.slice(0, 4)),
