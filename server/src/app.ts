@@ -11,6 +11,9 @@ import { catalogRoutes } from './catalog/catalog.routes.ts';
 import { CatalogService } from './catalog/catalog.service.ts';
 import { SecretBox } from './crypto/secret-box.ts';
 import type { Db } from './db/database.ts';
+import { DirectoryRepository } from './directory/directory.repository.ts';
+import { directoryRoutes } from './directory/directory.routes.ts';
+import { DirectoryService } from './directory/directory.service.ts';
 import { Metrics } from './http/metrics.ts';
 import { type App, createHttpServer } from './http/server.ts';
 import type { JobHandlers } from './jobs/worker.ts';
@@ -19,6 +22,9 @@ import { keysRoutes } from './keys/keys.routes.ts';
 import { KeysService } from './keys/keys.service.ts';
 import { Mailer, type MailSettings } from './mail/mailer.ts';
 import { Outbox } from './mail/outbox.ts';
+import { NotificationsRepository } from './notifications/notifications.repository.ts';
+import { notificationsRoutes } from './notifications/notifications.routes.ts';
+import { NotificationsService } from './notifications/notifications.service.ts';
 import { ProgramsRepository } from './programs/programs.repository.ts';
 import { programsRoutes } from './programs/programs.routes.ts';
 import { ProgramsService } from './programs/programs.service.ts';
@@ -29,6 +35,12 @@ import { ProjectsService } from './projects/projects.service.ts';
 import { RequestsRepository } from './requests/requests.repository.ts';
 import { requestsRoutes } from './requests/requests.routes.ts';
 import { RequestsService } from './requests/requests.service.ts';
+import { StoriesRepository } from './stories/stories.repository.ts';
+import { storiesRoutes } from './stories/stories.routes.ts';
+import { StoriesService } from './stories/stories.service.ts';
+import { WebhooksRepository } from './webhooks/webhooks.repository.ts';
+import { webhooksRoutes } from './webhooks/webhooks.routes.ts';
+import { WebhooksService } from './webhooks/webhooks.service.ts';
 
 export type SurplusConfig = {
   publicUrl: string;
@@ -64,7 +76,29 @@ export function createServices(db: Db, config: SurplusConfig) {
   // Metering fills this in; until then no program has spent anything.
   const programs = new ProgramsService(db, new ProgramsRepository(), audit, secrets, async () => 0);
   const requests = new RequestsService(db, new RequestsRepository(), projectsRepository, programs, catalog, audit);
-  return { db, audit, accounts, projects, members, keys, sso, mailer, outbox, secrets, catalog, programs, requests };
+  const notifications = new NotificationsService(db, new NotificationsRepository(), outbox, config.publicUrl);
+  const webhooks = new WebhooksService(db, new WebhooksRepository(), programs, new ProgramsRepository(), audit, secrets);
+  const stories = new StoriesService(db, new StoriesRepository(), projectsRepository, programs, notifications, audit);
+  const directory = new DirectoryService(db, new DirectoryRepository(), stories, audit);
+  return {
+    db,
+    audit,
+    accounts,
+    projects,
+    members,
+    keys,
+    sso,
+    mailer,
+    outbox,
+    secrets,
+    catalog,
+    programs,
+    requests,
+    notifications,
+    webhooks,
+    stories,
+    directory,
+  };
 }
 
 export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: App; services: Services }> {
@@ -98,6 +132,10 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   catalogRoutes(app, { catalog: services.catalog });
   programsRoutes(app, { programs: services.programs });
   requestsRoutes(app, { requests: services.requests });
+  notificationsRoutes(app, { notifications: services.notifications });
+  webhooksRoutes(app, { webhooks: services.webhooks });
+  storiesRoutes(app, { stories: services.stories });
+  directoryRoutes(app, { directory: services.directory });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };
 }
@@ -106,6 +144,7 @@ export function jobHandlers(services: Services): JobHandlers {
   return {
     mail_send: async (payload) => services.mailer.deliver(String(payload.email_id)),
     invitations_expire: async () => services.members.expireInvitations(),
+    webhook_deliver: async (payload) => services.webhooks.deliver(String(payload.delivery_id)),
   };
 }
 

@@ -1,0 +1,68 @@
+/**
+ * The program events Surplus sends to webhooks, and the `data` each carries. Receivers get every
+ * event wrapped in the same envelope (see WebhookEnvelope); docs/notifications-and-webhooks.md shows
+ * examples. Add fields freely; renaming or removing one breaks receivers.
+ */
+export const WEBHOOK_EVENTS = [
+  'request.submitted',
+  'request.approved',
+  'request.declined',
+  'grant.created',
+  'grant.expiring',
+  'grant.ended',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** Sent only by "ping", to the one webhook pinged, whatever it subscribed to. */
+export type PingEvent = 'ping';
+
+export type ProjectRef = { id: string; slug: string; name: string };
+
+export type WebhookRequest = {
+  id: string;
+  /** The program-wide request number people quote (#42). */
+  number: number;
+  title: string;
+  purpose: 'ci_cd' | 'benchmarking' | 'labs' | 'hosting' | 'other' | null;
+  source: 'web' | 'github';
+  /** The issue number for requests that came from the program's GitHub repository. */
+  github_issue: number | null;
+  /** Null only for GitHub requests whose author has not claimed a project yet. */
+  project: ProjectRef | null;
+  monthly_estimate_cents: number;
+  state: string;
+};
+
+export type WebhookGrant = {
+  id: string;
+  request_id: string;
+  project: ProjectRef;
+  monthly_credit_cents: number;
+  max_servers: number;
+  allowed_plans: string[];
+  allowed_metros: string[];
+  /** Calendar dates, YYYY-MM-DD. */
+  starts_on: string;
+  ends_on: string | null;
+  review_on: string | null;
+  state: 'active' | 'expiring' | 'expired' | 'revoked';
+};
+
+export type WebhookPayloads = {
+  'request.submitted': { request: WebhookRequest };
+  'request.approved': { request: WebhookRequest; grant_id: string | null; reason: string | null };
+  'request.declined': { request: WebhookRequest; reason: string | null };
+  'grant.created': { grant: WebhookGrant };
+  'grant.expiring': { grant: WebhookGrant; days_left: number };
+  'grant.ended': { grant: WebhookGrant; reason: string | null };
+  ping: { webhook_id: string };
+};
+
+/** The JSON body of every delivery. `id` equals the X-Surplus-Delivery header and stays the same across retries. */
+export type WebhookEnvelope<E extends keyof WebhookPayloads = keyof WebhookPayloads> = {
+  id: string;
+  event: E;
+  created_at: string;
+  program: { id: string; slug: string; name: string };
+  data: WebhookPayloads[E];
+};
