@@ -1,0 +1,302 @@
+/**
+ * The web UI end to end: a real server, a real database, Debian's Chromium. Two maintainers and the
+ * admin work in separate browser contexts (separate sessions), and every step is checked on the page.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openPage, type SurplusServer, screenshot, startServer } from './harness.ts';
+
+// Started at the top level so that the harness's after() hooks belong to this file, not to a hook.
+const server: SurplusServer = await startServer({ adminEmail: 'admin@surplus.test', adminPassword: 'admin-password-e2e-1' });
+const browser: Browser = await launchBrowser();
+const pageErrors: string[] = [];
+
+after(() => {
+  assert.deepEqual(pageErrors, [], 'the app threw uncaught errors in the browser');
+});
+
+async function open(path: string) {
+  const opened = await openPage(browser, server.url, path);
+  opened.page.on('pageerror', (error) => pageErrors.push(error.message));
+  return opened.page;
+}
+
+async function text(page: Page, selector: string) {
+  return ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+async function signUp(page: Page, person: { name: string; email: string; password: string }) {
+  await page.goto('/signup');
+  await page.getByLabel('Name').fill(person.name);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(person.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/projects');
+  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+}
+
+test('the server answers / with the app shell, deep links too, and unknown API paths with a JSON 404', async () => {
+  for (const path of ['/', '/projects/some-project/members']) {
+    const response = await fetch(`${server.url}${path}`);
+    assert.equal(response.status, 200, path);
+    assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+    const html = await response.text();
+    assert.match(html, /<div id="root"><\/div>/);
+    assert.match(html, /<script type="module"[^>]+src="\/assets\/index-[\w-]+\.js"/);
+  }
+  const missing = await fetch(`${server.url}/api/v1/nope`);
+  assert.equal(missing.status, 404);
+  assert.match(missing.headers.get('content-type') ?? '', /application\/json/);
+  const body = (await missing.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, 'ERR_NOT_FOUND');
+  assert.match(body.error.message, /\/api\/v1\/nope/);
+});
+
+test('signed-out visitors are sent to sign in, and come back where they were going', async () => {
+  const page = await open('/profile/keys');
+  await page.waitForURL('**/login?next=%2Fprofile%2Fkeys');
+  await page.getByRole('heading', { name: 'Sign in to Surplus' }).waitFor();
+  await screenshot(page, 'sign-in');
+
+  await page.getByLabel('Email').fill(server.admin.email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await text(page, '[role="alert"]'), /The email or password is wrong/);
+  assert.match(await text(page, '[role="alert"]'), /ERR_INVALID_CREDENTIALS · request id \S+/);
+
+  await page.getByLabel('Password').fill(server.admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/profile/keys');
+  await page.getByRole('heading', { name: 'Add an SSH key' }).waitFor();
+  await page.context().close();
+});
+
+test('the SSO callback error is shown on the sign-in page', async () => {
+  const page = await open(`/login?error=${encodeURIComponent('The identity provider refused: access_denied.')}`);
+  await page.getByText('Single sign-on did not complete').waitFor();
+  assert.match(await text(page, '.banner-error'), /The identity provider refused: access_denied\./);
+  await page.context().close();
+});
+
+test('a maintainer registers a project, invites a second maintainer who accepts, adds an SSH key, and the admin sees it all in the audit log', async (t) => {
+  const owner = { name: 'Olivia Owner', email: 'olivia@e2e.test', password: 'olivia-password-1' };
+  const second = { name: 'Sam Second', email: 'sam@e2e.test', password: 'sam-password-123' };
+  const ownerPage = await open('/signup');
+
+  await t.test('the owner signs up and starts with no projects', async () => {
+    await screenshot(ownerPage, 'sign-up');
+    await signUp(ownerPage, owner);
+    await ownerPage.getByText('You have no projects yet').waitFor();
+    await ownerPage.getByRole('button', { name: 'Account menu for Olivia Owner' }).waitFor();
+    await screenshot(ownerPage, 'projects-empty');
+  });
+
+  await t.test('the create form shows the server’s field errors inline, then creates the project', async () => {
+    await ownerPage.getByRole('link', { name: 'New project' }).click();
+    await ownerPage.getByLabel('Project name').fill('Hyperion Mirror');
+    assert.equal(await ownerPage.locator('input[name="slug"]').inputValue(), 'hyperion-mirror', 'the slug follows the name');
+    await ownerPage.getByRole('textbox', { name: 'Repository' }).fill('git@github.com:hyperion-dev/mirror.git');
+    await ownerPage.getByLabel('Licence (SPDX expression)').fill('Apache-2.0 OR');
+    await ownerPage.getByRole('textbox', { name: /^Website/ }).fill('https://hyperion.example.org');
+    await ownerPage.getByRole('textbox', { name: 'Description' }).fill('## Hyperion\n\nA **fast** package mirror for `apt` and `dnf`.');
+    await ownerPage.getByRole('switch', { name: /Give the project a public page/ }).check();
+    await ownerPage.getByRole('checkbox', { name: 'Members' }).check();
+
+    await ownerPage.getByRole('tab', { name: 'Preview' }).click();
+    await ownerPage.locator('.editor-preview strong', { hasText: 'fast' }).waitFor();
+    await ownerPage.getByRole('tab', { name: 'Write' }).click();
+
+    await ownerPage.getByRole('button', { name: 'Create project' }).click();
+    const licenceError = ownerPage.locator('.field-error', { hasText: 'is not a valid SPDX expression' });
+    await licenceError.waitFor();
+    assert.equal(await ownerPage.getByLabel('Licence (SPDX expression)').getAttribute('aria-invalid'), 'true');
+    assert.equal(await ownerPage.locator('.banner-error').count(), 0, 'a field error is shown at its field, not in a banner');
+    await screenshot(ownerPage, 'project-create-errors');
+
+    await ownerPage.getByLabel('Licence (SPDX expression)').fill('Apache-2.0 OR MIT');
+    await ownerPage.getByRole('button', { name: 'Create project' }).click();
+    await ownerPage.waitForURL('**/projects/hyperion-mirror');
+    await ownerPage.getByRole('heading', { name: 'Hyperion Mirror', level: 1 }).waitFor();
+    const meta = await text(ownerPage, '.page-header .meta-row');
+    assert.match(meta, /github\.com\/hyperion-dev\/mirror/, 'the repository is shown normalized');
+    assert.match(meta, /Apache-2\.0 OR MIT/);
+    assert.match(meta, /OSI approved/);
+    assert.equal(
+      await ownerPage.locator('.page-header a[href="https://github.com/hyperion-dev/mirror"]').count(),
+      1,
+      'the repository links to its normalized https URL',
+    );
+    await ownerPage.locator('.markdown h2', { hasText: 'Hyperion' }).waitFor();
+    assert.equal(await text(ownerPage, '.markdown strong'), 'fast');
+    await screenshot(ownerPage, 'project-overview');
+  });
+
+  await t.test('the project is listed, and its public page shows it to anyone', async () => {
+    await ownerPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click();
+    const row = ownerPage.getByRole('row', { name: /Hyperion Mirror/ });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /github\.com\/hyperion-dev\/mirror.*Apache-2\.0 OR MIT.*OSI approved.*owner/);
+    await screenshot(ownerPage, 'projects-list');
+
+    const visitor = await open('/p/hyperion-mirror');
+    await visitor.getByRole('heading', { name: 'Hyperion Mirror', level: 1 }).waitFor();
+    await visitor.getByRole('heading', { name: 'Maintainers' }).waitFor();
+    assert.match(await text(visitor, '.markdown'), /A fast package mirror/);
+    assert.match(await text(visitor, '.topbar'), /Sign in/);
+    await screenshot(visitor, 'public-project');
+    await visitor.goto('/directory');
+    await visitor.getByRole('link', { name: /Hyperion Mirror/ }).waitFor();
+    await screenshot(visitor, 'directory');
+    await visitor.context().close();
+  });
+
+  await t.test('the owner invites the second maintainer by email', async () => {
+    await ownerPage.goto('/projects/hyperion-mirror/members');
+    await ownerPage.getByLabel('Email address').fill(second.email);
+    await ownerPage.getByRole('button', { name: 'Send invitation' }).click();
+    await ownerPage.getByText(`Invitation sent to ${second.email}`).waitFor();
+    assert.match(await text(ownerPage, '.banner-success code'), /\/invitations\/accept\?token=spi_/);
+    await screenshot(ownerPage, 'project-members-invited');
+
+    await ownerPage.getByRole('navigation', { name: 'Project sections' }).getByRole('link', { name: 'Invitations' }).click();
+    const row = ownerPage.getByRole('row', { name: new RegExp(second.email) });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /member.*pending.*Olivia Owner/);
+  });
+
+  const secondPage = await open('/signup');
+  await t.test('the second maintainer signs up and accepts on the Invitations page', async () => {
+    await signUp(secondPage, second);
+    await secondPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Invitations' }).click();
+    const row = secondPage.getByRole('row', { name: /Hyperion Mirror/ });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /member.*Olivia Owner/);
+    await screenshot(secondPage, 'invitations');
+    await secondPage.getByRole('button', { name: 'Accept invitation to Hyperion Mirror' }).click();
+    await secondPage.getByText('You joined Hyperion Mirror.').waitFor();
+    await secondPage.getByText('No pending invitations').waitFor();
+
+    await secondPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click();
+    const project = secondPage.getByRole('row', { name: /Hyperion Mirror/ });
+    await project.waitFor();
+    assert.match((await project.textContent()) ?? '', /member/);
+  });
+
+  await t.test('the owner sees the new member in Members', async () => {
+    await ownerPage.goto('/projects/hyperion-mirror/members');
+    const row = ownerPage.getByRole('row', { name: /Sam Second/ });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /sam@e2e\.test/);
+    assert.equal(await ownerPage.getByLabel('Role of Sam Second').inputValue(), 'member');
+    assert.match(await text(ownerPage, '.tabs'), /Members \(2\)/);
+    await screenshot(ownerPage, 'project-members');
+
+    await ownerPage.getByRole('navigation', { name: 'Project sections' }).getByRole('link', { name: 'Invitations' }).click();
+    const invitation = ownerPage.getByRole('row', { name: new RegExp(second.email) });
+    await invitation.waitFor();
+    assert.match((await invitation.textContent()) ?? '', /accepted/);
+  });
+
+  const keyDir = await mkdtemp(join(tmpdir(), 'surplus-e2e-key-'));
+  await t.test('an invalid SSH key shows the server’s reason; a real ed25519 key is listed with its fingerprint', async () => {
+    await ownerPage.goto('/profile/keys');
+    await ownerPage.getByText('No SSH keys yet').waitFor();
+    await ownerPage.getByLabel('Public key').fill('ssh-dss AAAAB3NzaC1kc3MAAACBAP olivia@old-laptop');
+    await ownerPage.getByRole('button', { name: 'Add key' }).click();
+    await ownerPage.locator('.field-error', { hasText: 'uses DSA, which OpenSSH no longer accepts; use ed25519' }).waitFor();
+    await screenshot(ownerPage, 'ssh-key-rejected');
+
+    execFileSync('ssh-keygen', ['-t', 'ed25519', '-N', '', '-C', 'olivia@laptop', '-f', join(keyDir, 'id_ed25519'), '-q']);
+    const publicKey = (await readFile(join(keyDir, 'id_ed25519.pub'), 'utf8')).trim();
+    const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(keyDir, 'id_ed25519.pub')], {
+      encoding: 'utf8',
+    }).split(' ')[1] as string;
+    await ownerPage.getByLabel('Public key').fill(publicKey);
+    await ownerPage.getByRole('button', { name: 'Add key' }).click();
+    const row = ownerPage.getByRole('row', { name: /olivia@laptop/ });
+    await row.waitFor();
+    const rowText = (await row.textContent()) ?? '';
+    assert.ok(rowText.includes(fingerprint), `the row shows ${fingerprint}: ${rowText}`);
+    assert.match(rowText, /Ed25519.*256/);
+    assert.equal(await ownerPage.locator('.field-error').count(), 0);
+    await screenshot(ownerPage, 'ssh-keys');
+  });
+  await rm(keyDir, { recursive: true, force: true });
+
+  await t.test('an API token is shown once with its secret and listed without it', async () => {
+    await ownerPage.goto('/profile/tokens');
+    await ownerPage.getByLabel('Name').fill('laptop CLI');
+    await ownerPage.getByRole('button', { name: 'Create token' }).click();
+    const secret = await ownerPage.getByTestId('token-secret').textContent();
+    assert.match(secret ?? '', /^sps_\S+$/);
+    const row = ownerPage.getByRole('row', { name: /laptop CLI/ });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /Active.*Never/);
+    assert.ok(!((await row.textContent()) ?? '').includes(secret ?? '-'), 'the list never shows the secret');
+    await screenshot(ownerPage, 'api-tokens');
+
+    const response = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(response.status, 200, 'the token shown works against the API');
+  });
+
+  await t.test('the admin sees every one of those actions in the audit log', async () => {
+    const adminPage = await open('/login');
+    await adminPage.getByLabel('Email').fill(server.admin.email);
+    await adminPage.getByLabel('Password').fill(server.admin.password);
+    await adminPage.getByRole('button', { name: 'Sign in' }).click();
+    await adminPage.waitForURL('**/projects');
+    await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+    await adminPage.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+    await adminPage.getByRole('row', { name: /ssh_key\.added/ }).waitFor();
+
+    const rows = async () =>
+      (await adminPage.locator('table[aria-label="Audit events"] tbody tr').allTextContents()).map((row) => row.replace(/\s+/g, ' '));
+    const all = await rows();
+    const find = (action: string, actor: string) => all.find((row) => row.includes(action) && row.includes(actor));
+    assert.ok(find('user.signed_up', owner.email), 'owner sign-up');
+    assert.ok(find('user.signed_up', second.email), 'second sign-up');
+    assert.match(find('project.created', owner.email) ?? '', /repository: github\.com\/hyperion-dev\/mirror/);
+    assert.match(find('invitation.created', owner.email) ?? '', new RegExp(`email: ${second.email}`));
+    assert.match(find('invitation.created', owner.email) ?? '', /role: member/);
+    assert.match(find('invitation.accepted', second.email) ?? '', /role: member/);
+    assert.ok(find('ssh_key.added', owner.email), 'SSH key added');
+    assert.ok(find('token.created', owner.email), 'token created');
+    await screenshot(adminPage, 'admin-audit');
+
+    await adminPage.getByLabel('Action').fill('project.');
+    await adminPage.getByRole('button', { name: 'Apply filters' }).click();
+    await adminPage.waitForURL('**/admin/audit?action=project.');
+    await adminPage.getByRole('row', { name: /project\.created/ }).waitFor();
+    const filtered = await rows();
+    assert.ok(filtered.length >= 1);
+    assert.ok(
+      filtered.every((row) => row.includes('project.')),
+      `only project.* events: ${filtered.join('\n')}`,
+    );
+
+    await adminPage.getByLabel('Action').fill('');
+    await adminPage.getByLabel('Actor').fill(second.email);
+    await adminPage.getByRole('button', { name: 'Apply filters' }).click();
+    await adminPage.getByRole('row', { name: /invitation\.accepted/ }).waitFor();
+    const bySecond = await rows();
+    assert.ok(
+      bySecond.every((row) => row.includes(second.email)),
+      `only events by ${second.email}: ${bySecond.join('\n')}`,
+    );
+
+    await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    const userRow = adminPage.getByRole('row', { name: /Sam Second/ });
+    await userRow.waitFor();
+    assert.match((await userRow.textContent()) ?? '', /Active/);
+    await screenshot(adminPage, 'admin-users');
+    await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await adminPage.getByRole('switch', { name: /Anyone can create an account/ }).waitFor();
+    await screenshot(adminPage, 'admin-settings');
+  });
+});

@@ -1,0 +1,105 @@
+import type { ReactNode } from 'react';
+import { Link, NavLink, Outlet } from 'react-router';
+import { useSession } from '../session.tsx';
+import { ButtonLink } from './Button.tsx';
+import { BrandMark, Icon, type IconName } from './Icon.tsx';
+import { UserMenu } from './UserMenu.tsx';
+
+function TopBar({ children }: { children?: ReactNode }) {
+  const { user } = useSession();
+  return (
+    <header className="topbar">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Link className="brand" to={user ? '/projects' : '/directory'}>
+        <BrandMark />
+        Surplus
+      </Link>
+      <div className="topbar-spacer" />
+      {children}
+      {user ? (
+        <UserMenu />
+      ) : (
+        <ButtonLink to="/login" size="sm">
+          Sign in
+        </ButtonLink>
+      )}
+    </header>
+  );
+}
+
+function NavItem({ to, icon, children }: { to: string; icon: IconName; children: ReactNode }) {
+  return (
+    <NavLink to={to}>
+      <Icon name={icon} />
+      {children}
+    </NavLink>
+  );
+}
+
+/** The signed-in frame: top bar, side navigation (admin section for admins), and the page. */
+export function AppShell() {
+  const { isAdmin } = useSession();
+  return (
+    <>
+      <TopBar>
+        <a className="topbar-link" href="/api/docs">
+          API
+        </a>
+      </TopBar>
+      <div className="layout">
+        <nav className="sidenav" aria-label="Main">
+          <NavItem to="/projects" icon="projects">
+            Projects
+          </NavItem>
+          <NavItem to="/invitations" icon="mail">
+            Invitations
+          </NavItem>
+          <NavItem to="/profile" icon="user">
+            Profile
+          </NavItem>
+          <div className="sidenav-section">Explore</div>
+          <NavItem to="/directory" icon="globe">
+            Public directory
+          </NavItem>
+          {isAdmin ? (
+            <>
+              <div className="sidenav-section" id="admin-nav">
+                Admin
+              </div>
+              <NavItem to="/admin/users" icon="users">
+                Users
+              </NavItem>
+              <NavItem to="/admin/audit" icon="log">
+                Audit log
+              </NavItem>
+              <NavItem to="/admin/settings" icon="settings">
+                Settings
+              </NavItem>
+            </>
+          ) : null}
+        </nav>
+        <main className="main" id="main">
+          <Outlet />
+        </main>
+      </div>
+    </>
+  );
+}
+
+/** Pages anyone can see (public project pages, the directory): the top bar without the side nav. */
+export function PublicShell() {
+  return (
+    <>
+      <TopBar>
+        <NavLink className="topbar-link" to="/directory">
+          Directory
+        </NavLink>
+      </TopBar>
+      <main className="public-main" id="main">
+        <Outlet />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,32 @@
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['week', 7 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const absolute = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const dateOnly = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' });
+
+/** "3 minutes ago", "in 2 weeks", "just now": how long from `now` until `iso`. */
+export function relativeTime(iso: string, now: number = Date.now()): string {
+  const deltaMs = new Date(iso).getTime() - now;
+  const size = Math.abs(deltaMs);
+  if (size < 45_000) return 'just now';
+  for (const [unit, unitMs] of UNITS) {
+    if (size >= unitMs || unit === 'minute') return relative.format(Math.round(deltaMs / unitMs), unit);
+  }
+  return relative.format(Math.round(deltaMs / 60_000), 'minute');
+}
+
+/** The full UTC time, for tooltips and audit rows where exactness matters. */
+export function absoluteTime(iso: string): string {
+  return `${absolute.format(new Date(iso))} UTC`;
+}
+
+export function formatDate(iso: string): string {
+  return dateOnly.format(new Date(iso));
+}
