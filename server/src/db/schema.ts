@@ -378,6 +378,114 @@ export interface StoriesTable {
   updated_at: Timestamp;
 }
 
+export type MachineState = 'enrolling' | 'available' | 'allocated' | 'wiping' | 'maintenance' | 'failed';
+
+export interface MachinesTable {
+  id: Generated<string>;
+  hostname: string;
+  serial: string | null;
+  plan_slug: string;
+  metro_code: string;
+  location: Generated<string>;
+  mac_addresses: ColumnType<string[], string[] | undefined, string[]>;
+  bmc_provider: 'redfish' | 'lab' | 'manual';
+  bmc_url: string | null;
+  bmc_username: string | null;
+  bmc_password_encrypted: Buffer | null;
+  bmc_ca_pem: string | null;
+  bmc_is_insecure: Generated<boolean>;
+  bmc_system_path: string | null;
+  facts: ColumnType<Record<string, unknown>, string | undefined, string>;
+  state: ColumnType<MachineState, MachineState | undefined, MachineState>;
+  state_reason: string | null;
+  server_id: string | null;
+  is_lab: Generated<boolean>;
+  lab_ssh_port: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MachineMacsTable {
+  mac: string;
+  machine_id: string;
+}
+
+export interface MachineEventsTable {
+  id: ColumnType<string, never, never>;
+  machine_id: string;
+  from_state: string | null;
+  to_state: string;
+  reason: string | null;
+  actor_label: string;
+  occurred_at: Timestamp;
+}
+
+export type ServerState =
+  | 'queued'
+  | 'provisioning'
+  | 'active'
+  | 'powering_off'
+  | 'inactive'
+  | 'powering_on'
+  | 'rebooting'
+  | 'reinstalling'
+  | 'deprovisioning'
+  | 'deleted'
+  | 'failed';
+
+export interface ServersTable {
+  id: Generated<string>;
+  project_id: string;
+  grant_id: string | null;
+  created_by: string | null;
+  hostname: string;
+  plan_slug: string;
+  metro_code: string;
+  os_slug: string;
+  state: ColumnType<ServerState, ServerState | undefined, ServerState>;
+  state_reason: string | null;
+  progress_percent: Generated<number>;
+  machine_id: string | null;
+  ssh_public_keys: ColumnType<string[], string[] | undefined, string[]>;
+  userdata: Generated<string>;
+  ipxe_script_url: string | null;
+  ipxe_script: string | null;
+  always_pxe: Generated<boolean>;
+  termination_time: NullableTimestamp;
+  provision_token_hash: Buffer | null;
+  ip_addresses: ColumnType<unknown[], string | undefined, string>;
+  last_heartbeat_at: NullableTimestamp;
+  last_ssh_session_at: NullableTimestamp;
+  rx_bytes: string | null;
+  tx_bytes: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  activated_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface ServerEventsTable {
+  id: ColumnType<string, never, never>;
+  server_id: string;
+  from_state: string | null;
+  to_state: string;
+  step: string | null;
+  progress_percent: number | null;
+  note: string | null;
+  actor_label: string;
+  occurred_at: Timestamp;
+}
+
+export interface BmcActionsTable {
+  idempotency_key: string;
+  machine_id: string;
+  action: string;
+  provider: string;
+  outcome: string;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+  occurred_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -408,6 +516,12 @@ export interface Database {
   program_webhooks: ProgramWebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   stories: StoriesTable;
+  machines: MachinesTable;
+  machine_macs: MachineMacsTable;
+  machine_events: MachineEventsTable;
+  servers: ServersTable;
+  server_events: ServerEventsTable;
+  bmc_actions: BmcActionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
