@@ -79,6 +79,16 @@ describe('SSH keys', () => {
     assert.equal((await t.call('POST', '/api/v1/me/ssh-keys', { as: other.token, body: { public_key: key.line } })).status, 201);
   });
 
+  it('adds a key sent several times at once exactly once', async () => {
+    const user = await t.user();
+    const key = keygen();
+    const responses = await Promise.all(
+      [0, 1, 2, 3].map(() => t.call('POST', '/api/v1/me/ssh-keys', { as: user.token, body: { public_key: key.line } })),
+    );
+    assert.deepEqual(responses.map((response) => response.status).sort(), [201, 409, 409, 409]);
+    assert.equal((await keyRows(user)).length, 1);
+  });
+
   it('rejects invalid keys with 400 naming public_key and the reason, and stores nothing', async () => {
     const user = await t.user();
     const weak = keygen(['-t', 'rsa', '-b', '1024']);

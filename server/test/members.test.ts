@@ -187,6 +187,22 @@ describe('invitations', () => {
     assert.equal((await t.call('POST', '/api/v1/invitations/accept-token', { as: user.token, body: { token } })).status, 410);
   });
 
+  it('re-inviting the same person several times at once leaves one pending invitation', async () => {
+    const owner = await t.user();
+    const project = await t.project(owner);
+    const responses = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        t.call('POST', `/api/v1/projects/${project.id}/invitations`, { as: owner.token, body: { email: 'racing@example.org' } }),
+      ),
+    );
+    assert.deepEqual(
+      responses.map((response) => response.status),
+      [201, 201, 201, 201],
+    );
+    const rows = await t.db.selectFrom('invitations').select('state').where('project_id', '=', project.id).execute();
+    assert.deepEqual(rows.map((row) => row.state).sort(), ['pending', 'revoked', 'revoked', 'revoked']);
+  });
+
   it('lets owners revoke a pending invitation', async () => {
     const owner = await t.user();
     const invitee = await t.user();

@@ -76,6 +76,9 @@ export async function createHttpServer(options: HttpOptions): Promise<App> {
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
 
+  // The API speaks JSON only. Fastify also parses text/plain, which would hand the schemas a string
+  // and answer 400 where the truth is 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('actor', null);

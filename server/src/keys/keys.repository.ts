@@ -17,15 +17,7 @@ export class KeysRepository {
       .execute();
   }
 
-  findByFingerprint(db: Executor, userId: string, fingerprint: string) {
-    return db
-      .selectFrom('ssh_keys')
-      .select('id')
-      .where('user_id', '=', userId)
-      .where('fingerprint_sha256', '=', fingerprint)
-      .executeTakeFirst();
-  }
-
+  /** Undefined when the user already has this key, also when a concurrent insert committed it first. */
   insert(db: Executor, key: { userId: string; label: string; type: string; bits: number; publicKey: string; fingerprint: string }) {
     return db
       .insertInto('ssh_keys')
@@ -37,8 +29,9 @@ export class KeysRepository {
         public_key: key.publicKey,
         fingerprint_sha256: key.fingerprint,
       })
+      .onConflict((oc) => oc.columns(['user_id', 'fingerprint_sha256']).doNothing())
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
   }
 
   delete(db: Executor, userId: string, id: string) {

@@ -31,11 +31,6 @@ export class KeysService {
     if ('error' in parsed) invalid('public_key', parsed.error);
     const label = input.label || parsed.comment || `${parsed.type} key`;
     return this.db.transaction().execute(async (tx) => {
-      if (await this.keys.findByFingerprint(tx, ctx.actor.userId, parsed.fingerprint)) {
-        fail('ERR_DUPLICATE_KEY', `public_key: you already added the key ${parsed.fingerprint}`, [
-          { field: 'public_key', message: 'is already added' },
-        ]);
-      }
       const row = await this.keys.insert(tx, {
         userId: ctx.actor.userId,
         label,
@@ -44,6 +39,11 @@ export class KeysService {
         publicKey: parsed.normalized,
         fingerprint: parsed.fingerprint,
       });
+      if (!row) {
+        fail('ERR_DUPLICATE_KEY', `public_key: you already added the key ${parsed.fingerprint}`, [
+          { field: 'public_key', message: 'is already added' },
+        ]);
+      }
       await this.audit.record(tx, ctx, {
         action: 'ssh_key.added',
         targetType: 'ssh_key',

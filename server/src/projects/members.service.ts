@@ -106,6 +106,9 @@ export class MembersService {
     const { secret, hash } = newSecret(INVITATION_PREFIX);
     const acceptUrl = new URL(`/invitations/accept?token=${encodeURIComponent(secret)}`, this.publicUrl).href;
     return this.db.transaction().execute(async (tx) => {
+      // Two invitations of one person at once would both find nothing to replace, and the second
+      // would then break the one-pending-invitation index.
+      await this.projects.lockById(tx, access.project.id);
       const members = await this.projects.listMembers(tx, access.project.id);
       const isMember = members.some(
         (member) => (email && member.email === email) || (githubLogin && member.github_login?.toLowerCase() === githubLogin.toLowerCase()),

@@ -69,17 +69,14 @@ export class ProjectsRepository {
     return { project: project as ProjectRow, role: (my_role ?? null) as ProjectRole | null };
   }
 
-  slugExists(db: Executor, slug: string): Promise<boolean> {
+  /** Undefined when the slug is taken, also by a concurrent insert that committed first. */
+  insert(db: Executor, project: NewProject): Promise<ProjectRow | undefined> {
     return db
-      .selectFrom('projects')
-      .select('id')
-      .where('slug', '=', slug)
-      .executeTakeFirst()
-      .then((row) => row !== undefined);
-  }
-
-  insert(db: Executor, project: NewProject): Promise<ProjectRow> {
-    return db.insertInto('projects').values(project).returningAll().executeTakeFirstOrThrow();
+      .insertInto('projects')
+      .values(project)
+      .onConflict((oc) => oc.column('slug').doNothing())
+      .returningAll()
+      .executeTakeFirst();
   }
 
   update(db: Executor, id: string, patch: Partial<NewProject>): Promise<ProjectRow> {

@@ -34,9 +34,6 @@ export class ProjectsService {
     const slug = body.slug ?? slugify(body.name);
     if (!slug) invalid('slug', 'cannot be made from this name; give one');
     return this.db.transaction().execute(async (tx) => {
-      if (await this.projects.slugExists(tx, slug)) {
-        fail('ERR_SLUG_TAKEN', `slug: "${slug}" is already taken`, [{ field: 'slug', message: `"${slug}" is already taken` }]);
-      }
       const project = await this.projects.insert(tx, {
         ...(fields as Required<typeof fields>),
         slug,
@@ -48,6 +45,8 @@ export class ProjectsService {
         is_public: body.is_public,
         public_fields: body.public_fields ?? ['description', 'repository', 'license', 'website'],
       });
+      // The unique index decides, so two concurrent creations of one slug cannot both pass a check.
+      if (!project) fail('ERR_SLUG_TAKEN', `slug: "${slug}" is already taken`, [{ field: 'slug', message: `"${slug}" is already taken` }]);
       await this.projects.addMember(tx, project.id, ctx.actor.userId, 'owner');
       await this.audit.record(tx, ctx, {
         action: 'project.created',
