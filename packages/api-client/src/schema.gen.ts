@@ -724,6 +724,262 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["markNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listWebhooks"];
+        put?: never;
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/webhooks/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["pingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/stories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listProjectStories"];
+        put?: never;
+        post: operations["createStory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listStories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getStory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["updateStory"];
+        trace?: never;
+    };
+    "/api/v1/stories/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["submitStory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stories/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["publishStory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stories/{id}/send-back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["sendBackStory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/stories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listPublicStories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listDirectory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/listing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getProjectListing"];
+        put: operations["setProjectListing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -932,6 +1188,288 @@ export interface components {
             metros: components["schemas"]["MetroInput"][];
             operating_systems: components["schemas"]["OperatingSystemInput"][];
         };
+        /** @enum {string} */
+        ProjectPublicFieldInput: "description" | "repository" | "license" | "website" | "foundation" | "members";
+        ProjectCreateBodyInput: {
+            name: string;
+            /** @description Defaults to one made from the name. */
+            slug?: string;
+            /** @description Any common form; stored as https://host/owner/repo. */
+            repository_url: string;
+            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
+            license: string;
+            /**
+             * @description Markdown.
+             * @default
+             */
+            description: string;
+            website?: string | null;
+            /** @description Foundation or affiliation, e.g. CNCF. */
+            foundation?: string | null;
+            /**
+             * @description Whether the project has a public page.
+             * @default false
+             */
+            is_public: boolean;
+            /** @description What the public page shows besides the name. */
+            public_fields?: components["schemas"]["ProjectPublicFieldInput"][];
+        };
+        ProjectUpdateBodyInput: {
+            name?: string;
+            /** @description Any common form; stored as https://host/owner/repo. */
+            repository_url?: string;
+            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
+            license?: string;
+            /** @description Markdown. */
+            description?: string;
+            website?: string | null;
+            /** @description Foundation or affiliation, e.g. CNCF. */
+            foundation?: string | null;
+            /** @description Whether the project has a public page. */
+            is_public?: boolean;
+            /** @description What the public page shows besides the name. */
+            public_fields?: components["schemas"]["ProjectPublicFieldInput"][];
+        };
+        RepositoryInput: {
+            host: string;
+            owner: string;
+            name: string;
+            url: string;
+        };
+        LicenceInput: {
+            expression: string;
+            /** @description True when every licence in the expression is OSI-approved. */
+            is_osi_approved: boolean;
+            licences: {
+                id: string;
+                name: string | null;
+                is_osi_approved: boolean;
+            }[];
+        };
+        /** @enum {string} */
+        ProjectRoleInput: "owner" | "member";
+        ProjectInput: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            repository: components["schemas"]["RepositoryInput"];
+            license: components["schemas"]["LicenceInput"];
+            /** @description Markdown as written. */
+            description: string;
+            /** @description Rendered and sanitized. */
+            description_html: string;
+            website: string | null;
+            foundation: string | null;
+            is_public: boolean;
+            public_fields: components["schemas"]["ProjectPublicFieldInput"][];
+            /** @description Your role in the project; null for staff who are not members. */
+            my_role: components["schemas"]["ProjectRoleInput"] | null;
+            member_count: number;
+            created_at: string;
+            updated_at: string;
+        };
+        ProjectPageInput: {
+            items: components["schemas"]["ProjectInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        PublicProjectInput: {
+            slug: string;
+            name: string;
+            description_html: string | null;
+            repository: components["schemas"]["RepositoryInput"] | null;
+            license: components["schemas"]["LicenceInput"] | null;
+            website: string | null;
+            foundation: string | null;
+            members: {
+                name: string;
+                github_login: string | null;
+                role: components["schemas"]["ProjectRoleInput"];
+            }[] | null;
+        };
+        PublicProjectPageInput: {
+            items: components["schemas"]["PublicProjectInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        MemberInput: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+                github_login: string | null;
+            };
+            role: components["schemas"]["ProjectRoleInput"];
+            joined_at: string;
+        };
+        MemberListInput: {
+            items: components["schemas"]["MemberInput"][];
+        };
+        MemberUpdateBodyInput: {
+            role: components["schemas"]["ProjectRoleInput"];
+        };
+        TransferBodyInput: {
+            /**
+             * Format: uuid
+             * @description A member who becomes owner; you become a member.
+             */
+            user_id: string;
+        };
+        /** @enum {string} */
+        InvitationStateInput: "pending" | "accepted" | "declined" | "expired" | "revoked";
+        InvitationCreateBodyInput: {
+            /** Format: email */
+            email?: string;
+            github_login?: string;
+            /** @default member */
+            role: components["schemas"]["ProjectRoleInput"];
+        };
+        InvitationInput: {
+            /** Format: uuid */
+            id: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            email: string | null;
+            github_login: string | null;
+            role: components["schemas"]["ProjectRoleInput"];
+            state: components["schemas"]["InvitationStateInput"];
+            /** @description Name of the person who invited. */
+            invited_by: string | null;
+            created_at: string;
+            expires_at: string;
+            responded_at: string | null;
+        };
+        InvitationListInput: {
+            items: components["schemas"]["InvitationInput"][];
+        };
+        InvitationCreatedInput: {
+            invitation: components["schemas"]["InvitationInput"];
+            /** @description Also sent by email when the invitee has an address. */
+            accept_url: string;
+        };
+        InvitationTokenBodyInput: {
+            token: string;
+        };
+        MarkdownRenderBodyInput: {
+            markdown: string;
+        };
+        MarkdownRenderedInput: {
+            /** @description Rendered and sanitized exactly as a project description is. */
+            html: string;
+        };
+        /** @enum {string} */
+        StoryStateInput: "draft" | "submitted" | "published";
+        StoryCreateBodyInput: {
+            title: string;
+            /** @description Markdown. */
+            body: string;
+            /** @description Program id or slug whose support the story is about. */
+            program?: string | null;
+        };
+        StoryUpdateBodyInput: {
+            title?: string;
+            /** @description Markdown. */
+            body?: string;
+            /** @description Program id or slug whose support the story is about. */
+            program?: string | null;
+        };
+        StorySendBackBodyInput: {
+            /** @description What the owners should change; they see it on the story. */
+            reason: string;
+        };
+        StoryInput: {
+            /** Format: uuid */
+            id: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            } | null;
+            title: string;
+            /** @description Markdown as written. */
+            body: string;
+            /** @description Rendered and sanitized. */
+            body_html: string;
+            state: components["schemas"]["StoryStateInput"];
+            /** @description Why staff sent it back, until it is submitted again. */
+            review_note: string | null;
+            /** @description Name of who wrote it. */
+            author: string | null;
+            created_at: string;
+            updated_at: string;
+            submitted_at: string | null;
+            published_at: string | null;
+        };
+        StoryListInput: {
+            items: components["schemas"]["StoryInput"][];
+        };
+        StoryPageInput: {
+            items: components["schemas"]["StoryInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        PublicStoryInput: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            body_html: string;
+            published_at: string;
+            project: {
+                slug: string;
+                name: string;
+            };
+            program: {
+                slug: string;
+                name: string;
+            } | null;
+        };
+        PublicStoryPageInput: {
+            items: components["schemas"]["PublicStoryInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        DirectoryEntryInput: {
+            slug: string;
+            name: string;
+            repository: components["schemas"]["RepositoryInput"];
+            license: components["schemas"]["LicenceInput"];
+            /** @description Public programs whose active grants support the project. */
+            programs: {
+                slug: string;
+                name: string;
+                /** @description Start of the earliest current grant, YYYY-MM-DD. */
+                since: string;
+            }[];
+            /** @description Published impact stories, newest first. */
+            stories: components["schemas"]["PublicStoryInput"][];
+        };
+        DirectoryPageInput: {
+            items: components["schemas"]["DirectoryEntryInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        ListingBodyInput: {
+            /** @description Show the project in the public directory while a grant supports it. */
+            is_listed: boolean;
+        };
+        ListingInput: {
+            is_listed: boolean;
+            /** @description Listed and supported by an active grant of a public program: shown in the directory now. */
+            is_in_directory: boolean;
+        };
         SshKeyInput: {
             /** Format: uuid */
             id: string;
@@ -952,6 +1490,33 @@ export interface components {
         };
         SshKeyListInput: {
             items: components["schemas"]["SshKeyInput"][];
+        };
+        NotificationInput: {
+            /** Format: uuid */
+            id: string;
+            /** @description What happened, e.g. request.approved, grant.expiring, story.published. */
+            kind: string;
+            title: string;
+            /** @description Plain text. */
+            body: string;
+            /** @description Where to look: a path in the web UI (e.g. /requests/…) or an absolute URL. */
+            link: string | null;
+            is_read: boolean;
+            created_at: string;
+            read_at: string | null;
+        };
+        NotificationPageInput: {
+            /** @description Unread first, then newest first. */
+            items: components["schemas"]["NotificationInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description All your unread notifications, not only this page’s. */
+            unread_count: number;
+        };
+        NotificationsReadAllInput: {
+            /** @description How many were unread and are now read. */
+            marked: number;
+            unread_count: number;
         };
         /**
          * @description ci_cd, benchmarking, labs (workshops/POC), hosting (mirror/CDN), other.
@@ -1302,179 +1867,67 @@ export interface components {
             role: "lead" | "reviewer";
         };
         /** @enum {string} */
-        ProjectPublicFieldInput: "description" | "repository" | "license" | "website" | "foundation" | "members";
-        ProjectCreateBodyInput: {
-            name: string;
-            /** @description Defaults to one made from the name. */
-            slug?: string;
-            /** @description Any common form; stored as https://host/owner/repo. */
-            repository_url: string;
-            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
-            license: string;
-            /**
-             * @description Markdown.
-             * @default
-             */
-            description: string;
-            website?: string | null;
-            /** @description Foundation or affiliation, e.g. CNCF. */
-            foundation?: string | null;
-            /**
-             * @description Whether the project has a public page.
-             * @default false
-             */
-            is_public: boolean;
-            /** @description What the public page shows besides the name. */
-            public_fields?: components["schemas"]["ProjectPublicFieldInput"][];
-        };
-        ProjectUpdateBodyInput: {
-            name?: string;
-            /** @description Any common form; stored as https://host/owner/repo. */
-            repository_url?: string;
-            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
-            license?: string;
-            /** @description Markdown. */
-            description?: string;
-            website?: string | null;
-            /** @description Foundation or affiliation, e.g. CNCF. */
-            foundation?: string | null;
-            /** @description Whether the project has a public page. */
-            is_public?: boolean;
-            /** @description What the public page shows besides the name. */
-            public_fields?: components["schemas"]["ProjectPublicFieldInput"][];
-        };
-        RepositoryInput: {
-            host: string;
-            owner: string;
-            name: string;
+        WebhookEventInput: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended";
+        WebhookCreateBodyInput: {
+            /** @description Where Surplus POSTs events (http or https). */
             url: string;
+            /**
+             * @description Events to send; every event when left out.
+             * @default [
+             *       "request.submitted",
+             *       "request.approved",
+             *       "request.declined",
+             *       "grant.created",
+             *       "grant.expiring",
+             *       "grant.ended"
+             *     ]
+             */
+            events: components["schemas"]["WebhookEventInput"][];
         };
-        LicenceInput: {
-            expression: string;
-            /** @description True when every licence in the expression is OSI-approved. */
-            is_osi_approved: boolean;
-            licences: {
-                id: string;
-                name: string | null;
-                is_osi_approved: boolean;
-            }[];
-        };
-        /** @enum {string} */
-        ProjectRoleInput: "owner" | "member";
-        ProjectInput: {
+        WebhookInput: {
             /** Format: uuid */
             id: string;
-            slug: string;
-            name: string;
-            repository: components["schemas"]["RepositoryInput"];
-            license: components["schemas"]["LicenceInput"];
-            /** @description Markdown as written. */
-            description: string;
-            /** @description Rendered and sanitized. */
-            description_html: string;
-            website: string | null;
-            foundation: string | null;
-            is_public: boolean;
-            public_fields: components["schemas"]["ProjectPublicFieldInput"][];
-            /** @description Your role in the project; null for staff who are not members. */
-            my_role: components["schemas"]["ProjectRoleInput"] | null;
-            member_count: number;
+            url: string;
+            events: components["schemas"]["WebhookEventInput"][];
+            is_active: boolean;
             created_at: string;
-            updated_at: string;
         };
-        ProjectPageInput: {
-            items: components["schemas"]["ProjectInput"][];
-            /** @description Pass as cursor to get the next page; null on the last page. */
-            next_cursor: string | null;
+        WebhookListInput: {
+            items: components["schemas"]["WebhookInput"][];
         };
-        PublicProjectInput: {
-            slug: string;
-            name: string;
-            description_html: string | null;
-            repository: components["schemas"]["RepositoryInput"] | null;
-            license: components["schemas"]["LicenceInput"] | null;
-            website: string | null;
-            foundation: string | null;
-            members: {
-                name: string;
-                github_login: string | null;
-                role: components["schemas"]["ProjectRoleInput"];
-            }[] | null;
+        WebhookCreatedInput: {
+            webhook: components["schemas"]["WebhookInput"];
+            /** @description Signs every delivery (X-Surplus-Signature-256). Shown only now: store it with the receiver. */
+            secret: string;
         };
-        PublicProjectPageInput: {
-            items: components["schemas"]["PublicProjectInput"][];
-            /** @description Pass as cursor to get the next page; null on the last page. */
-            next_cursor: string | null;
-        };
-        MemberInput: {
-            user: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                email: string;
-                github_login: string | null;
-            };
-            role: components["schemas"]["ProjectRoleInput"];
-            joined_at: string;
-        };
-        MemberListInput: {
-            items: components["schemas"]["MemberInput"][];
-        };
-        MemberUpdateBodyInput: {
-            role: components["schemas"]["ProjectRoleInput"];
-        };
-        TransferBodyInput: {
+        WebhookDeliveryInput: {
             /**
              * Format: uuid
-             * @description A member who becomes owner; you become a member.
+             * @description Also the X-Surplus-Delivery header and the body’s id.
              */
-            user_id: string;
-        };
-        /** @enum {string} */
-        InvitationStateInput: "pending" | "accepted" | "declined" | "expired" | "revoked";
-        InvitationCreateBodyInput: {
-            /** Format: email */
-            email?: string;
-            github_login?: string;
-            /** @default member */
-            role: components["schemas"]["ProjectRoleInput"];
-        };
-        InvitationInput: {
-            /** Format: uuid */
             id: string;
-            project: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
+            event: string;
+            /**
+             * @description pending while retries remain; failed once Surplus gave up.
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed";
+            /** @description The receiver’s last HTTP status; null when it did not answer. */
+            status_code: number | null;
+            /** @description Why the last attempt failed. */
+            error: string | null;
+            attempts: number;
+            /** @description The JSON body sent. */
+            payload: {
+                [key: string]: unknown;
             };
-            email: string | null;
-            github_login: string | null;
-            role: components["schemas"]["ProjectRoleInput"];
-            state: components["schemas"]["InvitationStateInput"];
-            /** @description Name of the person who invited. */
-            invited_by: string | null;
             created_at: string;
-            expires_at: string;
-            responded_at: string | null;
+            delivered_at: string | null;
         };
-        InvitationListInput: {
-            items: components["schemas"]["InvitationInput"][];
-        };
-        InvitationCreatedInput: {
-            invitation: components["schemas"]["InvitationInput"];
-            /** @description Also sent by email when the invitee has an address. */
-            accept_url: string;
-        };
-        InvitationTokenBodyInput: {
-            token: string;
-        };
-        MarkdownRenderBodyInput: {
-            markdown: string;
-        };
-        MarkdownRenderedInput: {
-            /** @description Rendered and sanitized exactly as a project description is. */
-            html: string;
+        WebhookDeliveryPageInput: {
+            items: components["schemas"]["WebhookDeliveryInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
         };
         /** @enum {string} */
         Role: "admin" | "reviewer" | "operator";
@@ -1678,6 +2131,288 @@ export interface components {
             metros: components["schemas"]["Metro"][];
             operating_systems: components["schemas"]["OperatingSystem"][];
         };
+        /** @enum {string} */
+        ProjectPublicField: "description" | "repository" | "license" | "website" | "foundation" | "members";
+        ProjectCreateBody: {
+            name: string;
+            /** @description Defaults to one made from the name. */
+            slug?: string;
+            /** @description Any common form; stored as https://host/owner/repo. */
+            repository_url: string;
+            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
+            license: string;
+            /**
+             * @description Markdown.
+             * @default
+             */
+            description: string;
+            website?: string | null;
+            /** @description Foundation or affiliation, e.g. CNCF. */
+            foundation?: string | null;
+            /**
+             * @description Whether the project has a public page.
+             * @default false
+             */
+            is_public: boolean;
+            /** @description What the public page shows besides the name. */
+            public_fields?: components["schemas"]["ProjectPublicField"][];
+        };
+        ProjectUpdateBody: {
+            name?: string;
+            /** @description Any common form; stored as https://host/owner/repo. */
+            repository_url?: string;
+            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
+            license?: string;
+            /** @description Markdown. */
+            description?: string;
+            website?: string | null;
+            /** @description Foundation or affiliation, e.g. CNCF. */
+            foundation?: string | null;
+            /** @description Whether the project has a public page. */
+            is_public?: boolean;
+            /** @description What the public page shows besides the name. */
+            public_fields?: components["schemas"]["ProjectPublicField"][];
+        };
+        Repository: {
+            host: string;
+            owner: string;
+            name: string;
+            url: string;
+        };
+        Licence: {
+            expression: string;
+            /** @description True when every licence in the expression is OSI-approved. */
+            is_osi_approved: boolean;
+            licences: {
+                id: string;
+                name: string | null;
+                is_osi_approved: boolean;
+            }[];
+        };
+        /** @enum {string} */
+        ProjectRole: "owner" | "member";
+        Project: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            repository: components["schemas"]["Repository"];
+            license: components["schemas"]["Licence"];
+            /** @description Markdown as written. */
+            description: string;
+            /** @description Rendered and sanitized. */
+            description_html: string;
+            website: string | null;
+            foundation: string | null;
+            is_public: boolean;
+            public_fields: components["schemas"]["ProjectPublicField"][];
+            /** @description Your role in the project; null for staff who are not members. */
+            my_role: components["schemas"]["ProjectRole"] | null;
+            member_count: number;
+            created_at: string;
+            updated_at: string;
+        };
+        ProjectPage: {
+            items: components["schemas"]["Project"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        PublicProject: {
+            slug: string;
+            name: string;
+            description_html: string | null;
+            repository: components["schemas"]["Repository"] | null;
+            license: components["schemas"]["Licence"] | null;
+            website: string | null;
+            foundation: string | null;
+            members: {
+                name: string;
+                github_login: string | null;
+                role: components["schemas"]["ProjectRole"];
+            }[] | null;
+        };
+        PublicProjectPage: {
+            items: components["schemas"]["PublicProject"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        Member: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+                github_login: string | null;
+            };
+            role: components["schemas"]["ProjectRole"];
+            joined_at: string;
+        };
+        MemberList: {
+            items: components["schemas"]["Member"][];
+        };
+        MemberUpdateBody: {
+            role: components["schemas"]["ProjectRole"];
+        };
+        TransferBody: {
+            /**
+             * Format: uuid
+             * @description A member who becomes owner; you become a member.
+             */
+            user_id: string;
+        };
+        /** @enum {string} */
+        InvitationState: "pending" | "accepted" | "declined" | "expired" | "revoked";
+        InvitationCreateBody: {
+            /** Format: email */
+            email?: string;
+            github_login?: string;
+            /** @default member */
+            role: components["schemas"]["ProjectRole"];
+        };
+        Invitation: {
+            /** Format: uuid */
+            id: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            email: string | null;
+            github_login: string | null;
+            role: components["schemas"]["ProjectRole"];
+            state: components["schemas"]["InvitationState"];
+            /** @description Name of the person who invited. */
+            invited_by: string | null;
+            created_at: string;
+            expires_at: string;
+            responded_at: string | null;
+        };
+        InvitationList: {
+            items: components["schemas"]["Invitation"][];
+        };
+        InvitationCreated: {
+            invitation: components["schemas"]["Invitation"];
+            /** @description Also sent by email when the invitee has an address. */
+            accept_url: string;
+        };
+        InvitationTokenBody: {
+            token: string;
+        };
+        MarkdownRenderBody: {
+            markdown: string;
+        };
+        MarkdownRendered: {
+            /** @description Rendered and sanitized exactly as a project description is. */
+            html: string;
+        };
+        /** @enum {string} */
+        StoryState: "draft" | "submitted" | "published";
+        StoryCreateBody: {
+            title: string;
+            /** @description Markdown. */
+            body: string;
+            /** @description Program id or slug whose support the story is about. */
+            program?: string | null;
+        };
+        StoryUpdateBody: {
+            title?: string;
+            /** @description Markdown. */
+            body?: string;
+            /** @description Program id or slug whose support the story is about. */
+            program?: string | null;
+        };
+        StorySendBackBody: {
+            /** @description What the owners should change; they see it on the story. */
+            reason: string;
+        };
+        Story: {
+            /** Format: uuid */
+            id: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            } | null;
+            title: string;
+            /** @description Markdown as written. */
+            body: string;
+            /** @description Rendered and sanitized. */
+            body_html: string;
+            state: components["schemas"]["StoryState"];
+            /** @description Why staff sent it back, until it is submitted again. */
+            review_note: string | null;
+            /** @description Name of who wrote it. */
+            author: string | null;
+            created_at: string;
+            updated_at: string;
+            submitted_at: string | null;
+            published_at: string | null;
+        };
+        StoryList: {
+            items: components["schemas"]["Story"][];
+        };
+        StoryPage: {
+            items: components["schemas"]["Story"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        PublicStory: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            body_html: string;
+            published_at: string;
+            project: {
+                slug: string;
+                name: string;
+            };
+            program: {
+                slug: string;
+                name: string;
+            } | null;
+        };
+        PublicStoryPage: {
+            items: components["schemas"]["PublicStory"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        DirectoryEntry: {
+            slug: string;
+            name: string;
+            repository: components["schemas"]["Repository"];
+            license: components["schemas"]["Licence"];
+            /** @description Public programs whose active grants support the project. */
+            programs: {
+                slug: string;
+                name: string;
+                /** @description Start of the earliest current grant, YYYY-MM-DD. */
+                since: string;
+            }[];
+            /** @description Published impact stories, newest first. */
+            stories: components["schemas"]["PublicStory"][];
+        };
+        DirectoryPage: {
+            items: components["schemas"]["DirectoryEntry"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        ListingBody: {
+            /** @description Show the project in the public directory while a grant supports it. */
+            is_listed: boolean;
+        };
+        Listing: {
+            is_listed: boolean;
+            /** @description Listed and supported by an active grant of a public program: shown in the directory now. */
+            is_in_directory: boolean;
+        };
         SshKey: {
             /** Format: uuid */
             id: string;
@@ -1698,6 +2433,33 @@ export interface components {
         };
         SshKeyList: {
             items: components["schemas"]["SshKey"][];
+        };
+        Notification: {
+            /** Format: uuid */
+            id: string;
+            /** @description What happened, e.g. request.approved, grant.expiring, story.published. */
+            kind: string;
+            title: string;
+            /** @description Plain text. */
+            body: string;
+            /** @description Where to look: a path in the web UI (e.g. /requests/…) or an absolute URL. */
+            link: string | null;
+            is_read: boolean;
+            created_at: string;
+            read_at: string | null;
+        };
+        NotificationPage: {
+            /** @description Unread first, then newest first. */
+            items: components["schemas"]["Notification"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description All your unread notifications, not only this page’s. */
+            unread_count: number;
+        };
+        NotificationsReadAll: {
+            /** @description How many were unread and are now read. */
+            marked: number;
+            unread_count: number;
         };
         /**
          * @description ci_cd, benchmarking, labs (workshops/POC), hosting (mirror/CDN), other.
@@ -2045,179 +2807,67 @@ export interface components {
             role: "lead" | "reviewer";
         };
         /** @enum {string} */
-        ProjectPublicField: "description" | "repository" | "license" | "website" | "foundation" | "members";
-        ProjectCreateBody: {
-            name: string;
-            /** @description Defaults to one made from the name. */
-            slug?: string;
-            /** @description Any common form; stored as https://host/owner/repo. */
-            repository_url: string;
-            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
-            license: string;
-            /**
-             * @description Markdown.
-             * @default
-             */
-            description: string;
-            website?: string | null;
-            /** @description Foundation or affiliation, e.g. CNCF. */
-            foundation?: string | null;
-            /**
-             * @description Whether the project has a public page.
-             * @default false
-             */
-            is_public: boolean;
-            /** @description What the public page shows besides the name. */
-            public_fields?: components["schemas"]["ProjectPublicField"][];
-        };
-        ProjectUpdateBody: {
-            name?: string;
-            /** @description Any common form; stored as https://host/owner/repo. */
-            repository_url?: string;
-            /** @description SPDX licence expression, e.g. "Apache-2.0" or "MIT OR Apache-2.0". */
-            license?: string;
-            /** @description Markdown. */
-            description?: string;
-            website?: string | null;
-            /** @description Foundation or affiliation, e.g. CNCF. */
-            foundation?: string | null;
-            /** @description Whether the project has a public page. */
-            is_public?: boolean;
-            /** @description What the public page shows besides the name. */
-            public_fields?: components["schemas"]["ProjectPublicField"][];
-        };
-        Repository: {
-            host: string;
-            owner: string;
-            name: string;
+        WebhookEvent: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended";
+        WebhookCreateBody: {
+            /** @description Where Surplus POSTs events (http or https). */
             url: string;
+            /**
+             * @description Events to send; every event when left out.
+             * @default [
+             *       "request.submitted",
+             *       "request.approved",
+             *       "request.declined",
+             *       "grant.created",
+             *       "grant.expiring",
+             *       "grant.ended"
+             *     ]
+             */
+            events: components["schemas"]["WebhookEvent"][];
         };
-        Licence: {
-            expression: string;
-            /** @description True when every licence in the expression is OSI-approved. */
-            is_osi_approved: boolean;
-            licences: {
-                id: string;
-                name: string | null;
-                is_osi_approved: boolean;
-            }[];
-        };
-        /** @enum {string} */
-        ProjectRole: "owner" | "member";
-        Project: {
+        Webhook: {
             /** Format: uuid */
             id: string;
-            slug: string;
-            name: string;
-            repository: components["schemas"]["Repository"];
-            license: components["schemas"]["Licence"];
-            /** @description Markdown as written. */
-            description: string;
-            /** @description Rendered and sanitized. */
-            description_html: string;
-            website: string | null;
-            foundation: string | null;
-            is_public: boolean;
-            public_fields: components["schemas"]["ProjectPublicField"][];
-            /** @description Your role in the project; null for staff who are not members. */
-            my_role: components["schemas"]["ProjectRole"] | null;
-            member_count: number;
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            is_active: boolean;
             created_at: string;
-            updated_at: string;
         };
-        ProjectPage: {
-            items: components["schemas"]["Project"][];
-            /** @description Pass as cursor to get the next page; null on the last page. */
-            next_cursor: string | null;
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
         };
-        PublicProject: {
-            slug: string;
-            name: string;
-            description_html: string | null;
-            repository: components["schemas"]["Repository"] | null;
-            license: components["schemas"]["Licence"] | null;
-            website: string | null;
-            foundation: string | null;
-            members: {
-                name: string;
-                github_login: string | null;
-                role: components["schemas"]["ProjectRole"];
-            }[] | null;
+        WebhookCreated: {
+            webhook: components["schemas"]["Webhook"];
+            /** @description Signs every delivery (X-Surplus-Signature-256). Shown only now: store it with the receiver. */
+            secret: string;
         };
-        PublicProjectPage: {
-            items: components["schemas"]["PublicProject"][];
-            /** @description Pass as cursor to get the next page; null on the last page. */
-            next_cursor: string | null;
-        };
-        Member: {
-            user: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                email: string;
-                github_login: string | null;
-            };
-            role: components["schemas"]["ProjectRole"];
-            joined_at: string;
-        };
-        MemberList: {
-            items: components["schemas"]["Member"][];
-        };
-        MemberUpdateBody: {
-            role: components["schemas"]["ProjectRole"];
-        };
-        TransferBody: {
+        WebhookDelivery: {
             /**
              * Format: uuid
-             * @description A member who becomes owner; you become a member.
+             * @description Also the X-Surplus-Delivery header and the body’s id.
              */
-            user_id: string;
-        };
-        /** @enum {string} */
-        InvitationState: "pending" | "accepted" | "declined" | "expired" | "revoked";
-        InvitationCreateBody: {
-            /** Format: email */
-            email?: string;
-            github_login?: string;
-            /** @default member */
-            role: components["schemas"]["ProjectRole"];
-        };
-        Invitation: {
-            /** Format: uuid */
             id: string;
-            project: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
+            event: string;
+            /**
+             * @description pending while retries remain; failed once Surplus gave up.
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed";
+            /** @description The receiver’s last HTTP status; null when it did not answer. */
+            status_code: number | null;
+            /** @description Why the last attempt failed. */
+            error: string | null;
+            attempts: number;
+            /** @description The JSON body sent. */
+            payload: {
+                [key: string]: unknown;
             };
-            email: string | null;
-            github_login: string | null;
-            role: components["schemas"]["ProjectRole"];
-            state: components["schemas"]["InvitationState"];
-            /** @description Name of the person who invited. */
-            invited_by: string | null;
             created_at: string;
-            expires_at: string;
-            responded_at: string | null;
+            delivered_at: string | null;
         };
-        InvitationList: {
-            items: components["schemas"]["Invitation"][];
-        };
-        InvitationCreated: {
-            invitation: components["schemas"]["Invitation"];
-            /** @description Also sent by email when the invitee has an address. */
-            accept_url: string;
-        };
-        InvitationTokenBody: {
-            token: string;
-        };
-        MarkdownRenderBody: {
-            markdown: string;
-        };
-        MarkdownRendered: {
-            /** @description Rendered and sanitized exactly as a project description is. */
-            html: string;
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
         };
     };
     responses: never;
@@ -2876,7 +3526,9 @@ export interface operations {
                 target_type?: string;
                 target_id?: string;
                 project?: string;
+                /** @description Events at or after this time (ISO 8601). */
                 from?: unknown;
+                /** @description Events before this time (ISO 8601). */
                 to?: unknown;
             };
             header?: never;
@@ -3159,7 +3811,9 @@ export interface operations {
                 target_type?: string;
                 target_id?: string;
                 project?: string;
+                /** @description Events at or after this time (ISO 8601). */
                 from?: unknown;
+                /** @description Events before this time (ISO 8601). */
                 to?: unknown;
             };
             header?: never;
@@ -3618,6 +4272,489 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+                /** @description "true" lists only unread notifications. */
+                unread?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationsReadAll"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+        };
+    };
+    pingWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Program id or slug. */
+                program: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+        };
+    };
+    listProjectStories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoryList"];
+                };
+            };
+        };
+    };
+    createStory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StoryCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Story"];
+                };
+            };
+        };
+    };
+    listStories: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+                state?: components["schemas"]["StoryStateInput"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoryPage"];
+                };
+            };
+        };
+    };
+    getStory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Story"];
+                };
+            };
+        };
+    };
+    updateStory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StoryUpdateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Story"];
+                };
+            };
+        };
+    };
+    submitStory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Story"];
+                };
+            };
+        };
+    };
+    publishStory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Story"];
+                };
+            };
+        };
+    };
+    sendBackStory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StorySendBackBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Story"];
+                };
+            };
+        };
+    };
+    listPublicStories: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicStoryPage"];
+                };
+            };
+        };
+    };
+    listDirectory: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectoryPage"];
+                };
+            };
+        };
+    };
+    getProjectListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Listing"];
+                };
+            };
+        };
+    };
+    setProjectListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListingBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Listing"];
                 };
             };
         };
