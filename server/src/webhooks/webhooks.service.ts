@@ -12,7 +12,7 @@ import type { WebhookEnvelope, WebhookEvent, WebhookPayloads } from './webhook-e
 import type { WebhooksRepository } from './webhooks.repository.ts';
 import type { Webhook, WebhookCreateBody, WebhookDelivery } from './webhooks.schemas.ts';
 
-/** graphile-worker retries with exponential backoff (e^n s): ten attempts span about three hours. */
+/** graphile-worker waits e^n seconds after the n-th failure: ten attempts span about three and a half hours. */
 export const WEBHOOK_MAX_ATTEMPTS = 10;
 const ERROR_CHARS = 500;
 
