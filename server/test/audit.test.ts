@@ -363,21 +363,21 @@ describe('browsing the audit log', () => {
     );
 
     // Dates: move two events into the past and find exactly them.
-    const [older, newer] = byProject.slice(1) as [{ id: string }, { id: string }];
+    const [older, newer] = byProject.slice(1).map((event) => event.id) as [string, string];
     await t.db
       .updateTable('audit_events')
       .set({ occurred_at: new Date('2001-02-03T10:00:00Z') })
-      .where('id', '=', older.id)
+      .where('id', '=', older)
       .execute();
     await t.db
       .updateTable('audit_events')
       .set({ occurred_at: new Date('2001-02-04T10:00:00Z') })
-      .where('id', '=', newer.id)
+      .where('id', '=', newer)
       .execute();
-    assert.deepEqual((await list('from=2001-02-01&to=2001-02-05')).map((event) => event.id).sort(), [older.id, newer.id].sort());
+    assert.deepEqual((await list('from=2001-02-01&to=2001-02-05')).map((event) => event.id).sort(), [older, newer].sort());
     assert.deepEqual(
       (await list('from=2001-02-04T00:00:00Z&to=2001-03-01')).map((event) => event.id),
-      [newer.id],
+      [newer],
     );
     // "to" is exclusive.
     assert.deepEqual(

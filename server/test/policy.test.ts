@@ -121,7 +121,7 @@ describe('registration refuses routes without a usable policy', () => {
     app.register(async (child) => {
       child.post('/api/v1/in-a-plugin', async () => ({}));
     });
-    await assert.rejects(app.ready(), /route POST \/api\/v1\/in-a-plugin declares no policy/);
+    await assert.rejects(async () => app.ready(), /route POST \/api\/v1\/in-a-plugin declares no policy/);
     await app.close().catch(() => {});
   });
 
