@@ -202,7 +202,12 @@ export class RequestsRepository {
       : sql`coalesce(requests.submitted_at, requests.created_at)`;
     const isDescending = filter.sort === 'newest' || filter.sort === 'cost_desc';
     if (filter.after) {
-      const value = filter.sort.startsWith('cost') ? sql`${filter.after.value}::bigint` : sql`${filter.after.value}::timestamptz`;
+      // The cursor's timestamp is a JavaScript Date (milliseconds) while the columns hold microseconds, so
+      // comparing against it repeats or skips rows made within one millisecond (an intake burst): the exact
+      // value is read back from the cursor's row, the cursor's own is the fallback when that row has gone.
+      const value = filter.sort.startsWith('cost')
+        ? sql`${filter.after.value}::bigint`
+        : sql`coalesce((select coalesce(c.submitted_at, c.created_at) from requests c where c.id = ${filter.after.id}::uuid), ${filter.after.value}::timestamptz)`;
       query = isDescending
         ? query.where(sql<boolean>`(${sortColumn}, requests.id) < (${value}, ${filter.after.id}::uuid)`)
         : query.where(sql<boolean>`(${sortColumn}, requests.id) > (${value}, ${filter.after.id}::uuid)`);
