@@ -6,9 +6,12 @@
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { registerAccountCommands } from './commands/account.ts';
+import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerMemberCommands } from './commands/members.ts';
+import { registerProgramCommands } from './commands/programs.ts';
 import { registerProjectCommands } from './commands/projects.ts';
+import { registerRequestCommands } from './commands/requests.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { type Context, configPath } from './config.ts';
 import { describeError, EXIT, Output } from './output.ts';
@@ -49,6 +52,9 @@ registerProjectCommands(program, ctx);
 registerMemberCommands(program, ctx);
 registerKeyCommands(program, ctx);
 registerTokenCommands(program, ctx);
+registerProgramCommands(program, ctx);
+registerCatalogCommands(program, ctx);
+registerRequestCommands(program, ctx);
 
 try {
   await program.parseAsync(process.argv);
