@@ -235,9 +235,11 @@ describe('program webhooks', () => {
   });
 
   it('retries a receiver that answers 500, with graphile-worker’s backoff, and records each attempt', async () => {
-    const { webhook, secret } = await createWebhook('/flaky', ['grant.created']);
+    // A program of its own, so this delivery is the only job and the runner is done long before its retry is due.
+    const alone = await createProgram('retries');
+    const { webhook, secret } = await createWebhook('/flaky', ['grant.created'], 'retries');
     receiver.answer('/flaky', 500, 200);
-    await emitGrantCreated();
+    await emitGrantCreated(alone.id);
     const { id } = await t.db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhook.id).executeTakeFirstOrThrow();
     await t.runJobs();
 
@@ -249,7 +251,8 @@ describe('program webhooks', () => {
     const job = await jobFor(id);
     assert.ok(job, 'the failed delivery has no job left to retry it');
     assert.equal(job.attempts, 1);
-    assert.ok(job.run_at.getTime() > Date.now(), 'the retry is not scheduled later');
+    // graphile-worker schedules the n-th retry e^n seconds after the failure, which came after the delivery was made.
+    assert.ok(job.run_at.getTime() - failed.created_at.getTime() >= Math.E * 1000, 'the retry is not backed off');
     assert.match(job.last_error ?? '', new RegExp(`webhook delivery ${id} attempt 1: HTTP 500`));
     assert.ok(!(job.last_error ?? '').includes(secret) && !(job.last_error ?? '').includes(receiver.base));
 
@@ -301,12 +304,13 @@ describe('program webhooks', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const created = await t.call('POST', '/api/v1/programs/hooks/webhooks', {
-      as: lead.token,
+    const alone = await createProgram('unreachable');
+    const created = await t.call('POST', '/api/v1/programs/unreachable/webhooks', {
+      as: admin.token,
       body: { url: `http://127.0.0.1:${port}/nobody`, events: ['grant.created'] },
     });
     assert.equal(created.status, 201);
-    await emitGrantCreated();
+    await emitGrantCreated(alone.id);
     const unreachableId = await idOf(created.body.webhook.id);
     await t.runJobs();
     const unreachable = await deliveryRow(unreachableId);
