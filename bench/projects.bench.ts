@@ -13,8 +13,9 @@
  * otherwise an embedded one in a temporary directory. `--cpu-prof` profiles the Surplus server and
  * prints where its time went.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,8 @@ import { testConfig } from '../server/test/harness.ts';
  */
 type Target = 'surplus' | 'baseline' | 'page';
 const TARGETS: Target[] = ['baseline', 'surplus', 'page'];
-type Measured = { rps: number; p99Ms: number };
+/** Per measured load: throughput, tail latency, and CPU per request of the server and of PostgreSQL. */
+type Measured = { rps: number; p99Ms: number; cpuMs: number; pgCpuMs: number | null };
 
 const self = fileURLToPath(import.meta.url);
 // Surplus's default pool size (SURPLUS_DB_POOL); the baseline gets the same.
@@ -65,6 +67,8 @@ export default async function projectsBenchmark(argv: string[]) {
   const server = process.env.TEST_DATABASE_URL
     ? { url: process.env.TEST_DATABASE_URL, stop: async () => {} }
     : await startEmbeddedPostgres(join(tmp, 'data'), () => {});
+  // PostgreSQL's CPU is only visible when its processes are ours to read, i.e. the embedded server.
+  const pgCpu = process.env.TEST_DATABASE_URL ? null : postgresCpu(join(tmp, 'data', 'pg'));
   const databaseUrl = await ensureDatabase(server.url, `surplus_bench_${randomBytes(4).toString('hex')}`);
   const children: ChildProcess[] = [];
   try {
@@ -76,12 +80,13 @@ export default async function projectsBenchmark(argv: string[]) {
     const surplus = await startServer('surplus', { databaseUrl, logFile: join(tmp, 'surplus.log') }, profileDir, children);
     const baseline = await startServer('baseline', { databaseUrl }, null, children);
     const pageFile = join(tmp, 'page.json');
-    await writeFile(pageFile, await surplusPage(`${surplus}/api/v1/projects`, token));
+    await writeFile(pageFile, await surplusPage(`${surplus.url}/api/v1/projects`, token));
     const page = await startServer('page', { pageFile }, null, children);
+    const processes: Record<Target, ChildProcess> = { surplus: surplus.child, baseline: baseline.child, page: page.child };
     const targets: Record<Target, { url: string; headers: Record<string, string> }> = {
-      surplus: { url: `${surplus}/api/v1/projects`, headers: { authorization: `Bearer ${token}` } },
-      baseline: { url: `${baseline}/projects/${firstProjectId}`, headers: {} },
-      page: { url: `${page}/page`, headers: {} },
+      surplus: { url: `${surplus.url}/api/v1/projects`, headers: { authorization: `Bearer ${token}` } },
+      baseline: { url: `${baseline.url}/projects/${firstProjectId}`, headers: {} },
+      page: { url: `${page.url}/page`, headers: {} },
     };
     const row = await fetch(targets.baseline.url);
     if (row.status !== 200 || !((await row.json()) as { id?: string }).id) throw new Error(`the baseline answered ${row.status}`);
@@ -92,11 +97,22 @@ export default async function projectsBenchmark(argv: string[]) {
       for (const target of order) {
         const { url, headers } = targets[target];
         if (warmupS > 0) await load(url, headers, connections, warmupS);
+        const cpuBefore = await cpuOf(processes[target]);
+        const pgBefore = pgCpu?.();
         const result = await load(url, headers, connections, durationS);
-        const measured = { rps: result.requests.average, p99Ms: result.latency.p99 };
+        const pgAfter = pgCpu?.();
+        const cpuMs = (await cpuOf(processes[target])) - cpuBefore;
+        const requests = result.requests.total;
+        const measured = {
+          rps: result.requests.average,
+          p99Ms: result.latency.p99,
+          cpuMs: cpuMs / requests,
+          pgCpuMs: pgBefore !== undefined && pgAfter !== undefined ? (pgAfter - pgBefore) / requests : null,
+        };
         results[target].push(measured);
         console.log(
-          `round ${round} ${target.padEnd(8)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${result.latency.p50} ms  p99 ${measured.p99Ms} ms`,
+          `round ${round} ${target.padEnd(8)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${result.latency.p50} ms  p99 ${measured.p99Ms} ms` +
+            `  CPU/request: server ${measured.cpuMs.toFixed(3)} ms${measured.pgCpuMs === null ? '' : `, PostgreSQL ${measured.pgCpuMs.toFixed(3)} ms`}`,
         );
       }
     }
@@ -105,6 +121,10 @@ export default async function projectsBenchmark(argv: string[]) {
     if (profileDir) await summariseProfile(profileDir);
 
     const mean = (list: Measured[]) => list.reduce((sum, m) => sum + m.rps, 0) / list.length;
+    const meanOf = (list: Measured[], pick: (m: Measured) => number | null) => {
+      const values = list.map(pick).filter((value): value is number => value !== null);
+      return values.length ? Math.round((1000 * values.reduce((sum, value) => sum + value, 0)) / values.length) / 1000 : 'n/a';
+    };
     // The worst round's p99: the goal is a ceiling, so a lucky round must not hide an unlucky one.
     const worstP99 = (list: Measured[]) => Math.max(...list.map((m) => m.p99Ms));
     const surplusRps = mean(results.surplus);
@@ -117,6 +137,10 @@ export default async function projectsBenchmark(argv: string[]) {
       baseline_p99_ms: worstP99(results.baseline),
       page_rps: Math.round(mean(results.page)),
       page_p99_ms: worstP99(results.page),
+      cpu_ms: meanOf(results.surplus, (m) => m.cpuMs),
+      baseline_cpu_ms: meanOf(results.baseline, (m) => m.cpuMs),
+      pg_cpu_ms: meanOf(results.surplus, (m) => m.pgCpuMs),
+      baseline_pg_cpu_ms: meanOf(results.baseline, (m) => m.pgCpuMs),
       connections,
       duration_s: durationS,
       rounds,
@@ -227,8 +251,8 @@ function startServer(target: Target, options: ServeOptions, profileDir: string |
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.push(child);
-  return new Promise<string>((resolve, reject) => {
-    child.once('message', (message) => resolve((message as { url: string }).url));
+  return new Promise<{ url: string; child: ChildProcess }>((resolve, reject) => {
+    child.once('message', (message) => resolve({ url: (message as { url: string }).url, child }));
     child.once('exit', (code) => reject(new Error(`${target} server exited (${code}) before listening`)));
   });
 }
@@ -239,6 +263,50 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.send('stop');
   });
+}
+
+/** CPU milliseconds (user + system) the server process has used so far. */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      const cpu = (message as { cpu?: NodeJS.CpuUsage }).cpu;
+      if (!cpu) return;
+      child.off('message', onMessage);
+      resolve((cpu.user + cpu.system) / 1000);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+/**
+ * CPU milliseconds used so far by the embedded PostgreSQL's server processes (the postmaster's
+ * children: backends, writers), read from /proc. Backends that exit take their time with them, so
+ * this is read around each load, while the pool holds its connections open.
+ */
+function postgresCpu(pgData: string): () => number | undefined {
+  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  return () => {
+    let postmaster: string | undefined;
+    try {
+      postmaster = readFileSync(join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0];
+    } catch {
+      return undefined;
+    }
+    let ticks = 0;
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, … utime (14), stime (15).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[1] === postmaster || pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return (1000 * ticks) / ticksPerSecond;
+  };
 }
 
 async function dropDatabase(serverUrl: string, databaseUrl: string) {
@@ -303,7 +371,11 @@ async function serve(target: Target, options: ServeOptions) {
     app = bare;
   }
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  process.on('message', async () => {
+  process.on('message', async (message) => {
+    if (message === 'cpu') {
+      process.send?.({ cpu: process.cpuUsage() });
+      return;
+    }
     await app.close();
     await pool?.end();
     process.exit(0);
