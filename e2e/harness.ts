@@ -187,6 +187,7 @@ export async function openPage(
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SHOTS_DIR, { recursive: true });
   const path = join(SHOTS_DIR, `${name}.png`);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   return path;
 }

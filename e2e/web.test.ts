@@ -30,6 +30,16 @@ async function text(page: Page, selector: string) {
   return ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
 
+/** Waits until the audit table has finished loading and every row it shows contains `needle`. */
+async function onlyRowsMatching(page: Page, needle: string) {
+  await page.waitForFunction((text) => {
+    const table = document.querySelector('table[aria-label="Audit events"]');
+    if (!table || table.getAttribute('aria-busy') === 'true') return false;
+    const rows = [...table.querySelectorAll('tbody tr')];
+    return rows.length > 0 && rows.every((row) => row.textContent?.includes(text));
+  }, needle);
+}
+
 async function signUp(page: Page, person: { name: string; email: string; password: string }) {
   await page.goto('/signup');
   await page.getByLabel('Name').fill(person.name);
@@ -203,6 +213,32 @@ test('a maintainer registers a project, invites a second maintainer who accepts,
     assert.match((await invitation.textContent()) ?? '', /accepted/);
   });
 
+  await t.test('an invitation link opened while signed out asks to sign up first, then returns to accept', async () => {
+    await ownerPage.goto('/projects/hyperion-mirror/members');
+    await ownerPage.getByRole('button', { name: 'By email' }).waitFor();
+    await ownerPage.getByLabel('Email address').fill('tess@e2e.test');
+    await ownerPage.getByLabel('Role', { exact: true }).selectOption('owner');
+    await ownerPage.getByRole('button', { name: 'Send invitation' }).click();
+    const acceptUrl = await ownerPage.locator('.banner-success code').textContent();
+    assert.ok(acceptUrl?.startsWith(`${server.url}/invitations/accept?token=spi_`), `accept link on this server: ${acceptUrl}`);
+
+    const third = await open(acceptUrl as string);
+    await third.waitForURL('**/login?next=*');
+    await third.getByRole('link', { name: 'Create an account' }).click();
+    await third.getByLabel('Name').fill('Tess Third');
+    await third.getByLabel('Email').fill('tess@e2e.test');
+    await third.getByLabel('Password').fill('tess-password-12');
+    await third.getByRole('button', { name: 'Create account' }).click();
+    await third.waitForURL('**/invitations/accept?token=spi_*');
+    await screenshot(third, 'invitation-accept');
+    await third.getByRole('button', { name: 'Accept invitation' }).click();
+    await third.getByText('You joined Hyperion Mirror').waitFor();
+    assert.match(await text(third, '.banner-success'), /You are now an owner of the project/);
+    await third.getByRole('link', { name: 'Open project' }).click();
+    await third.getByRole('heading', { name: 'Hyperion Mirror', level: 1 }).waitFor();
+    await third.context().close();
+  });
+
   const keyDir = await mkdtemp(join(tmpdir(), 'surplus-e2e-key-'));
   await t.test('an invalid SSH key shows the server’s reason; a real ed25519 key is listed with its fingerprint', async () => {
     await ownerPage.goto('/profile/keys');
@@ -262,8 +298,8 @@ test('a maintainer registers a project, invites a second maintainer who accepts,
     assert.ok(find('user.signed_up', owner.email), 'owner sign-up');
     assert.ok(find('user.signed_up', second.email), 'second sign-up');
     assert.match(find('project.created', owner.email) ?? '', /repository: github\.com\/hyperion-dev\/mirror/);
-    assert.match(find('invitation.created', owner.email) ?? '', new RegExp(`email: ${second.email}`));
-    assert.match(find('invitation.created', owner.email) ?? '', /role: member/);
+    const invited = all.find((row) => row.includes('invitation.created') && row.includes(`email: ${second.email}`));
+    assert.match(invited ?? '', new RegExp(`${owner.email}.*role: member`));
     assert.match(find('invitation.accepted', second.email) ?? '', /role: member/);
     assert.ok(find('ssh_key.added', owner.email), 'SSH key added');
     assert.ok(find('token.created', owner.email), 'token created');
@@ -272,7 +308,7 @@ test('a maintainer registers a project, invites a second maintainer who accepts,
     await adminPage.getByLabel('Action').fill('project.');
     await adminPage.getByRole('button', { name: 'Apply filters' }).click();
     await adminPage.waitForURL('**/admin/audit?action=project.');
-    await adminPage.getByRole('row', { name: /project\.created/ }).waitFor();
+    await onlyRowsMatching(adminPage, 'project.');
     const filtered = await rows();
     assert.ok(filtered.length >= 1);
     assert.ok(
@@ -283,12 +319,20 @@ test('a maintainer registers a project, invites a second maintainer who accepts,
     await adminPage.getByLabel('Action').fill('');
     await adminPage.getByLabel('Actor').fill(second.email);
     await adminPage.getByRole('button', { name: 'Apply filters' }).click();
-    await adminPage.getByRole('row', { name: /invitation\.accepted/ }).waitFor();
+    await onlyRowsMatching(adminPage, second.email);
     const bySecond = await rows();
+    assert.ok(bySecond.some((row) => row.includes('invitation.accepted')));
     assert.ok(
       bySecond.every((row) => row.includes(second.email)),
       `only events by ${second.email}: ${bySecond.join('\n')}`,
     );
+
+    await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click();
+    await adminPage.getByText('You have no projects yet').waitFor();
+    await adminPage.getByRole('button', { name: 'All projects' }).click();
+    const everyProject = adminPage.getByRole('row', { name: /Hyperion Mirror/ });
+    await everyProject.waitFor();
+    assert.match((await everyProject.textContent()) ?? '', /staff/, 'the admin sees the project as staff, not as a member');
 
     await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
     const userRow = adminPage.getByRole('row', { name: /Sam Second/ });
@@ -298,5 +342,112 @@ test('a maintainer registers a project, invites a second maintainer who accepts,
     await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
     await adminPage.getByRole('switch', { name: /Anyone can create an account/ }).waitFor();
     await screenshot(adminPage, 'admin-settings');
+  });
+});
+
+/** Signs up through the API and returns a caller that acts with that session (cookie + CSRF token). */
+async function apiUser(name: string, email: string, password: string) {
+  const response = await fetch(`${server.url}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, email, password }),
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  const session = (await response.json()) as { user: { id: string }; csrf_token: string };
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  const call = async (method: string, path: string, body?: unknown) => {
+    const answer = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { cookie, 'x-csrf-token': session.csrf_token, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.ok(answer.ok, `${method} ${path}: ${answer.status} ${await answer.clone().text()}`);
+    return answer.status === 204 ? null : answer.json();
+  };
+  return { id: session.user.id, email, password, call };
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/projects');
+}
+
+test('owners edit settings and transfer ownership; admins grant roles and close sign-up', async (t) => {
+  const owner = await apiUser('Rita Rowe', 'rita@e2e.test', 'rita-password-12');
+  const member = await apiUser('Max Meyer', 'max@e2e.test', 'max-password-123');
+  await owner.call('POST', '/api/v1/projects', { name: 'Orbit DB', repository_url: 'https://gitlab.com/orbit/orbit-db', license: 'MIT' });
+  const invitation = (await owner.call('POST', '/api/v1/projects/orbit-db/invitations', { email: member.email })) as {
+    invitation: { id: string };
+  };
+  await member.call('POST', `/api/v1/invitations/${invitation.invitation.id}/accept`);
+  const page = await open('/login');
+  await signIn(page, owner.email, owner.password);
+
+  await t.test('a rejected website shows at its field; a saved change shows on the overview and in the project audit', async () => {
+    await page.goto('/projects/orbit-db/settings');
+    await page.getByRole('textbox', { name: /^Website/ }).fill('not a url');
+    await page.getByLabel(/^Foundation or affiliation/).fill('OpenJS Foundation');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.field-error', { hasText: 'must be an http(s) URL' }).waitFor();
+    assert.equal(await page.getByRole('textbox', { name: /^Website/ }).getAttribute('aria-invalid'), 'true');
+
+    await page.getByRole('textbox', { name: /^Website/ }).fill('');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Project settings saved.').waitFor();
+    await screenshot(page, 'project-settings');
+    await page.getByRole('navigation', { name: 'Project sections' }).getByRole('link', { name: 'Overview' }).click();
+    assert.match(await text(page, '.page-header .meta-row'), /OpenJS Foundation/);
+
+    await page.getByRole('navigation', { name: 'Project sections' }).getByRole('link', { name: 'Audit' }).click();
+    const updated = page.getByRole('row', { name: /project\.updated/ });
+    await updated.waitFor();
+    assert.match((await updated.textContent()) ?? '', /foundation: — → OpenJS Foundation/);
+    await screenshot(page, 'project-audit');
+  });
+
+  await t.test('the owner transfers ownership and can no longer manage the project', async () => {
+    await page.goto('/projects/orbit-db/members');
+    await page.getByRole('button', { name: 'Transfer ownership' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Transfer ownership' });
+    await dialog.waitFor();
+    assert.equal(await dialog.getByLabel('New owner').inputValue(), member.id);
+    await screenshot(page, 'transfer-dialog');
+    await dialog.getByRole('button', { name: 'Transfer ownership' }).click();
+    await page.getByText('Ownership transferred.').waitFor();
+    await page.getByRole('navigation', { name: 'Project sections' }).getByRole('link', { name: 'Settings' }).waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('heading', { name: 'Invite people' }).count(), 0, 'members cannot invite');
+    const me = page.getByRole('row', { name: /Rita Rowe/ });
+    assert.match((await me.textContent()) ?? '', /member/);
+    const maxRow = page.getByRole('row', { name: /Max Meyer/ });
+    assert.match((await maxRow.textContent()) ?? '', /owner/);
+  });
+
+  await t.test('the admin grants a program role and closes sign-up', async () => {
+    const admin = await open('/login');
+    await signIn(admin, server.admin.email, server.admin.password);
+    await admin.goto('/admin/users?q=rita');
+    await admin.getByRole('button', { name: 'Edit roles of Rita Rowe' }).click();
+    const dialog = admin.getByRole('dialog', { name: /Program roles of Rita Rowe/ });
+    await dialog.getByRole('checkbox', { name: /reviewer/ }).check();
+    await dialog.getByRole('button', { name: 'Save roles' }).click();
+    await admin.getByText('Updated the roles of Rita Rowe.').waitFor();
+    assert.match((await admin.getByRole('row', { name: /Rita Rowe/ }).textContent()) ?? '', /reviewer/);
+    assert.equal(await admin.getByRole('row').count(), 2, 'the search shows only Rita (and the header row)');
+
+    await admin.goto('/admin/settings');
+    const signup = admin.getByRole('switch', { name: /Anyone can create an account/ });
+    assert.equal(await signup.isChecked(), true);
+    await signup.uncheck();
+    await admin.getByText('Sign-up is closed.').waitFor();
+
+    const visitor = await open('/signup');
+    await visitor.getByRole('heading', { name: 'Sign-up is closed' }).waitFor();
+    assert.equal(await visitor.getByRole('button', { name: 'Create account' }).count(), 0);
+    await screenshot(visitor, 'sign-up-closed');
+    await visitor.context().close();
+    await admin.context().close();
   });
 });

@@ -47,12 +47,12 @@ export function AuditTable({
   onActorClick?: (event: AuditEvent) => void;
 }) {
   const columns: Column<AuditEvent>[] = [
-    { header: 'When', cell: (event) => <Time iso={event.occurred_at} /> },
+    { header: 'When (UTC)', cell: (event) => <Time iso={event.occurred_at} format="log" /> },
     {
       header: 'Actor',
       cell: (event) =>
         onActorClick && event.actor.user_id ? (
-          <button type="button" className="btn btn-ghost btn-sm" onClick={() => onActorClick(event)} title="Show only this actor’s events">
+          <button type="button" className="link-button" onClick={() => onActorClick(event)} title="Show only this actor’s events">
             {event.actor.label}
           </button>
         ) : (
@@ -74,21 +74,21 @@ export function AuditTable({
           {event.target.type}
           {event.target.id ? (
             <span className="cell-sub mono" title={event.target.id}>
-              {event.target.id.slice(0, 8)}
+              {isProjectShown && event.target.type === 'project' && event.project_id === event.target.id ? (
+                <Link to={`/projects/${event.project_id}`}>{event.target.id.slice(0, 8)}</Link>
+              ) : (
+                event.target.id.slice(0, 8)
+              )}
+            </span>
+          ) : null}
+          {isProjectShown && event.project_id && event.target.id !== event.project_id ? (
+            <span className="cell-sub">
+              in <Link to={`/projects/${event.project_id}`}>project {event.project_id.slice(0, 8)}</Link>
             </span>
           ) : null}
         </span>
       ),
     },
-    ...(isProjectShown
-      ? [
-          {
-            header: 'Project',
-            cell: (event: AuditEvent) =>
-              event.project_id ? <Link to={`/projects/${event.project_id}`}>{event.project_id.slice(0, 8)}</Link> : '—',
-          },
-        ]
-      : []),
     { header: 'Summary', cell: (event) => <Summary event={event} /> },
     {
       header: 'Request',

@@ -23,6 +23,12 @@ test('keys with nothing in them are left out', () => {
   ]);
 });
 
+test('timestamps read as UTC dates', () => {
+  const [entry] = summarize({ expires_at: '2027-02-23T22:26:00.000Z' });
+  assert.equal(entry?.key, 'expires at');
+  assert.match(entry?.value ?? '', /^Feb 23, 2027.*10:26.*PM UTC$/);
+});
+
 test('an empty summary has no entries', () => {
   assert.deepEqual(summarize({}), []);
 });

@@ -1,3 +1,7 @@
+import { absoluteTime } from './time.ts';
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
 export type SummaryEntry = { key: string; value: string };
 
 function describe(value: unknown): string {
@@ -11,6 +15,7 @@ function describe(value: unknown): string {
       .map(([key, inner]) => `${key}: ${describe(inner)}`)
       .join(', ');
   }
+  if (typeof value === 'string' && ISO_TIME.test(value)) return absoluteTime(value);
   return String(value);
 }
 

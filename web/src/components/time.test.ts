@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { absoluteTime, relativeTime } from './time.ts';
+import { absoluteTime, logTime, relativeTime } from './time.ts';
 
 const now = Date.parse('2026-05-01T12:00:00Z');
 
@@ -17,4 +17,5 @@ test('future times read forwards', () => {
 
 test('absolute times are UTC', () => {
   assert.match(absoluteTime('2026-05-01T12:00:00Z'), /May 1, 2026.*12:00.*UTC/);
+  assert.equal(logTime('2026-05-01T07:08:09.123Z'), '2026-05-01 07:08:09');
 });

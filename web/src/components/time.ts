@@ -27,6 +27,11 @@ export function absoluteTime(iso: string): string {
   return `${absolute.format(new Date(iso))} UTC`;
 }
 
+/** "2026-05-01 07:08:09": UTC to the second, compact and sortable, for logs. */
+export function logTime(iso: string): string {
+  return new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
+}
+
 export function formatDate(iso: string): string {
   return dateOnly.format(new Date(iso));
 }

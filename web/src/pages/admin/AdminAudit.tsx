@@ -84,7 +84,7 @@ export function AdminAudit() {
             label="Action"
             name="action"
             list={actionsId}
-            placeholder="project. or project.created"
+            placeholder="e.g. project."
             value={draft.action}
             onChange={(event) => set('action', event.target.value)}
             error={fieldError('action')}

@@ -1,4 +1,5 @@
 import { unwrap } from '@surplus/api-client';
+import { useState } from 'react';
 import { Badge } from '../../components/Badge.tsx';
 import { ErrorBanner } from '../../components/Banner.tsx';
 import { Card } from '../../components/Card.tsx';
@@ -14,10 +15,17 @@ export function AdminSettings() {
   const { client } = useSession();
   const toast = useToast();
   const settings = useResource('auth-settings', () => unwrap(client.GET('/api/v1/auth/settings')));
+  // The switch moves at once and goes back if the server refuses, instead of lagging behind the click.
+  const [pendingSignup, setPendingSignup] = useState<boolean | null>(null);
   const setSignup = useAction(async (isOpen: boolean) => {
-    const updated = await unwrap(client.PUT('/api/v1/auth/settings', { body: { signup_open: isOpen } }));
-    settings.setData(() => updated);
-    toast.success(updated.signup_open ? 'Sign-up is open.' : 'Sign-up is closed.');
+    setPendingSignup(isOpen);
+    try {
+      const updated = await unwrap(client.PUT('/api/v1/auth/settings', { body: { signup_open: isOpen } }));
+      settings.setData(() => updated);
+      toast.success(updated.signup_open ? 'Sign-up is open.' : 'Sign-up is closed.');
+    } finally {
+      setPendingSignup(null);
+    }
   });
 
   return (
@@ -32,7 +40,7 @@ export function AdminSettings() {
             <Switch
               label="Anyone can create an account"
               hint="When closed, the sign-up page says so; admins still create accounts and single sign-on still works for linked identities."
-              checked={settings.data.signup_open}
+              checked={pendingSignup ?? settings.data.signup_open}
               disabled={setSignup.isRunning}
               onChange={(event) => void setSignup.run(event.target.checked)}
             />

@@ -57,7 +57,7 @@ export function AcceptInvitation() {
         ) : (
           <>
             <ErrorBanner error={respond.error} title="The invitation could not be answered" />
-            <p>
+            <p style={{ marginBottom: 16 }}>
               You were invited to join a project on Surplus. You are signed in as <strong>{user?.email}</strong>; accepting adds this
               account to the project.
             </p>
