@@ -14,6 +14,9 @@ import type { Db } from './db/database.ts';
 import { DirectoryRepository } from './directory/directory.repository.ts';
 import { directoryRoutes } from './directory/directory.routes.ts';
 import { DirectoryService } from './directory/directory.service.ts';
+import { GrantsRepository } from './grants/grants.repository.ts';
+import { grantsRoutes } from './grants/grants.routes.ts';
+import { GrantsService } from './grants/grants.service.ts';
 import { Metrics } from './http/metrics.ts';
 import { type App, createHttpServer } from './http/server.ts';
 import type { JobHandlers } from './jobs/worker.ts';
@@ -35,6 +38,9 @@ import { ProjectsService } from './projects/projects.service.ts';
 import { RequestsRepository } from './requests/requests.repository.ts';
 import { requestsRoutes } from './requests/requests.routes.ts';
 import { RequestsService } from './requests/requests.service.ts';
+import { ReviewRepository } from './review/review.repository.ts';
+import { reviewRoutes } from './review/review.routes.ts';
+import { ReviewService } from './review/review.service.ts';
 import { StoriesRepository } from './stories/stories.repository.ts';
 import { storiesRoutes } from './stories/stories.routes.ts';
 import { StoriesService } from './stories/stories.service.ts';
@@ -80,6 +86,36 @@ export function createServices(db: Db, config: SurplusConfig) {
   const webhooks = new WebhooksService(db, new WebhooksRepository(), programs, new ProgramsRepository(), audit, secrets);
   const stories = new StoriesService(db, new StoriesRepository(), projectsRepository, programs, notifications, audit);
   const directory = new DirectoryService(db, new DirectoryRepository(), stories, audit);
+
+  // --- review and grants ---------------------------------------------------------------------------
+  const grants = new GrantsService({
+    db,
+    grants: new GrantsRepository(),
+    requestRows: new RequestsRepository(),
+    requests,
+    projects: projectsRepository,
+    programs,
+    audit,
+    notifications,
+    webhooks,
+  });
+  const review = new ReviewService({
+    db,
+    review: new ReviewRepository(),
+    requestRows: new RequestsRepository(),
+    programRows: new ProgramsRepository(),
+    projects: projectsRepository,
+    requests,
+    programs,
+    grants,
+    catalog,
+    stories,
+    notifications,
+    webhooks,
+    audit,
+  });
+  requests.onTransition(review.autoApprove);
+  // --- end review and grants -----------------------------------------------------------------------
   return {
     db,
     audit,
@@ -98,6 +134,8 @@ export function createServices(db: Db, config: SurplusConfig) {
     webhooks,
     stories,
     directory,
+    grants,
+    review,
   };
 }
 
@@ -136,6 +174,8 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   webhooksRoutes(app, { webhooks: services.webhooks });
   storiesRoutes(app, { stories: services.stories });
   directoryRoutes(app, { directory: services.directory });
+  reviewRoutes(app, { review: services.review });
+  grantsRoutes(app, { grants: services.grants });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };
 }
@@ -145,10 +185,15 @@ export function jobHandlers(services: Services): JobHandlers {
     mail_send: async (payload) => services.mailer.deliver(String(payload.email_id)),
     invitations_expire: async () => services.members.expireInvitations(),
     webhook_deliver: async (payload) => services.webhooks.deliver(String(payload.delivery_id)),
+    review_overdue: async () => services.review.notifyOverdue(),
+    grants_expiry: async () => services.grants.runExpiry(),
+    grant_ended: async (payload) => services.grants.recordEnded(String(payload.grant_id)),
   };
 }
 
 // minute hour day month weekday task
 export const CRONTAB = `
 */15 * * * * invitations_expire
+0 * * * * review_overdue
+15 0 * * * grants_expiry
 `;
