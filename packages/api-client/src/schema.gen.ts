@@ -980,6 +980,239 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/review/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Requests to review, oldest first, with waiting days, the overdue flag and the vote tally. Without `state`: needs_info, submitted, in_review and changes_requested. */
+        get: operations["listReviewQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/decline-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listDeclineTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Checks, the estimate against the remaining budget, the prefilled grant terms, votes and the project’s history. */
+        get: operations["getReviewEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Staff-only comments are left out for everyone but staff. */
+        get: operations["listRequestComments"];
+        put?: never;
+        /** @description Project members and staff comment in Markdown. */
+        post: operations["createRequestComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listRequestVotes"];
+        put?: never;
+        /** @description One vote per reviewer: voting again replaces your earlier vote. */
+        post: operations["voteOnRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["startRequestReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/request-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["requestChanges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["declineRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Approves with grant terms (omitted terms are prefilled from the request and the program’s defaults). Beyond the remaining budget an admin must give override_reason; where the program has the two-vote rule, two +1 votes and no −1 are needed. */
+        post: operations["approveRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getGrant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grants/{id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Project owners ask for more time: creates a submitted extension request, reviewed like any request. */
+        post: operations["extendGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grants/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Moves the last day earlier, never closer than the program’s minimum notice. */
+        post: operations["endGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grants/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Ends a grant at once for abuse; audited as grant.revoked. */
+        post: operations["revokeGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1470,54 +1703,6 @@ export interface components {
             /** @description Listed and supported by an active grant of a public program: shown in the directory now. */
             is_in_directory: boolean;
         };
-        SshKeyInput: {
-            /** Format: uuid */
-            id: string;
-            label: string;
-            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
-            type: string;
-            bits: number;
-            /** @description SHA256:… as `ssh-keygen -l` prints it. */
-            fingerprint: string;
-            public_key: string;
-            created_at: string;
-        };
-        SshKeyCreateBodyInput: {
-            /** @description One line of ~/.ssh/id_*.pub. */
-            public_key: string;
-            /** @description Defaults to the key’s comment. */
-            label?: string;
-        };
-        SshKeyListInput: {
-            items: components["schemas"]["SshKeyInput"][];
-        };
-        NotificationInput: {
-            /** Format: uuid */
-            id: string;
-            /** @description What happened, e.g. request.approved, grant.expiring, story.published. */
-            kind: string;
-            title: string;
-            /** @description Plain text. */
-            body: string;
-            /** @description Where to look: a path in the web UI (e.g. /requests/…) or an absolute URL. */
-            link: string | null;
-            is_read: boolean;
-            created_at: string;
-            read_at: string | null;
-        };
-        NotificationPageInput: {
-            /** @description Unread first, then newest first. */
-            items: components["schemas"]["NotificationInput"][];
-            /** @description Pass as cursor to get the next page; null on the last page. */
-            next_cursor: string | null;
-            /** @description All your unread notifications, not only this page’s. */
-            unread_count: number;
-        };
-        NotificationsReadAllInput: {
-            /** @description How many were unread and are now read. */
-            marked: number;
-            unread_count: number;
-        };
         /**
          * @description ci_cd, benchmarking, labs (workshops/POC), hosting (mirror/CDN), other.
          * @enum {string}
@@ -1865,6 +2050,426 @@ export interface components {
              * @enum {string}
              */
             role: "lead" | "reviewer";
+        };
+        /**
+         * @description active; expiring (within 30 days of its last day); expired; revoked (ended for abuse).
+         * @enum {string}
+         */
+        GrantStateInput: "active" | "expiring" | "expired" | "revoked";
+        GrantInput: {
+            /** Format: uuid */
+            id: string;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            /** @description The request that made the grant. */
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+            };
+            state: components["schemas"]["GrantStateInput"];
+            currency: string;
+            /** @description Monthly credit cap. */
+            monthly_credit_cents: number;
+            /** @description Most servers running at once. */
+            max_servers: number;
+            allowed_plans: string[];
+            allowed_metros: string[];
+            starts_on: string;
+            /** @description Last day of a fixed grant. */
+            ends_on: string | null;
+            /** @description For an ongoing grant: the day it lapses unless an extension is approved. */
+            review_on: string | null;
+            /** @description ends_on, or review_on for an ongoing grant. */
+            last_day: string;
+            /** @description Why an admin approved it beyond the budget. Shown to staff only. */
+            override_reason: string | null;
+            ended_at: string | null;
+            end_reason: string | null;
+            created_at: string;
+        };
+        GrantDetailInput: {
+            /** Format: uuid */
+            id: string;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            /** @description The request that made the grant. */
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+            };
+            state: components["schemas"]["GrantStateInput"];
+            currency: string;
+            /** @description Monthly credit cap. */
+            monthly_credit_cents: number;
+            /** @description Most servers running at once. */
+            max_servers: number;
+            allowed_plans: string[];
+            allowed_metros: string[];
+            starts_on: string;
+            /** @description Last day of a fixed grant. */
+            ends_on: string | null;
+            /** @description For an ongoing grant: the day it lapses unless an extension is approved. */
+            review_on: string | null;
+            /** @description ends_on, or review_on for an ongoing grant. */
+            last_day: string;
+            /** @description Why an admin approved it beyond the budget. Shown to staff only. */
+            override_reason: string | null;
+            ended_at: string | null;
+            end_reason: string | null;
+            created_at: string;
+            /** @description This grant’s share of the program budget. */
+            figures: {
+                fiscal_year: {
+                    starts_on: string;
+                    ends_on: string;
+                };
+                /** @description What this grant may still spend until the fiscal year (or the grant) ends. */
+                committed_cents: number;
+                /** @description Metered spend under this grant this fiscal year. */
+                spent_cents: number;
+                /** @description Days until its last day; negative once past. */
+                days_left: number;
+            };
+            /** @description The program’s budget figures; staff only. */
+            program_budget: components["schemas"]["BudgetInput"] | null;
+            extensions: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                state: string;
+                created_at: string;
+                decided_at: string | null;
+            }[];
+            /** @description Expiry notices sent. */
+            notices: {
+                days_before: number;
+                sent_at: string;
+            }[];
+        };
+        GrantPageInput: {
+            items: components["schemas"]["GrantInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        GrantExtendBodyInput: {
+            /**
+             * @description What the servers did so far (Markdown).
+             * @default
+             */
+            progress_report: string;
+            /**
+             * Format: uri
+             * @description Where the results are published.
+             */
+            results_url?: string;
+            /**
+             * Format: date
+             * @description New last day of a fixed grant; default: the current one plus the program’s default grant length.
+             */
+            end_on?: string;
+            /**
+             * Format: date
+             * @description New review date of an ongoing grant; default as for end_on.
+             */
+            review_on?: string;
+        };
+        GrantEndBodyInput: {
+            /**
+             * Format: date
+             * @description The new last day, at least the program’s minimum notice from today; the expiry job ends the grant after it.
+             */
+            ends_on: string;
+            reason: string;
+        };
+        GrantRevokeBodyInput: {
+            /** @description What abuse this answers; kept in the audit log. */
+            reason: string;
+        };
+        SshKeyInput: {
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
+            type: string;
+            bits: number;
+            /** @description SHA256:… as `ssh-keygen -l` prints it. */
+            fingerprint: string;
+            public_key: string;
+            created_at: string;
+        };
+        SshKeyCreateBodyInput: {
+            /** @description One line of ~/.ssh/id_*.pub. */
+            public_key: string;
+            /** @description Defaults to the key’s comment. */
+            label?: string;
+        };
+        SshKeyListInput: {
+            items: components["schemas"]["SshKeyInput"][];
+        };
+        NotificationInput: {
+            /** Format: uuid */
+            id: string;
+            /** @description What happened, e.g. request.approved, grant.expiring, story.published. */
+            kind: string;
+            title: string;
+            /** @description Plain text. */
+            body: string;
+            /** @description Where to look: a path in the web UI (e.g. /requests/…) or an absolute URL. */
+            link: string | null;
+            is_read: boolean;
+            created_at: string;
+            read_at: string | null;
+        };
+        NotificationPageInput: {
+            /** @description Unread first, then newest first. */
+            items: components["schemas"]["NotificationInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description All your unread notifications, not only this page’s. */
+            unread_count: number;
+        };
+        NotificationsReadAllInput: {
+            /** @description How many were unread and are now read. */
+            marked: number;
+            unread_count: number;
+        };
+        /**
+         * @description impact: how much of the ecosystem (and of our products) depends on the project; need: why these servers; readiness: can they use them now; value: benefit for the cost.
+         * @enum {string}
+         */
+        RubricCriterionInput: "impact" | "need" | "readiness" | "value";
+        /** @enum {string} */
+        DeclineTemplateIdInput: "not_open_source" | "out_of_scope" | "insufficient_detail" | "over_budget" | "duplicate";
+        DeclineTemplateListInput: {
+            items: {
+                id: components["schemas"]["DeclineTemplateIdInput"];
+                title: string;
+                text: string;
+            }[];
+        };
+        VoteTallyInput: {
+            /** @description +1 votes. */
+            up: number;
+            /** @description −1 votes. */
+            down: number;
+            /** @description 2 where the program applies the two-vote rule. */
+            approvals_required: number;
+            /** @description Whether an approval would pass the two-vote rule now. */
+            meets_vote_rule: boolean;
+        };
+        ReviewQueueItemInput: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            } | null;
+            /** @enum {string} */
+            source: "web" | "github";
+            github_issue: number | null;
+            github_author: string | null;
+            state: components["schemas"]["RequestStateInput"];
+            /** @enum {string} */
+            kind: "new" | "extension";
+            extends_grant_id: string | null;
+            purpose: components["schemas"]["PurposeInput"] | null;
+            title: string;
+            description: string;
+            description_html: string;
+            contact: {
+                name: string | null;
+                email: string | null;
+                organization: string | null;
+            };
+            project_urls: string[];
+            resources: components["schemas"]["ResourceLineInput"][];
+            /** @enum {string} */
+            duration: "fixed" | "ongoing";
+            end_on: string | null;
+            review_on: string | null;
+            start_on: string | null;
+            publish_results: string;
+            acknowledges_sponsor: boolean;
+            progress_report: string | null;
+            monthly_estimate_cents: number;
+            /** @description For needs_info: what the request still lacks. */
+            missing: string[];
+            decision_reason: string | null;
+            /** @description Days since submission until decision (or now). */
+            waiting_days: number;
+            /** @description Waiting longer than the program’s review-time target. */
+            is_overdue: boolean;
+            grant_id: string | null;
+            created_at: string;
+            submitted_at: string | null;
+            decided_at: string | null;
+            votes: components["schemas"]["VoteTallyInput"];
+        };
+        ReviewQueuePageInput: {
+            items: components["schemas"]["ReviewQueueItemInput"][];
+            next_cursor: string | null;
+        };
+        RequestCommentInput: {
+            /** Format: uuid */
+            id: string;
+            author: {
+                user_id: string | null;
+                name: string;
+            };
+            body: string;
+            /** @description The Markdown rendered and sanitized. */
+            body_html: string;
+            /** @description Seen by program staff only, never by the applicant. */
+            is_staff_only: boolean;
+            created_at: string;
+        };
+        RequestCommentListInput: {
+            items: components["schemas"]["RequestCommentInput"][];
+        };
+        RequestCommentCreateBodyInput: {
+            /** @description Markdown. */
+            body: string;
+            /**
+             * @description Staff only: a note the applicant never sees.
+             * @default false
+             */
+            is_staff_only: boolean;
+        };
+        VoteBodyInput: {
+            /** @description +1 to approve, −1 against. */
+            vote: 1 | -1;
+            /**
+             * @description Optional rubric: 1 (poor) to 5 (excellent) per criterion.
+             * @default {}
+             */
+            scores: {
+                [key: string]: number;
+            };
+            note?: string;
+        };
+        VoteInput: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+            };
+            vote: number;
+            scores: {
+                [key: string]: number;
+            };
+            note: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        VoteListInput: {
+            items: components["schemas"]["VoteInput"][];
+            tally: components["schemas"]["VoteTallyInput"];
+        };
+        RequestChangesBodyInput: {
+            /** @description What the applicant should change; shown to them. */
+            reason: string;
+        };
+        DeclineBodyInput: {
+            /** @description A standard reason; `reason` adds to it. */
+            template?: components["schemas"]["DeclineTemplateIdInput"];
+            reason?: string;
+        };
+        ApproveBodyInput: {
+            /** @description Default: the request’s monthly estimate. */
+            monthly_credit_cents?: number;
+            /** @description Default: the total quantity of the request’s lines. */
+            max_servers?: number;
+            /** @description Default: the plans of the request’s lines. */
+            allowed_plans?: string[];
+            /** @description Default: the metros of the request’s lines. */
+            allowed_metros?: string[];
+            /**
+             * Format: date
+             * @description Default: the wished start, or today.
+             */
+            starts_on?: string;
+            /** @description Default: the requested end, or start + the program’s default grant length. */
+            ends_on?: string | null;
+            /** @description For ongoing grants. Default: the requested review date, or start + default length. */
+            review_on?: string | null;
+            /** @description Admins only: why to approve beyond the remaining budget. */
+            override_reason?: string;
+            /** @description A word to the applicant, on the timeline. */
+            note?: string;
+        };
+        GrantTermsInput: {
+            monthly_credit_cents: number;
+            max_servers: number;
+            allowed_plans: string[];
+            allowed_metros: string[];
+            starts_on: string;
+            ends_on: string | null;
+            review_on: string | null;
+        };
+        ApprovalInput: {
+            request: components["schemas"]["RequestDetailInput"];
+            grant: components["schemas"]["GrantDetailInput"];
+        };
+        ReviewEvidenceInput: {
+            eligibility: components["schemas"]["EligibilityCheckInput"][];
+            /** @description The program’s figures today. */
+            budget: components["schemas"]["BudgetInput"];
+            /** @description What approving without changes would grant. */
+            proposed_terms: components["schemas"]["GrantTermsInput"];
+            /** @description What the proposed terms add to the committed budget this fiscal year. */
+            needed_cents: number;
+            remaining_after_cents: number;
+            /** @description Approving needs an admin and an override reason. */
+            needs_override: boolean;
+            votes: components["schemas"]["VoteTallyInput"];
+            past_grants: components["schemas"]["GrantInput"][];
+            past_requests: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                state: string;
+                kind: string;
+                decided_at: string | null;
+            }[];
+            /** @description Published impact stories. */
+            stories: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                published_at: string | null;
+            }[];
         };
         /** @enum {string} */
         WebhookEventInput: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended";
@@ -2413,54 +3018,6 @@ export interface components {
             /** @description Listed and supported by an active grant of a public program: shown in the directory now. */
             is_in_directory: boolean;
         };
-        SshKey: {
-            /** Format: uuid */
-            id: string;
-            label: string;
-            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
-            type: string;
-            bits: number;
-            /** @description SHA256:… as `ssh-keygen -l` prints it. */
-            fingerprint: string;
-            public_key: string;
-            created_at: string;
-        };
-        SshKeyCreateBody: {
-            /** @description One line of ~/.ssh/id_*.pub. */
-            public_key: string;
-            /** @description Defaults to the key’s comment. */
-            label?: string;
-        };
-        SshKeyList: {
-            items: components["schemas"]["SshKey"][];
-        };
-        Notification: {
-            /** Format: uuid */
-            id: string;
-            /** @description What happened, e.g. request.approved, grant.expiring, story.published. */
-            kind: string;
-            title: string;
-            /** @description Plain text. */
-            body: string;
-            /** @description Where to look: a path in the web UI (e.g. /requests/…) or an absolute URL. */
-            link: string | null;
-            is_read: boolean;
-            created_at: string;
-            read_at: string | null;
-        };
-        NotificationPage: {
-            /** @description Unread first, then newest first. */
-            items: components["schemas"]["Notification"][];
-            /** @description Pass as cursor to get the next page; null on the last page. */
-            next_cursor: string | null;
-            /** @description All your unread notifications, not only this page’s. */
-            unread_count: number;
-        };
-        NotificationsReadAll: {
-            /** @description How many were unread and are now read. */
-            marked: number;
-            unread_count: number;
-        };
         /**
          * @description ci_cd, benchmarking, labs (workshops/POC), hosting (mirror/CDN), other.
          * @enum {string}
@@ -2805,6 +3362,426 @@ export interface components {
              * @enum {string}
              */
             role: "lead" | "reviewer";
+        };
+        /**
+         * @description active; expiring (within 30 days of its last day); expired; revoked (ended for abuse).
+         * @enum {string}
+         */
+        GrantState: "active" | "expiring" | "expired" | "revoked";
+        Grant: {
+            /** Format: uuid */
+            id: string;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            /** @description The request that made the grant. */
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+            };
+            state: components["schemas"]["GrantState"];
+            currency: string;
+            /** @description Monthly credit cap. */
+            monthly_credit_cents: number;
+            /** @description Most servers running at once. */
+            max_servers: number;
+            allowed_plans: string[];
+            allowed_metros: string[];
+            starts_on: string;
+            /** @description Last day of a fixed grant. */
+            ends_on: string | null;
+            /** @description For an ongoing grant: the day it lapses unless an extension is approved. */
+            review_on: string | null;
+            /** @description ends_on, or review_on for an ongoing grant. */
+            last_day: string;
+            /** @description Why an admin approved it beyond the budget. Shown to staff only. */
+            override_reason: string | null;
+            ended_at: string | null;
+            end_reason: string | null;
+            created_at: string;
+        };
+        GrantDetail: {
+            /** Format: uuid */
+            id: string;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            /** @description The request that made the grant. */
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+            };
+            state: components["schemas"]["GrantState"];
+            currency: string;
+            /** @description Monthly credit cap. */
+            monthly_credit_cents: number;
+            /** @description Most servers running at once. */
+            max_servers: number;
+            allowed_plans: string[];
+            allowed_metros: string[];
+            starts_on: string;
+            /** @description Last day of a fixed grant. */
+            ends_on: string | null;
+            /** @description For an ongoing grant: the day it lapses unless an extension is approved. */
+            review_on: string | null;
+            /** @description ends_on, or review_on for an ongoing grant. */
+            last_day: string;
+            /** @description Why an admin approved it beyond the budget. Shown to staff only. */
+            override_reason: string | null;
+            ended_at: string | null;
+            end_reason: string | null;
+            created_at: string;
+            /** @description This grant’s share of the program budget. */
+            figures: {
+                fiscal_year: {
+                    starts_on: string;
+                    ends_on: string;
+                };
+                /** @description What this grant may still spend until the fiscal year (or the grant) ends. */
+                committed_cents: number;
+                /** @description Metered spend under this grant this fiscal year. */
+                spent_cents: number;
+                /** @description Days until its last day; negative once past. */
+                days_left: number;
+            };
+            /** @description The program’s budget figures; staff only. */
+            program_budget: components["schemas"]["Budget"] | null;
+            extensions: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                state: string;
+                created_at: string;
+                decided_at: string | null;
+            }[];
+            /** @description Expiry notices sent. */
+            notices: {
+                days_before: number;
+                sent_at: string;
+            }[];
+        };
+        GrantPage: {
+            items: components["schemas"]["Grant"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        GrantExtendBody: {
+            /**
+             * @description What the servers did so far (Markdown).
+             * @default
+             */
+            progress_report: string;
+            /**
+             * Format: uri
+             * @description Where the results are published.
+             */
+            results_url?: string;
+            /**
+             * Format: date
+             * @description New last day of a fixed grant; default: the current one plus the program’s default grant length.
+             */
+            end_on?: string;
+            /**
+             * Format: date
+             * @description New review date of an ongoing grant; default as for end_on.
+             */
+            review_on?: string;
+        };
+        GrantEndBody: {
+            /**
+             * Format: date
+             * @description The new last day, at least the program’s minimum notice from today; the expiry job ends the grant after it.
+             */
+            ends_on: string;
+            reason: string;
+        };
+        GrantRevokeBody: {
+            /** @description What abuse this answers; kept in the audit log. */
+            reason: string;
+        };
+        SshKey: {
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
+            type: string;
+            bits: number;
+            /** @description SHA256:… as `ssh-keygen -l` prints it. */
+            fingerprint: string;
+            public_key: string;
+            created_at: string;
+        };
+        SshKeyCreateBody: {
+            /** @description One line of ~/.ssh/id_*.pub. */
+            public_key: string;
+            /** @description Defaults to the key’s comment. */
+            label?: string;
+        };
+        SshKeyList: {
+            items: components["schemas"]["SshKey"][];
+        };
+        Notification: {
+            /** Format: uuid */
+            id: string;
+            /** @description What happened, e.g. request.approved, grant.expiring, story.published. */
+            kind: string;
+            title: string;
+            /** @description Plain text. */
+            body: string;
+            /** @description Where to look: a path in the web UI (e.g. /requests/…) or an absolute URL. */
+            link: string | null;
+            is_read: boolean;
+            created_at: string;
+            read_at: string | null;
+        };
+        NotificationPage: {
+            /** @description Unread first, then newest first. */
+            items: components["schemas"]["Notification"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description All your unread notifications, not only this page’s. */
+            unread_count: number;
+        };
+        NotificationsReadAll: {
+            /** @description How many were unread and are now read. */
+            marked: number;
+            unread_count: number;
+        };
+        /**
+         * @description impact: how much of the ecosystem (and of our products) depends on the project; need: why these servers; readiness: can they use them now; value: benefit for the cost.
+         * @enum {string}
+         */
+        RubricCriterion: "impact" | "need" | "readiness" | "value";
+        /** @enum {string} */
+        DeclineTemplateId: "not_open_source" | "out_of_scope" | "insufficient_detail" | "over_budget" | "duplicate";
+        DeclineTemplateList: {
+            items: {
+                id: components["schemas"]["DeclineTemplateId"];
+                title: string;
+                text: string;
+            }[];
+        };
+        VoteTally: {
+            /** @description +1 votes. */
+            up: number;
+            /** @description −1 votes. */
+            down: number;
+            /** @description 2 where the program applies the two-vote rule. */
+            approvals_required: number;
+            /** @description Whether an approval would pass the two-vote rule now. */
+            meets_vote_rule: boolean;
+        };
+        ReviewQueueItem: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            } | null;
+            /** @enum {string} */
+            source: "web" | "github";
+            github_issue: number | null;
+            github_author: string | null;
+            state: components["schemas"]["RequestState"];
+            /** @enum {string} */
+            kind: "new" | "extension";
+            extends_grant_id: string | null;
+            purpose: components["schemas"]["Purpose"] | null;
+            title: string;
+            description: string;
+            description_html: string;
+            contact: {
+                name: string | null;
+                email: string | null;
+                organization: string | null;
+            };
+            project_urls: string[];
+            resources: components["schemas"]["ResourceLine"][];
+            /** @enum {string} */
+            duration: "fixed" | "ongoing";
+            end_on: string | null;
+            review_on: string | null;
+            start_on: string | null;
+            publish_results: string;
+            acknowledges_sponsor: boolean;
+            progress_report: string | null;
+            monthly_estimate_cents: number;
+            /** @description For needs_info: what the request still lacks. */
+            missing: string[];
+            decision_reason: string | null;
+            /** @description Days since submission until decision (or now). */
+            waiting_days: number;
+            /** @description Waiting longer than the program’s review-time target. */
+            is_overdue: boolean;
+            grant_id: string | null;
+            created_at: string;
+            submitted_at: string | null;
+            decided_at: string | null;
+            votes: components["schemas"]["VoteTally"];
+        };
+        ReviewQueuePage: {
+            items: components["schemas"]["ReviewQueueItem"][];
+            next_cursor: string | null;
+        };
+        RequestComment: {
+            /** Format: uuid */
+            id: string;
+            author: {
+                user_id: string | null;
+                name: string;
+            };
+            body: string;
+            /** @description The Markdown rendered and sanitized. */
+            body_html: string;
+            /** @description Seen by program staff only, never by the applicant. */
+            is_staff_only: boolean;
+            created_at: string;
+        };
+        RequestCommentList: {
+            items: components["schemas"]["RequestComment"][];
+        };
+        RequestCommentCreateBody: {
+            /** @description Markdown. */
+            body: string;
+            /**
+             * @description Staff only: a note the applicant never sees.
+             * @default false
+             */
+            is_staff_only: boolean;
+        };
+        VoteBody: {
+            /** @description +1 to approve, −1 against. */
+            vote: 1 | -1;
+            /**
+             * @description Optional rubric: 1 (poor) to 5 (excellent) per criterion.
+             * @default {}
+             */
+            scores: {
+                [key: string]: number;
+            };
+            note?: string;
+        };
+        Vote: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+            };
+            vote: number;
+            scores: {
+                [key: string]: number;
+            };
+            note: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        VoteList: {
+            items: components["schemas"]["Vote"][];
+            tally: components["schemas"]["VoteTally"];
+        };
+        RequestChangesBody: {
+            /** @description What the applicant should change; shown to them. */
+            reason: string;
+        };
+        DeclineBody: {
+            /** @description A standard reason; `reason` adds to it. */
+            template?: components["schemas"]["DeclineTemplateId"];
+            reason?: string;
+        };
+        ApproveBody: {
+            /** @description Default: the request’s monthly estimate. */
+            monthly_credit_cents?: number;
+            /** @description Default: the total quantity of the request’s lines. */
+            max_servers?: number;
+            /** @description Default: the plans of the request’s lines. */
+            allowed_plans?: string[];
+            /** @description Default: the metros of the request’s lines. */
+            allowed_metros?: string[];
+            /**
+             * Format: date
+             * @description Default: the wished start, or today.
+             */
+            starts_on?: string;
+            /** @description Default: the requested end, or start + the program’s default grant length. */
+            ends_on?: string | null;
+            /** @description For ongoing grants. Default: the requested review date, or start + default length. */
+            review_on?: string | null;
+            /** @description Admins only: why to approve beyond the remaining budget. */
+            override_reason?: string;
+            /** @description A word to the applicant, on the timeline. */
+            note?: string;
+        };
+        GrantTerms: {
+            monthly_credit_cents: number;
+            max_servers: number;
+            allowed_plans: string[];
+            allowed_metros: string[];
+            starts_on: string;
+            ends_on: string | null;
+            review_on: string | null;
+        };
+        Approval: {
+            request: components["schemas"]["RequestDetail"];
+            grant: components["schemas"]["GrantDetail"];
+        };
+        ReviewEvidence: {
+            eligibility: components["schemas"]["EligibilityCheck"][];
+            /** @description The program’s figures today. */
+            budget: components["schemas"]["Budget"];
+            /** @description What approving without changes would grant. */
+            proposed_terms: components["schemas"]["GrantTerms"];
+            /** @description What the proposed terms add to the committed budget this fiscal year. */
+            needed_cents: number;
+            remaining_after_cents: number;
+            /** @description Approving needs an admin and an override reason. */
+            needs_override: boolean;
+            votes: components["schemas"]["VoteTally"];
+            past_grants: components["schemas"]["Grant"][];
+            past_requests: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                state: string;
+                kind: string;
+                decided_at: string | null;
+            }[];
+            /** @description Published impact stories. */
+            stories: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                published_at: string | null;
+            }[];
         };
         /** @enum {string} */
         WebhookEvent: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended";
@@ -4755,6 +5732,407 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Listing"];
+                };
+            };
+        };
+    };
+    listReviewQueue: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                program?: string;
+                project?: string;
+                /** @description One state or several, comma-separated. */
+                state?: string;
+                purpose?: components["schemas"]["PurposeInput"];
+                source?: "web" | "github";
+                min_age_days?: number;
+                min_cost_cents?: number;
+                max_cost_cents?: number;
+                sort?: "oldest" | "newest" | "cost_desc" | "cost_asc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueuePage"];
+                };
+            };
+        };
+    };
+    listDeclineTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeclineTemplateList"];
+                };
+            };
+        };
+    };
+    getReviewEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewEvidence"];
+                };
+            };
+        };
+    };
+    listRequestComments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestCommentList"];
+                };
+            };
+        };
+    };
+    createRequestComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestCommentCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestComment"];
+                };
+            };
+        };
+    };
+    listRequestVotes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoteList"];
+                };
+            };
+        };
+    };
+    voteOnRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoteBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoteList"];
+                };
+            };
+        };
+    };
+    startRequestReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+        };
+    };
+    requestChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestChangesBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+        };
+    };
+    declineRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeclineBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+        };
+    };
+    approveRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approval"];
+                };
+            };
+        };
+    };
+    listGrants: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+                /** @description Program id or slug. */
+                program?: string;
+                /** @description Project id or slug. */
+                project?: string;
+                /** @description One state or several, comma-separated. */
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantPage"];
+                };
+            };
+        };
+    };
+    getGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantDetail"];
+                };
+            };
+        };
+    };
+    extendGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantExtendBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+        };
+    };
+    endGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantEndBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantDetail"];
+                };
+            };
+        };
+    };
+    revokeGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantRevokeBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantDetail"];
                 };
             };
         };
