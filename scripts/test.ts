@@ -38,7 +38,12 @@ function find(dir: string, match: (path: string) => boolean): string[] {
 
 const isTest = (path: string) => path.endsWith('.test.ts') && (!fileFilter || path.includes(fileFilter));
 const tiers = {
-  unit: [...find(join(root, 'server/src'), isTest), ...find(join(root, 'cli/src'), isTest), ...find(join(root, 'web/src'), isTest)],
+  unit: [
+    ...find(join(root, 'server/src'), isTest),
+    ...find(join(root, 'cli/src'), isTest),
+    ...find(join(root, 'web/src'), isTest),
+    ...find(join(root, 'packages/deps/src'), isTest),
+  ],
   medium: [...find(join(root, 'server/test'), isTest), ...find(join(root, 'cli/test'), isTest)],
   e2e: find(join(root, 'e2e'), isTest),
 };
