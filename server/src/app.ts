@@ -19,6 +19,12 @@ import { grantsRoutes } from './grants/grants.routes.ts';
 import { GrantsService } from './grants/grants.service.ts';
 import { Metrics } from './http/metrics.ts';
 import { type App, createHttpServer } from './http/server.ts';
+import { GithubClient } from './intake/github-client.ts';
+import { GithubReplies } from './intake/github-replies.ts';
+import { IntakeRepository } from './intake/intake.repository.ts';
+import { claimsRoutes } from './intake/intake.routes.ts';
+import { IntakeService } from './intake/intake.service.ts';
+import { githubWebhookRoutes } from './intake/webhook.ts';
 import type { JobHandlers } from './jobs/worker.ts';
 import { KeysRepository } from './keys/keys.repository.ts';
 import { keysRoutes } from './keys/keys.routes.ts';
@@ -61,6 +67,11 @@ export type SurplusConfig = {
   mail: MailSettings;
   version: string;
   hasMetrics: boolean;
+  /**
+   * GitHub issue intake replies: the REST base URL (SURPLUS_GITHUB_API_URL) and the bot's token
+   * (SURPLUS_GITHUB_TOKEN). Without a token, deliveries are still taken in; no replies are posted.
+   */
+  githubApi?: { url: string; token: string | null; botLogin: string | null };
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -86,6 +97,32 @@ export function createServices(db: Db, config: SurplusConfig) {
   const webhooks = new WebhooksService(db, new WebhooksRepository(), programs, new ProgramsRepository(), audit, secrets);
   const stories = new StoriesService(db, new StoriesRepository(), projectsRepository, programs, notifications, audit);
   const directory = new DirectoryService(db, new DirectoryRepository(), stories, audit);
+
+  // --- GitHub issue intake (server/src/intake) -----------------------------------------------------
+  const intakeRepository = new IntakeRepository();
+  const githubApi = config.githubApi;
+  const githubReplies = new GithubReplies(
+    db,
+    intakeRepository,
+    catalog,
+    githubApi?.token ? new GithubClient({ url: githubApi.url, token: githubApi.token }) : null,
+    config.publicUrl,
+  );
+  requests.onTransition(githubReplies.onTransition);
+  const intake = new IntakeService({
+    db,
+    intake: intakeRepository,
+    requestsRepository: new RequestsRepository(),
+    requests,
+    programsRepository: new ProgramsRepository(),
+    programs,
+    projects: projectsRepository,
+    catalog,
+    audit,
+    replies: githubReplies,
+    botLogin: githubApi?.botLogin ?? null,
+  });
+  // --- end GitHub issue intake ---------------------------------------------------------------------
 
   // --- review and grants ---------------------------------------------------------------------------
   const grants = new GrantsService({
@@ -116,7 +153,10 @@ export function createServices(db: Db, config: SurplusConfig) {
   });
   requests.onTransition(review.autoApprove);
   // --- end review and grants -----------------------------------------------------------------------
+
   return {
+    intake,
+    githubReplies,
     db,
     audit,
     accounts,
@@ -176,6 +216,9 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   directoryRoutes(app, { directory: services.directory });
   reviewRoutes(app, { review: services.review });
   grantsRoutes(app, { grants: services.grants });
+  // GitHub issue intake
+  githubWebhookRoutes(app, { intake: services.intake });
+  claimsRoutes(app, { intake: services.intake });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };
 }
@@ -185,6 +228,7 @@ export function jobHandlers(services: Services): JobHandlers {
     mail_send: async (payload) => services.mailer.deliver(String(payload.email_id)),
     invitations_expire: async () => services.members.expireInvitations(),
     webhook_deliver: async (payload) => services.webhooks.deliver(String(payload.delivery_id)),
+    github_reply: async (payload) => services.githubReplies.run(payload),
     review_overdue: async () => services.review.notifyOverdue(),
     grants_expiry: async () => services.grants.runExpiry(),
     grant_ended: async (payload) => services.grants.recordEnded(String(payload.grant_id)),

@@ -1213,6 +1213,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listMyClaims"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["acceptClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2206,6 +2238,67 @@ export interface components {
         GrantRevokeBodyInput: {
             /** @description What abuse this answers; kept in the audit log. */
             reason: string;
+        };
+        ProjectClaimInput: {
+            /** Format: uuid */
+            id: string;
+            /** @description The GitHub account that opened the issue; only it can accept the claim. */
+            github_login: string;
+            /** @description The repository the issue named, if any: the default for the new project. */
+            repository_url: string | null;
+            /** @description The project title the issue gave: the default name for the new project. */
+            suggested_name: string;
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                title: string;
+                state: components["schemas"]["RequestStateInput"];
+                program: {
+                    slug: string;
+                    name: string;
+                };
+                github_repository: string | null;
+                github_issue: number | null;
+            };
+            created_at: string;
+        };
+        ProjectClaimListInput: {
+            items: components["schemas"]["ProjectClaimInput"][];
+            /** @description Your GitHub login; null until you sign in with GitHub once. */
+            github_login: string | null;
+        };
+        ClaimAcceptBodyInput: {
+            /** @description Link a project you already own (id or slug) instead of registering one. */
+            project?: string;
+            /** @description Defaults to the project title the issue gave. */
+            name?: string;
+            /** @description Defaults to one made from the name. */
+            slug?: string;
+            /** @description Defaults to the repository the issue named. */
+            repository_url?: string;
+            /** @description SPDX licence expression; required when a new project is registered. */
+            license?: string;
+            /** @description Markdown; defaults to the request description. */
+            description?: string;
+        };
+        ClaimAcceptedInput: {
+            /** Format: uuid */
+            claim_id: string;
+            /** @description True when the claim registered the project; false when it linked one you had. */
+            is_new_project: boolean;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                state: components["schemas"]["RequestStateInput"];
+            };
         };
         SshKeyInput: {
             /** Format: uuid */
@@ -3518,6 +3611,67 @@ export interface components {
         GrantRevokeBody: {
             /** @description What abuse this answers; kept in the audit log. */
             reason: string;
+        };
+        ProjectClaim: {
+            /** Format: uuid */
+            id: string;
+            /** @description The GitHub account that opened the issue; only it can accept the claim. */
+            github_login: string;
+            /** @description The repository the issue named, if any: the default for the new project. */
+            repository_url: string | null;
+            /** @description The project title the issue gave: the default name for the new project. */
+            suggested_name: string;
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                title: string;
+                state: components["schemas"]["RequestState"];
+                program: {
+                    slug: string;
+                    name: string;
+                };
+                github_repository: string | null;
+                github_issue: number | null;
+            };
+            created_at: string;
+        };
+        ProjectClaimList: {
+            items: components["schemas"]["ProjectClaim"][];
+            /** @description Your GitHub login; null until you sign in with GitHub once. */
+            github_login: string | null;
+        };
+        ClaimAcceptBody: {
+            /** @description Link a project you already own (id or slug) instead of registering one. */
+            project?: string;
+            /** @description Defaults to the project title the issue gave. */
+            name?: string;
+            /** @description Defaults to one made from the name. */
+            slug?: string;
+            /** @description Defaults to the repository the issue named. */
+            repository_url?: string;
+            /** @description SPDX licence expression; required when a new project is registered. */
+            license?: string;
+            /** @description Markdown; defaults to the request description. */
+            description?: string;
+        };
+        ClaimAccepted: {
+            /** Format: uuid */
+            claim_id: string;
+            /** @description True when the claim registered the project; false when it linked one you had. */
+            is_new_project: boolean;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                state: components["schemas"]["RequestState"];
+            };
         };
         SshKey: {
             /** Format: uuid */
@@ -6133,6 +6287,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GrantDetail"];
+                };
+            };
+        };
+    };
+    listMyClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectClaimList"];
+                };
+            };
+        };
+    };
+    acceptClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClaimAcceptBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimAccepted"];
                 };
             };
         };
