@@ -118,8 +118,11 @@ test('a maintainer registers a project, invites a second maintainer who accepts,
     await ownerPage.getByRole('switch', { name: /Give the project a public page/ }).check();
     await ownerPage.getByRole('checkbox', { name: 'Members' }).check();
 
-    await ownerPage.getByRole('tab', { name: 'Preview' }).click();
+    // The editor's tabs work from the keyboard: arrow right from Write opens the preview.
+    await ownerPage.getByRole('tab', { name: 'Write' }).press('ArrowRight');
     await ownerPage.locator('.editor-preview strong', { hasText: 'fast' }).waitFor();
+    assert.equal(await ownerPage.getByRole('tab', { name: 'Preview' }).getAttribute('aria-selected'), 'true');
+    assert.equal(await ownerPage.evaluate(() => document.activeElement?.textContent), 'Preview');
     await ownerPage.getByRole('tab', { name: 'Write' }).click();
 
     await ownerPage.getByRole('button', { name: 'Create project' }).click();

@@ -112,12 +112,27 @@ function MarkdownEditor({
 
   return (
     <div className="editor" data-invalid={error ? 'true' : undefined}>
-      <div className="tabs" role="tablist" aria-label="Description editor">
+      {/* Arrow keys move between the two tabs, as the ARIA tabs pattern expects. */}
+      <div
+        className="tabs"
+        role="tablist"
+        aria-label="Description editor"
+        tabIndex={-1}
+        onKeyDown={(event) => {
+          if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+          event.preventDefault();
+          const next = mode === 'write' ? 'preview' : 'write';
+          if (next === 'preview') void showPreview();
+          else setMode('write');
+          document.getElementById(`${tabsId}-${next}`)?.focus();
+        }}
+      >
         <button
           type="button"
           role="tab"
           id={`${tabsId}-write`}
           aria-selected={mode === 'write'}
+          tabIndex={mode === 'write' ? 0 : -1}
           aria-controls={`${tabsId}-panel`}
           onClick={() => setMode('write')}
         >
@@ -128,6 +143,7 @@ function MarkdownEditor({
           role="tab"
           id={`${tabsId}-preview`}
           aria-selected={mode === 'preview'}
+          tabIndex={mode === 'preview' ? 0 : -1}
           aria-controls={`${tabsId}-panel`}
           onClick={showPreview}
         >
