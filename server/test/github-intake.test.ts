@@ -329,6 +329,27 @@ describe('GitHub intake: deliveries', () => {
     assert.equal(requests.length, 1);
   });
 
+  it('an opening and an edit of one issue arriving at once make one request', async () => {
+    const number = nextIssue++;
+    const [opened, edited] = await Promise.all([
+      deliver('issues', issueEvent('opened', { number, body: fixture('04-form-missing.md') })),
+      deliver('issues', issueEvent('edited', { number, body: fixture('02-form-several-plans.md') })),
+    ]);
+    assert.deepEqual([opened.status, edited.status], [200, 200], JSON.stringify([opened.body, edited.body]));
+    const requests = await t.db
+      .selectFrom('requests')
+      .select('id')
+      .where('program_id', '=', oss)
+      .where('github_issue', '=', number)
+      .execute();
+    assert.equal(requests.length, 1);
+    assert.deepEqual(
+      [opened.body.outcome, edited.body.outcome].toSorted(),
+      ['request_created', 'request_updated'],
+      'whichever came second saw the first',
+    );
+  });
+
   it('closing the issue withdraws the request, quietly: a label, no comment', async () => {
     const number = nextIssue++;
     await deliver('issues', issueEvent('opened', { number, body: fixture('03-form-spelled-count.md') }));

@@ -24,6 +24,14 @@ export class IntakeRepository {
     return row !== undefined;
   }
 
+  /**
+   * Serializes deliveries about one issue until the transaction ends: an "opened" and a quick
+   * "edited" would otherwise both find no request and both insert one.
+   */
+  async lockIssue(db: Executor, programId: string, issue: number) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`github-issue:${programId}:${issue}`}, 0))`.execute(db);
+  }
+
   async setDeliveryOutcome(db: Executor, deliveryId: string, outcome: string) {
     await db.updateTable('github_deliveries').set({ outcome }).where('delivery_id', '=', deliveryId).execute();
   }

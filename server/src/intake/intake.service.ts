@@ -192,6 +192,7 @@ export class IntakeService {
   ): Promise<Handled> {
     const issue = event.issue;
     if (issue.pull_request !== undefined) return { outcome: 'ignored: pull requests are not requests', requestId: null };
+    await this.intake.lockIssue(tx, program.id, issue.number);
     const existing = await this.requestsRepository.findByGithubIssue(tx, program.id, issue.number);
     switch (event.action) {
       case 'opened':
@@ -343,6 +344,8 @@ export class IntakeService {
 
   private async onIssueComment(tx: Executor, ctx: Ctx, program: ProgramRow, event: IssueCommentEvent): Promise<Handled> {
     if (event.issue.pull_request !== undefined) return { outcome: 'ignored: a pull request comment', requestId: null };
+    // Waits for an "opened" of the same issue still being applied, so its first comment finds the request.
+    await this.intake.lockIssue(tx, program.id, event.issue.number);
     const request = await this.requestsRepository.findByGithubIssue(tx, program.id, event.issue.number);
     if (!request) return { outcome: 'ignored: no request for this issue', requestId: null };
     const comment = event.comment;
