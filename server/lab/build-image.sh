@@ -22,7 +22,7 @@ cp "$(command -v busybox)" "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"; done
 
 # virtio NIC drivers, in dependency order (modprobe --show-depends lists them for this kernel)
-modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net)
+modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net virtio_blk)
 for module in "${modules[@]}"; do
   path=$(find "/lib/modules/$version" -name "$module.ko*" | head -n 1)
   [ -n "$path" ] || continue
@@ -68,17 +68,37 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
-for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net; do
+for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net virtio_blk; do
   [ -f /lib/modules/$module.ko ] && insmod /lib/modules/$module.ko 2>/dev/null
 done
 # The metadata URL (with this provision's secret token) comes on the kernel command line from iPXE.
 for arg in $(cat /proc/cmdline); do
-  case "$arg" in surplus.metadata=*) metadata=${arg#surplus.metadata=} ;; esac
+  case "$arg" in
+    surplus.metadata=*) metadata=${arg#surplus.metadata=} ;;
+    surplus.task=*) task=${arg#surplus.task=} ;;
+    surplus.wipe=1) wipe=1 ;;
+  esac
 done
 ip link set lo up
 iface=$(ls /sys/class/net | grep -v lo | head -n 1)
 ip link set "$iface" up
 udhcpc -i "$iface" -q -n -t 10 -s /usr/share/udhcpc/default.script >/dev/null 2>&1
+wipe_disks() {
+  for disk in /sys/block/vd* /sys/block/sd* /sys/block/nvme*n*; do
+    [ -e "$disk" ] || continue
+    dev=/dev/${disk##*/}
+    blkdiscard "$dev" 2>/dev/null || dd if=/dev/zero of="$dev" bs=1M count=64 2>/dev/null
+    echo "surplus-lab: wiped $dev"
+  done
+}
+# Deprovisioning: erase the disks, report, power off. The machine goes back to the pool.
+if [ "$task" = wipe ]; then
+  wipe_disks
+  wget -q -O /dev/null --post-data "" "$metadata/phone-home" 2>/dev/null
+  echo "surplus-lab: wipe done"
+  poweroff -f
+fi
+[ "$wipe" = 1 ] && wipe_disks
 hostname "$(wget -q -O - "$metadata/hostname" 2>/dev/null || echo lab)"
 wget -q -O /root/.ssh/authorized_keys "$metadata/public-keys" 2>/dev/null
 chmod 700 /root/.ssh; chmod 600 /root/.ssh/authorized_keys

@@ -453,6 +453,7 @@ export interface ServersTable {
   always_pxe: Generated<boolean>;
   termination_time: NullableTimestamp;
   provision_token_hash: Buffer | null;
+  provision_generation: Generated<number>;
   ip_addresses: ColumnType<unknown[], string | undefined, string>;
   last_heartbeat_at: NullableTimestamp;
   last_ssh_session_at: NullableTimestamp;

@@ -1,0 +1,15 @@
+import type { Selectable } from 'kysely';
+import type { MachinesTable } from '../db/schema.ts';
+import type { BootDevice, PowerAction, PowerState } from '../providers/types.ts';
+
+export type MachineRow = Selectable<MachinesTable>;
+
+/**
+ * What provisioning needs from a machine's BMC. Each mutating call carries an idempotency key: when a
+ * workflow re-runs after a crash, an action already done under that key is not done again.
+ */
+export interface MachineControl {
+  powerState(machine: MachineRow, signal: AbortSignal): Promise<PowerState>;
+  setPower(machine: MachineRow, action: PowerAction, key: string, signal: AbortSignal): Promise<void>;
+  bootOnce(machine: MachineRow, device: BootDevice, key: string, signal: AbortSignal): Promise<void>;
+}

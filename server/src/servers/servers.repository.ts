@@ -1,0 +1,201 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { MachineState, ServerState } from '../db/schema.ts';
+
+export const LIVE_STATES: ServerState[] = ['queued', 'provisioning', 'active', 'powering_off', 'inactive', 'powering_on', 'rebooting', 'reinstalling', 'deprovisioning'];
+
+export class ServersRepository {
+  private base(db: Executor) {
+    return db
+      .selectFrom('servers')
+      .innerJoin('projects', 'projects.id', 'servers.project_id')
+      .leftJoin('machines', 'machines.id', 'servers.machine_id')
+      .selectAll('servers')
+      .select(['projects.slug as project_slug', 'projects.name as project_name', 'machines.hostname as machine_hostname', 'machines.lab_ssh_port', 'machines.is_lab']);
+  }
+
+  find(db: Executor, id: string) {
+    return this.base(db).where('servers.id', '=', id).executeTakeFirst();
+  }
+
+  findByTokenHash(db: Executor, hash: Buffer) {
+    return this.base(db).where('servers.provision_token_hash', '=', hash).executeTakeFirst();
+  }
+
+  lock(db: Executor, id: string) {
+    return db.selectFrom('servers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
+  list(db: Executor, options: { projectIds: string[] | 'all'; state?: ServerState; isDeletedIncluded: boolean }) {
+    let query = this.base(db);
+    if (options.projectIds !== 'all') {
+      if (options.projectIds.length === 0) return Promise.resolve([]);
+      query = query.where('servers.project_id', 'in', options.projectIds);
+    }
+    if (options.state) query = query.where('servers.state', '=', options.state);
+    else if (!options.isDeletedIncluded) query = query.where('servers.state', '!=', 'deleted');
+    return query.orderBy('servers.created_at', 'desc').limit(500).execute();
+  }
+
+  insert(
+    db: Executor,
+    server: {
+      project_id: string;
+      grant_id: string | null;
+      created_by: string | null;
+      hostname: string;
+      plan_slug: string;
+      metro_code: string;
+      os_slug: string;
+      ssh_public_keys: string[];
+      userdata: string;
+      ipxe_script_url: string | null;
+      ipxe_script: string | null;
+      always_pxe: boolean;
+      termination_time: Date | null;
+    },
+  ) {
+    return db.insertInto('servers').values(server).returning('id').executeTakeFirstOrThrow();
+  }
+
+  async update(
+    db: Executor,
+    id: string,
+    patch: Partial<{
+      state: ServerState;
+      state_reason: string | null;
+      progress_percent: number;
+      machine_id: string | null;
+      provision_token_hash: Buffer | null;
+      provision_generation: number;
+      os_slug: string;
+      ip_addresses: string;
+      activated_at: Date;
+      deleted_at: Date;
+      last_heartbeat_at: Date;
+      last_ssh_session_at: Date;
+      rx_bytes: string;
+      tx_bytes: string;
+    }>,
+  ) {
+    await db
+      .updateTable('servers')
+      .set({ ...patch, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async insertEvent(db: Executor, event: { serverId: string; from: string | null; to: string; step: string | null; percent: number | null; note: string | null; actor: string }) {
+    await db
+      .insertInto('server_events')
+      .values({
+        server_id: event.serverId,
+        from_state: event.from,
+        to_state: event.to,
+        step: event.step,
+        progress_percent: event.percent,
+        note: event.note,
+        actor_label: event.actor,
+      })
+      .execute();
+  }
+
+  events(db: Executor, serverId: string) {
+    return db.selectFrom('server_events').selectAll().where('server_id', '=', serverId).orderBy('id').execute();
+  }
+
+  countLive(db: Executor, projectId: string) {
+    return db
+      .selectFrom('servers')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('project_id', '=', projectId)
+      .where('state', 'in', LIVE_STATES)
+      .executeTakeFirstOrThrow()
+      .then((row) => Number(row.n));
+  }
+
+  /** Server-hours × price this month, from the lifecycle times: what the credit check needs before metering exists. */
+  async monthSpendCents(db: Executor, projectId: string, monthStart: Date) {
+    const row = await sql<{ cents: string | null }>`
+      select coalesce(sum(
+        extract(epoch from (coalesce(s.deleted_at, now()) - greatest(s.created_at, ${monthStart}::timestamptz))) / 3600.0 * p.price_cents_per_hour
+      ), 0)::bigint as cents
+      from servers s join plans p on p.slug = s.plan_slug
+      where s.project_id = ${projectId} and coalesce(s.deleted_at, now()) > ${monthStart}::timestamptz`.execute(db);
+    return Number(row.rows[0]?.cents ?? 0);
+  }
+
+  countAvailableMachines(db: Executor, plan: string, metro: string) {
+    return db
+      .selectFrom('machines')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('plan_slug', '=', plan)
+      .where('metro_code', '=', metro)
+      .where('state', '=', 'available')
+      .executeTakeFirstOrThrow()
+      .then((row) => Number(row.n));
+  }
+
+  /**
+   * Takes one available machine for a server. SKIP LOCKED lets concurrent provisions take different
+   * machines; the unique machines.server_id makes giving one machine to two servers impossible.
+   */
+  allocate(db: Executor, serverId: string, plan: string, metro: string) {
+    return sql<{ id: string; hostname: string }>`
+      update machines set state = 'allocated', server_id = ${serverId}, state_reason = null, updated_at = now()
+      where id = (
+        select id from machines
+        where plan_slug = ${plan} and metro_code = ${metro} and state = 'available'
+        order by hostname
+        for update skip locked
+        limit 1
+      )
+      returning id, hostname`
+      .execute(db)
+      .then((result) => result.rows[0]);
+  }
+
+  machineOfServer(db: Executor, serverId: string) {
+    return db.selectFrom('machines').selectAll().where('server_id', '=', serverId).executeTakeFirst();
+  }
+
+  findMachine(db: Executor, id: string) {
+    return db.selectFrom('machines').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findMachineByMac(db: Executor, mac: string) {
+    return db
+      .selectFrom('machine_macs')
+      .innerJoin('machines', 'machines.id', 'machine_macs.machine_id')
+      .selectAll('machines')
+      .where('machine_macs.mac', '=', mac)
+      .executeTakeFirst();
+  }
+
+  async setMachineState(db: Executor, machineId: string, to: MachineState, reason: string | null, actor: string, release = false) {
+    const before = await db.selectFrom('machines').select('state').where('id', '=', machineId).forUpdate().executeTakeFirst();
+    await db
+      .updateTable('machines')
+      .set({ state: to, state_reason: reason, updated_at: sql`now()`, ...(release ? { server_id: null } : {}) })
+      .where('id', '=', machineId)
+      .execute();
+    await db.insertInto('machine_events').values({ machine_id: machineId, from_state: before?.state ?? null, to_state: to, reason, actor_label: actor }).execute();
+  }
+
+  /** Servers whose termination_time has passed, or whose grant ended. */
+  dueForDeletion(db: Executor) {
+    return db
+      .selectFrom('servers')
+      .leftJoin('grants', 'grants.id', 'servers.grant_id')
+      .select(['servers.id', 'servers.termination_time', 'grants.state as grant_state'])
+      .where('servers.state', 'in', ['active', 'inactive', 'failed', 'queued'])
+      .where((eb) => eb.or([eb('servers.termination_time', '<=', sql<Date>`now()`), eb('grants.state', 'in', ['expired', 'revoked'])]))
+      .execute();
+  }
+
+  serversOfGrant(db: Executor, grantId: string) {
+    return db.selectFrom('servers').select('id').where('grant_id', '=', grantId).where('state', 'in', LIVE_STATES).execute();
+  }
+}
+
+export type ServerRow = NonNullable<Awaited<ReturnType<ServersRepository['find']>>>;

@@ -1,0 +1,517 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { Db, Executor } from '../db/database.ts';
+import type { ServerState } from '../db/schema.ts';
+import { type Actor, type Ctx, isStaff, type SignedIn, SYSTEM_CTX } from '../http/context.ts';
+import { AppError, fail, invalid, notFound } from '../http/errors.ts';
+import type { KeysRepository } from '../keys/keys.repository.ts';
+import { parseSshKey } from '../keys/ssh-key.ts';
+import type { ProjectsRepository } from '../projects/projects.repository.ts';
+import type { MachineControl, MachineRow } from './machine-control.ts';
+import type { ProvisionTokens } from './provision-token.ts';
+import type { Server, ServerActionBody, ServerCreateBody, ServerDetail } from './servers.schemas.ts';
+import { LIVE_STATES, type ServerRow, type ServersRepository } from './servers.repository.ts';
+
+export type ProvisioningSettings = {
+  /** Base URL of the boot service as machines on the provisioning network reach it. */
+  bootUrl: string;
+  /** How long a netboot may take before the server fails and its machine goes to maintenance. */
+  bootTimeoutSeconds: number;
+  /** Per BMC call. */
+  stepTimeoutMs: number;
+  /** Host shown in SSH access details for lab machines (their ports are forwarded on it). */
+  labSshHost: string;
+};
+
+type GrantRow = { id: string; monthly_credit_cents: string; max_servers: number; allowed_plans: string[]; allowed_metros: string[] };
+
+const WAITING_STATES: ServerState[] = ['provisioning', 'reinstalling', 'rebooting', 'powering_on'];
+
+/**
+ * Servers and their workflows. Every step is a graphile-worker job that first re-reads the current
+ * state and does nothing when the step is already done, so a re-run after a crash is harmless.
+ */
+export class ServersService {
+  private readonly db: Db;
+  private readonly servers: ServersRepository;
+  private readonly projects: ProjectsRepository;
+  private readonly keys: KeysRepository;
+  private readonly catalog: CatalogService;
+  private readonly audit: AuditService;
+  private readonly control: MachineControl;
+  private readonly tokens: ProvisionTokens;
+  private readonly settings: ProvisioningSettings;
+
+  constructor(
+    db: Db,
+    deps: {
+      servers: ServersRepository;
+      projects: ProjectsRepository;
+      keys: KeysRepository;
+      catalog: CatalogService;
+      audit: AuditService;
+      control: MachineControl;
+      tokens: ProvisionTokens;
+    },
+    settings: ProvisioningSettings,
+  ) {
+    this.db = db;
+    this.servers = deps.servers;
+    this.projects = deps.projects;
+    this.keys = deps.keys;
+    this.catalog = deps.catalog;
+    this.audit = deps.audit;
+    this.control = deps.control;
+    this.tokens = deps.tokens;
+    this.settings = settings;
+  }
+
+  // ── API ────────────────────────────────────────────────────────────────────────────────────────
+
+  async create(ctx: SignedIn, body: ServerCreateBody): Promise<ServerDetail> {
+    const access = await this.projects.findWithRole(this.db, body.project, ctx.actor.userId);
+    if (!access || (access.role === null && !isStaff(ctx.actor))) notFound('Project');
+    if (access.role === null && !ctx.actor.roles.includes('admin')) fail('ERR_FORBIDDEN', 'Only project members create servers.');
+    const catalog = await this.catalog.snapshot();
+    const plan = catalog.plans.get(body.plan);
+    if (!plan) invalid('plan', `unknown plan "${body.plan}"`);
+    if (!catalog.metros.has(body.metro)) invalid('metro', `unknown metro "${body.metro}"`);
+    const os = catalog.operatingSystems.get(body.operating_system);
+    if (!os) invalid('operating_system', `unknown operating system "${body.operating_system}"`);
+    if (!os.architectures.includes(plan.architecture)) invalid('operating_system', `${os.name} is not offered for ${plan.architecture} (plan ${plan.slug})`);
+    if (os.status === 'end_of_life') invalid('operating_system', `${os.name} reached end of life on ${os.end_of_life_on}`);
+    if (os.slug === 'custom_ipxe' && !body.ipxe_script_url && !body.ipxe_script) invalid('ipxe_script_url', 'or ipxe_script is required for custom_ipxe');
+    const keys = body.ssh_keys
+      ? body.ssh_keys.map((key, index) => {
+          const parsed = parseSshKey(key);
+          if ('error' in parsed) invalid(`ssh_keys[${index}]`, parsed.error);
+          return parsed.normalized;
+        })
+      : (await this.keys.listForProject(this.db, access.project.id)).map((key) => key.public_key);
+    const hostname = body.hostname ?? `${access.project.slug.slice(0, 40)}-${randomBytes(3).toString('hex')}`.replace(/^-+/, '');
+
+    const id = await this.db.transaction().execute(async (tx) => {
+      // Serialize creates per project so the concurrency and credit checks see each other.
+      await this.projects.lockById(tx, access.project.id);
+      const grant = await this.enforceGrant(tx, access.project.id, plan.slug, body.metro, plan.price_cents_per_hour);
+      if ((await this.servers.countAvailableMachines(tx, plan.slug, body.metro)) === 0) {
+        fail('ERR_NO_CAPACITY', `No ${plan.slug} machine is available in ${body.metro} right now; try another metro or plan, or ask an operator.`);
+      }
+      const created = await this.servers.insert(tx, {
+        project_id: access.project.id,
+        grant_id: grant?.id ?? null,
+        created_by: ctx.actor.userId,
+        hostname,
+        plan_slug: plan.slug,
+        metro_code: body.metro,
+        os_slug: os.slug,
+        ssh_public_keys: keys,
+        userdata: body.userdata,
+        ipxe_script_url: body.ipxe_script_url ?? null,
+        ipxe_script: body.ipxe_script ?? null,
+        always_pxe: body.always_pxe,
+        termination_time: body.termination_time ? new Date(body.termination_time) : null,
+      });
+      await this.servers.insertEvent(tx, { serverId: created.id, from: null, to: 'queued', step: 'queued', percent: 0, note: null, actor: ctx.actor.email });
+      await this.audit.record(tx, ctx, {
+        action: 'server.created',
+        targetType: 'server',
+        targetId: created.id,
+        projectId: access.project.id,
+        summary: { hostname, plan: plan.slug, metro: body.metro, operating_system: os.slug, ssh_keys: keys.length },
+      });
+      await enqueue(tx, 'server_provision', { server_id: created.id, generation: 0 }, created.id);
+      return created.id;
+    });
+    return this.get(ctx.actor, id);
+  }
+
+  async list(actor: Actor, query: { project?: string; state?: ServerState; include_deleted: 'true' | 'false' }): Promise<Server[]> {
+    let projectIds: string[] | 'all';
+    if (query.project) {
+      const access = await this.projects.findWithRole(this.db, query.project, actor.userId);
+      if (!access || (access.role === null && !isStaff(actor))) notFound('Project');
+      projectIds = [access.project.id];
+    } else if (isStaff(actor)) {
+      projectIds = 'all';
+    } else {
+      projectIds = (await this.db.selectFrom('project_members').select('project_id').where('user_id', '=', actor.userId).execute()).map((row) => row.project_id);
+    }
+    const rows = await this.servers.list(this.db, { projectIds, state: query.state, isDeletedIncluded: query.include_deleted === 'true' });
+    return rows.map((row) => this.toServer(row, isStaff(actor)));
+  }
+
+  async get(actor: Actor, id: string): Promise<ServerDetail> {
+    const row = await this.visible(actor, id);
+    const events = await this.servers.events(this.db, id);
+    return {
+      ...this.toServer(row, isStaff(actor)),
+      timeline: events.map((event) => ({
+        from_state: event.from_state,
+        to_state: event.to_state,
+        step: event.step,
+        progress_percent: event.progress_percent,
+        note: event.note,
+        actor: event.actor_label,
+        occurred_at: event.occurred_at.toISOString(),
+      })),
+    };
+  }
+
+  async action(ctx: SignedIn, id: string, body: ServerActionBody): Promise<ServerDetail> {
+    await this.visible(ctx.actor, id);
+    await this.db.transaction().execute(async (tx) => {
+      const server = await this.servers.lock(tx, id);
+      if (!server) notFound('Server');
+      const expect = (states: ServerState[]) => {
+        if (!states.includes(server.state)) fail('ERR_CONFLICT', `A ${server.state} server cannot ${body.type.replace('_', ' ')}.`);
+      };
+      if (body.type === 'power_off') {
+        expect(['active']);
+        await this.move(tx, ctx, server.id, server.state, 'powering_off', 'power off requested', 0);
+        await enqueue(tx, 'server_power', { server_id: id, action: 'off' }, id);
+      } else if (body.type === 'power_on') {
+        expect(['inactive']);
+        await this.move(tx, ctx, server.id, server.state, 'powering_on', 'power on requested', 0);
+        await enqueue(tx, 'server_power', { server_id: id, action: 'on' }, id);
+      } else if (body.type === 'reboot') {
+        expect(['active']);
+        await this.move(tx, ctx, server.id, server.state, 'rebooting', 'reboot requested', 0);
+        await enqueue(tx, 'server_power', { server_id: id, action: 'reboot' }, id);
+      } else {
+        expect(['active', 'inactive', 'failed']);
+        if (!server.machine_id) fail('ERR_CONFLICT', 'The server has no machine to reinstall.');
+        const osSlug = body.operating_system ?? server.os_slug;
+        const catalog = await this.catalog.snapshot();
+        const os = catalog.operatingSystems.get(osSlug);
+        const plan = catalog.plans.get(server.plan_slug);
+        if (!os) invalid('operating_system', `unknown operating system "${osSlug}"`);
+        if (plan && !os.architectures.includes(plan.architecture)) invalid('operating_system', `${os.name} is not offered for ${plan.architecture}`);
+        const generation = server.provision_generation + 1;
+        await this.servers.update(tx, id, { os_slug: osSlug, provision_generation: generation, provision_token_hash: null });
+        await this.move(tx, ctx, server.id, server.state, 'reinstalling', `reinstall with ${osSlug}${body.preserve_data ? ', keeping data' : ''}`, 0);
+        await enqueue(tx, 'server_provision', { server_id: id, generation, preserve_data: body.preserve_data }, id);
+      }
+      await this.audit.record(tx, ctx, { action: `server.${body.type}`, targetType: 'server', targetId: id, projectId: server.project_id, summary: { ...body } });
+    });
+    return this.get(ctx.actor, id);
+  }
+
+  async delete(ctx: Ctx, id: string, actor: Actor | null): Promise<void> {
+    if (actor) await this.visible(actor, id);
+    await this.db.transaction().execute(async (tx) => {
+      const server = await this.servers.lock(tx, id);
+      if (!server) notFound('Server');
+      if (server.state === 'deleted' || server.state === 'deprovisioning') return;
+      await this.move(tx, ctx, id, server.state, 'deprovisioning', 'delete requested', 0);
+      await this.audit.record(tx, ctx, { action: 'server.deleted', targetType: 'server', targetId: id, projectId: server.project_id, summary: { hostname: server.hostname } });
+      await enqueue(tx, 'server_deprovision', { server_id: id }, id);
+    });
+  }
+
+  // ── Workflow steps (graphile-worker jobs) ──────────────────────────────────────────────────────
+
+  /** Allocate → one-time PXE boot → power cycle → wait for phone-home (watchdog). */
+  async provision(serverId: string, generation: number, preserveData: boolean): Promise<string> {
+    const server = await this.servers.find(this.db, serverId);
+    if (!server || server.provision_generation !== generation) return 'superseded';
+    if (!['queued', 'provisioning', 'reinstalling'].includes(server.state)) return `nothing to do (${server.state})`;
+    const token = this.tokens.token(serverId, generation);
+    const machine = await this.db.transaction().execute(async (tx) => {
+      const locked = await this.servers.lock(tx, serverId);
+      if (!locked || locked.provision_generation !== generation) return null;
+      let current = await this.servers.machineOfServer(tx, serverId);
+      if (!current) {
+        const allocated = await this.servers.allocate(tx, serverId, locked.plan_slug, locked.metro_code);
+        if (!allocated) {
+          await this.move(tx, SYSTEM_CTX, serverId, locked.state, 'failed', `no ${locked.plan_slug} machine available in ${locked.metro_code}`, 0);
+          return null;
+        }
+        await tx.insertInto('machine_events').values({ machine_id: allocated.id, from_state: 'available', to_state: 'allocated', reason: `server ${locked.hostname}`, actor_label: 'system' }).execute();
+        current = await this.servers.machineOfServer(tx, serverId);
+      }
+      await this.servers.update(tx, serverId, { machine_id: current?.id ?? null, provision_token_hash: this.tokens.digest(token) });
+      if (locked.state === 'queued') await this.move(tx, SYSTEM_CTX, serverId, 'queued', 'provisioning', `machine ${current?.hostname} allocated`, 10, 'allocated');
+      else await this.progress(tx, serverId, 10, 'allocated', `machine ${current?.hostname}`);
+      return current ?? null;
+    });
+    if (!machine) return 'no machine';
+    const prefix = `${serverId}:g${generation}`;
+    const isStepDone = await this.runStep(serverId, machine, 'bmc', async (signal) => {
+      await this.control.bootOnce(machine, 'pxe', `${prefix}:boot-pxe`, signal);
+      await this.db.transaction().execute((tx) => this.progress(tx, serverId, 20, 'boot_override', 'next boot from the network'));
+      const power = await this.control.powerState(machine, signal);
+      await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${prefix}:power-cycle`, signal);
+      await this.db.transaction().execute((tx) => this.progress(tx, serverId, 30, 'power_cycle', power === 'on' ? 'reset' : 'powered on'));
+    });
+    if (!isStepDone) return 'failed';
+    await enqueue(this.db, 'server_watchdog', { server_id: serverId, generation, preserve_data: preserveData }, serverId, this.settings.bootTimeoutSeconds);
+    return 'waiting for phone-home';
+  }
+
+  async powerAction(serverId: string, action: 'on' | 'off' | 'reboot'): Promise<string> {
+    const server = await this.servers.find(this.db, serverId);
+    const expected = { on: 'powering_on', off: 'powering_off', reboot: 'rebooting' }[action];
+    if (!server || server.state !== expected) return 'nothing to do';
+    const machine = server.machine_id ? await this.servers.findMachine(this.db, server.machine_id) : undefined;
+    if (!machine) return 'no machine';
+    const os = (await this.catalog.snapshot()).operatingSystems.get(server.os_slug);
+    const isLive = os?.artifacts.kind === 'live' || server.always_pxe;
+    const key = `${serverId}:${action}:${server.updated_at.getTime()}`;
+    const isDone = await this.runStep(serverId, machine, action, async (signal) => {
+      if (action === 'off') await this.control.setPower(machine, 'off', key, signal);
+      else {
+        // A live OS exists only in memory: it comes back by netbooting again and phoning home.
+        if (isLive) await this.control.bootOnce(machine, 'pxe', `${key}:boot`, signal);
+        await this.control.setPower(machine, action === 'on' ? 'on' : 'reset', key, signal);
+      }
+    });
+    if (!isDone) return 'failed';
+    await this.db.transaction().execute(async (tx) => {
+      if (action === 'off') await this.move(tx, SYSTEM_CTX, serverId, 'powering_off', 'inactive', 'powered off', 100);
+      else if (!isLive) await this.move(tx, SYSTEM_CTX, serverId, expected as ServerState, 'active', action === 'on' ? 'powered on' : 'rebooted', 100);
+    });
+    if (action !== 'off' && isLive) await enqueue(this.db, 'server_watchdog', { server_id: serverId, generation: server.provision_generation }, serverId, this.settings.bootTimeoutSeconds);
+    return 'done';
+  }
+
+  /** Power off → wipe by netbooting the wipe task → machine back in the pool → server deleted. */
+  async deprovision(serverId: string): Promise<string> {
+    const server = await this.servers.find(this.db, serverId);
+    if (!server || server.state !== 'deprovisioning') return 'nothing to do';
+    const machine = await this.servers.machineOfServer(this.db, serverId);
+    if (!machine) {
+      await this.db.transaction().execute((tx) => this.finishDelete(tx, serverId, null, 'no machine'));
+      return 'deleted';
+    }
+    const generation = server.provision_generation + 1;
+    const token = this.tokens.token(serverId, generation);
+    await this.db.transaction().execute(async (tx) => {
+      await this.servers.update(tx, serverId, { provision_generation: generation, provision_token_hash: this.tokens.digest(token) });
+      if (machine.state === 'allocated') await this.servers.setMachineState(tx, machine.id, 'wiping', `server ${server.hostname} deleted`, 'system');
+      await this.progress(tx, serverId, 20, 'wiping', `machine ${machine.hostname} is being wiped`);
+    });
+    const isDone = await this.runStep(serverId, machine, 'wipe', async (signal) => {
+      await this.control.bootOnce(machine, 'pxe', `${serverId}:wipe:boot`, signal);
+      const power = await this.control.powerState(machine, signal);
+      await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${serverId}:wipe:power`, signal);
+    });
+    if (!isDone) return 'failed';
+    await enqueue(this.db, 'server_watchdog', { server_id: serverId, generation, wipe: true }, serverId, this.settings.bootTimeoutSeconds);
+    return 'wiping';
+  }
+
+  /** Fails what did not finish in time; the machine goes to maintenance with the reason. */
+  async watchdog(serverId: string, generation: number, isWipe: boolean): Promise<string> {
+    return this.db.transaction().execute(async (tx) => {
+      const server = await this.servers.lock(tx, serverId);
+      if (!server || server.provision_generation !== generation) return 'superseded';
+      const machine = await this.servers.machineOfServer(tx, serverId);
+      const reason = `no phone-home within ${this.settings.bootTimeoutSeconds} s`;
+      if (isWipe) {
+        if (server.state !== 'deprovisioning') return 'done';
+        await this.finishDelete(tx, serverId, null, `wipe: ${reason}`);
+        if (machine) await this.servers.setMachineState(tx, machine.id, 'maintenance', `wipe did not finish: ${reason}`, 'system', true);
+        return 'wipe timed out';
+      }
+      if (!WAITING_STATES.includes(server.state)) return 'done';
+      await this.move(tx, SYSTEM_CTX, serverId, server.state, 'failed', reason, server.progress_percent);
+      if (machine) await this.servers.setMachineState(tx, machine.id, 'maintenance', `server ${server.hostname}: ${reason}`, 'system', true);
+      await this.servers.update(tx, serverId, { machine_id: null });
+      return 'timed out';
+    });
+  }
+
+  async reapDue(): Promise<number> {
+    const due = await this.servers.dueForDeletion(this.db);
+    for (const server of due) {
+      const reason = server.grant_state ? `the grant ${server.grant_state === 'revoked' ? 'was revoked' : 'ended'}` : 'termination time reached';
+      await this.delete({ actor: null, requestId: `reap:${reason}` }, server.id, null);
+    }
+    return due.length;
+  }
+
+  async reclaimGrant(grantId: string): Promise<number> {
+    const servers = await this.servers.serversOfGrant(this.db, grantId);
+    for (const server of servers) await this.delete({ actor: null, requestId: `grant-ended:${grantId}` }, server.id, null);
+    return servers.length;
+  }
+
+  // ── Machine callbacks (boot and metadata service) ──────────────────────────────────────────────
+
+  async serverForToken(token: string) {
+    return this.servers.findByTokenHash(this.db, this.tokens.digest(token));
+  }
+
+  tokenFor(server: { id: string; provision_generation: number }) {
+    return this.tokens.token(server.id, server.provision_generation);
+  }
+
+  async bootProgress(serverId: string, percent: number, step: string, note: string | null) {
+    await this.db.transaction().execute(async (tx) => {
+      const server = await this.servers.lock(tx, serverId);
+      if (!server || !WAITING_STATES.includes(server.state) || server.progress_percent >= percent) return;
+      await this.progress(tx, serverId, percent, step, note);
+    });
+  }
+
+  async phoneHome(token: string, address: string | null): Promise<'active' | 'wiped' | 'ignored'> {
+    const found = await this.serverForToken(token);
+    if (!found) return 'ignored';
+    return this.db.transaction().execute(async (tx) => {
+      const server = await this.servers.lock(tx, found.id);
+      if (!server) return 'ignored';
+      const now = new Date();
+      if (server.state === 'deprovisioning') {
+        const machine = await this.servers.machineOfServer(tx, server.id);
+        await this.finishDelete(tx, server.id, machine ?? null, 'wiped');
+        return 'wiped';
+      }
+      if (!WAITING_STATES.includes(server.state)) {
+        await this.servers.update(tx, server.id, { last_heartbeat_at: now });
+        return 'ignored';
+      }
+      await this.servers.update(tx, server.id, {
+        last_heartbeat_at: now,
+        ...(server.activated_at ? {} : { activated_at: now }),
+        ...(address ? { ip_addresses: JSON.stringify([{ address, public: false }]) } : {}),
+      });
+      await this.move(tx, SYSTEM_CTX, server.id, server.state, 'active', 'phoned home', 100, 'phone_home');
+      return 'active';
+    });
+  }
+
+  async heartbeat(token: string, sample: { rxBytes: string | null; txBytes: string | null; sshSessions: number }) {
+    const server = await this.serverForToken(token);
+    if (!server) return false;
+    const now = new Date();
+    await this.servers.update(this.db, server.id, {
+      last_heartbeat_at: now,
+      ...(sample.sshSessions > 0 ? { last_ssh_session_at: now } : {}),
+      ...(sample.rxBytes ? { rx_bytes: sample.rxBytes } : {}),
+      ...(sample.txBytes ? { tx_bytes: sample.txBytes } : {}),
+    });
+    return true;
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────────
+
+  private async visible(actor: Actor, id: string): Promise<ServerRow> {
+    const row = await this.servers.find(this.db, id);
+    if (!row) notFound('Server');
+    if (isStaff(actor)) return row;
+    if ((await this.projects.roleOf(this.db, row.project_id, actor.userId)) === null) notFound('Server');
+    return row;
+  }
+
+  /** Runs BMC calls under a step timeout; any failure fails the server and parks the machine. */
+  private async runStep(serverId: string, machine: MachineRow, step: string, body: (signal: AbortSignal) => Promise<void>): Promise<boolean> {
+    try {
+      await body(AbortSignal.timeout(this.settings.stepTimeoutMs));
+      return true;
+    } catch (error) {
+      const reason = `${step}: ${(error as Error).name === 'TimeoutError' ? `the BMC did not answer within ${this.settings.stepTimeoutMs} ms` : (error as Error).message}`;
+      await this.db.transaction().execute(async (tx) => {
+        const server = await this.servers.lock(tx, serverId);
+        if (server && server.state !== 'failed' && server.state !== 'deleted') {
+          if (server.state === 'deprovisioning') await this.finishDelete(tx, serverId, null, reason);
+          else await this.move(tx, SYSTEM_CTX, serverId, server.state, 'failed', reason, server.progress_percent);
+          await this.servers.update(tx, serverId, { machine_id: null });
+        }
+        await this.servers.setMachineState(tx, machine.id, 'maintenance', reason, 'system', true);
+      });
+      return false;
+    }
+  }
+
+  private async finishDelete(tx: Executor, serverId: string, machine: MachineRow | null, note: string) {
+    const server = await this.servers.lock(tx, serverId);
+    if (!server || server.state === 'deleted') return;
+    if (machine) await this.servers.setMachineState(tx, machine.id, 'available', null, 'system', true);
+    await this.servers.update(tx, serverId, { deleted_at: new Date(), provision_token_hash: null, machine_id: null });
+    await this.move(tx, SYSTEM_CTX, serverId, server.state, 'deleted', note, 100);
+  }
+
+  private async move(tx: Executor, ctx: Ctx, serverId: string, from: ServerState, to: ServerState, note: string | null, percent: number, step: string | null = null) {
+    await this.servers.update(tx, serverId, { state: to, state_reason: to === 'failed' ? note : null, progress_percent: percent });
+    await this.servers.insertEvent(tx, { serverId, from, to, step: step ?? to, percent, note, actor: ctx.actor?.email ?? 'system' });
+    if (ctx === SYSTEM_CTX || !ctx.actor) {
+      const server = await tx.selectFrom('servers').select('project_id').where('id', '=', serverId).executeTakeFirst();
+      await this.audit.record(tx, ctx, { action: `server.${to}`, targetType: 'server', targetId: serverId, projectId: server?.project_id ?? null, summary: { from, to, note } });
+    }
+  }
+
+  private async progress(tx: Executor, serverId: string, percent: number, step: string, note: string | null) {
+    const server = await tx.selectFrom('servers').select(['state']).where('id', '=', serverId).executeTakeFirst();
+    if (!server) return;
+    await this.servers.update(tx, serverId, { progress_percent: percent });
+    await this.servers.insertEvent(tx, { serverId, from: server.state, to: server.state, step, percent, note, actor: 'system' });
+  }
+
+  private async enforceGrant(tx: Executor, projectId: string, plan: string, metro: string, priceCentsPerHour: number): Promise<GrantRow | null> {
+    const grants = (await tx
+      .selectFrom('grants')
+      .select(['id', 'monthly_credit_cents', 'max_servers', 'allowed_plans', 'allowed_metros'])
+      .where('project_id', '=', projectId)
+      .where('state', 'in', ['active', 'expiring'])
+      .where('starts_on', '<=', sql<string>`current_date`)
+      .execute()) as GrantRow[];
+    if (grants.length === 0) fail('ERR_NO_GRANT');
+    const fitting = grants.filter(
+      (grant) => (grant.allowed_plans.length === 0 || grant.allowed_plans.includes(plan)) && (grant.allowed_metros.length === 0 || grant.allowed_metros.includes(metro)),
+    );
+    if (fitting.length === 0) {
+      const grant = grants[0] as GrantRow;
+      throw new AppError('ERR_GRANT_LIMIT', `The grant allows plans ${grant.allowed_plans.join(', ') || 'any'} in metros ${grant.allowed_metros.join(', ') || 'any'}; not ${plan} in ${metro}.`);
+    }
+    const grant = fitting[0] as GrantRow;
+    const live = await this.servers.countLive(tx, projectId);
+    if (live >= grant.max_servers) throw new AppError('ERR_GRANT_LIMIT', `The grant allows ${grant.max_servers} concurrent server(s); the project has ${live}.`);
+    const monthStart = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
+    const spent = await this.servers.monthSpendCents(tx, projectId, monthStart);
+    const credit = Number(grant.monthly_credit_cents);
+    if (spent + priceCentsPerHour > credit) {
+      throw new AppError('ERR_GRANT_LIMIT', `The grant's monthly credit is ${credit} cents and ${spent} are spent this month; not enough for another ${plan} (${priceCentsPerHour} cents/hour).`);
+    }
+    return grant;
+  }
+
+  private toServer(row: ServerRow, isStaffView: boolean): Server {
+    const isActive = row.state === 'active';
+    const sshHost = row.is_lab ? this.settings.labSshHost : ((row.ip_addresses as { address: string }[])[0]?.address ?? null);
+    const sshPort = row.is_lab ? (row.lab_ssh_port ?? 22) : 22;
+    return {
+      id: row.id,
+      hostname: row.hostname,
+      project: { id: row.project_id, slug: row.project_slug, name: row.project_name },
+      plan: row.plan_slug,
+      metro: row.metro_code,
+      operating_system: row.os_slug,
+      state: row.state,
+      state_reason: row.state_reason,
+      progress_percent: row.progress_percent,
+      ssh: isActive && sshHost ? { host: sshHost, port: sshPort, user: 'root', command: `ssh ${sshPort === 22 ? '' : `-p ${sshPort} `}root@${sshHost}` } : null,
+      ip_addresses: row.ip_addresses as { address: string; public: boolean }[],
+      always_pxe: row.always_pxe,
+      termination_time: row.termination_time?.toISOString() ?? null,
+      machine: isStaffView && row.machine_id && row.machine_hostname ? { id: row.machine_id, hostname: row.machine_hostname } : null,
+      last_heartbeat_at: row.last_heartbeat_at?.toISOString() ?? null,
+      created_at: row.created_at.toISOString(),
+      activated_at: row.activated_at?.toISOString() ?? null,
+      deleted_at: row.deleted_at?.toISOString() ?? null,
+    };
+  }
+}
+
+/** Enqueues a workflow job in the caller's transaction; one queue per server keeps its steps in order. */
+async function enqueue(db: Executor, task: string, payload: Record<string, unknown>, serverId: string, delaySeconds = 0) {
+  await sql`select graphile_worker.add_job(
+    ${task},
+    ${JSON.stringify(payload)}::json,
+    queue_name => ${`server:${serverId}`},
+    run_at => now() + make_interval(secs => ${delaySeconds}),
+    max_attempts => 5
+  )`.execute(db);
+}
