@@ -165,6 +165,8 @@ describe('grants', () => {
   it('revokes for abuse at once: admin only, with a reason, audited, and the end event handled once', async () => {
     const owner = await t.user();
     const { grant } = await granted(owner, 'oss');
+    const asked = await t.call('POST', `/api/v1/grants/${grant.id}/extend`, { as: owner.token, body: { progress_report: 'More CI' } });
+    assert.equal(asked.status, 201);
     const revoke = (as: TestUser, body: Record<string, unknown>) =>
       t.call('POST', `/api/v1/grants/${grant.id}/revoke`, { as: as.token, body });
     assert.equal((await revoke(reviewer, { reason: 'Mining' })).status, 403);
@@ -185,6 +187,8 @@ describe('grants', () => {
     const after = await t.call('GET', '/api/v1/programs/oss/budget', { as: admin.token });
     assert.ok(after.body.committed_cents < before.body.committed_cents, 'a revoked grant commits nothing');
     assert.equal((await revoke(admin, { reason: 'again' })).status, 409);
+    const extension = await t.call('GET', `/api/v1/requests/${asked.body.id}`, { as: owner.token });
+    assert.equal(extension.body.state, 'declined', 'the open extension goes with the grant');
 
     await t.runJobs();
     await sql`select graphile_worker.add_job('grant_ended', json_build_object('grant_id', ${grant.id}::text))`.execute(t.db);

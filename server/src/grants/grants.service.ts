@@ -11,6 +11,7 @@ import type { ProjectsRepository } from '../projects/projects.repository.ts';
 import type { RequestsRepository } from '../requests/requests.repository.ts';
 import type { RequestDetail } from '../requests/requests.schemas.ts';
 import type { RequestsService } from '../requests/requests.service.ts';
+import { canTransition } from '../requests/transitions.ts';
 import type { WebhookGrant } from '../webhooks/webhook-events.ts';
 import type { WebhooksService } from '../webhooks/webhooks.service.ts';
 import { addDays, type CommittedGrant, committedCents, fiscalYearOf, formatCents } from './budget.ts';
@@ -260,10 +261,11 @@ export class GrantsService {
   /** Owners ask for more time with a progress report; the request is reviewed like any other. */
   async extend(ctx: SignedIn, id: string, body: GrantExtendBody, today = todayUtc()): Promise<RequestDetail> {
     const requestId = await this.db.transaction().execute(async (tx) => {
-      const grant = await this.visible(tx, ctx.actor, id);
-      if ((await this.projects.roleOf(tx, grant.project_id, ctx.actor.userId)) !== 'owner' && !isAdmin(ctx.actor))
+      const seen = await this.visible(tx, ctx.actor, id);
+      if ((await this.projects.roleOf(tx, seen.project_id, ctx.actor.userId)) !== 'owner' && !isAdmin(ctx.actor))
         fail('ERR_FORBIDDEN', 'Only the project’s owners can ask for an extension.');
-      await this.grants.lock(tx, id);
+      // Read again under the lock: a revocation may have committed while we waited for it.
+      const grant = await this.locked(tx, id);
       if (grant.state === 'revoked') fail('ERR_CONFLICT', 'A revoked grant cannot be extended; ask for a new grant.');
       const open = await this.grants.openExtension(tx, id);
       if (open) fail('ERR_CONFLICT', `Extension request #${open.number} for this grant is still open.`);
@@ -364,11 +366,13 @@ export class GrantsService {
   /** An admin ends a grant at once for abuse: no notice, its own audit event, servers reclaimed. */
   async revoke(ctx: SignedIn, id: string, reason: string, today = todayUtc()): Promise<GrantDetail> {
     await this.db.transaction().execute(async (tx) => {
+      // Approving an extension locks its request before the grant; take them in the same order.
+      const candidate = await this.grants.openExtension(tx, id);
+      const open = candidate ? await this.requestRows.lock(tx, candidate.id) : undefined;
       const grant = await this.locked(tx, id);
       if (!LIVE_STATES.includes(grant.state)) fail('ERR_CONFLICT', `The grant is already ${grant.state}.`);
       await this.finish(tx, ctx, grant, 'revoked', reason);
-      const open = await this.grants.openExtension(tx, id);
-      if (open)
+      if (open && canTransition(open.state, 'declined'))
         await this.requests.transition(tx, ctx, open.id, 'declined', 'The grant was revoked.', {
           decision_reason: 'The grant was revoked.',
         });
