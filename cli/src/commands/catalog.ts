@@ -29,7 +29,7 @@ export function registerCatalogCommands(program: Command, ctx: Context) {
         [
           { header: 'PLAN', value: (p) => p.slug, style: dimUnlessOffered },
           { header: 'ARCH', value: (p) => p.architecture },
-          { header: 'CPU', value: (p) => `${p.cpu.cores} cores ${p.cpu.model}` },
+          { header: 'CPU', value: (p) => `${p.cpu.cores} ${p.cpu.cores === 1 ? 'core' : 'cores'} ${p.cpu.model}` },
           { header: 'MEMORY', value: (p) => `${p.memory_gb} GB` },
           { header: 'STORAGE', value: (p) => p.storage.summary },
           { header: 'GPU', value: (p) => p.gpu ?? '-' },
