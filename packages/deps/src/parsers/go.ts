@@ -158,7 +158,15 @@ export function parseGoSum(input: ParseInput): ParseOutcome {
   const mod = input.companion?.kind === 'go.mod' ? readGoMod(input.companion.text) : null;
   const rootId = mod ? `root:${mod.module}` : 'root:product';
   builder.addRoot(rootId, mod?.module ?? 'product');
-  const direct = new Set(mod?.requires.filter((r) => !r.isIndirect).map((r) => `${r.path}@${r.version}`));
+  // Direct as go.mod says, through its replace directives: go.sum holds the replacement's checksum.
+  const direct = new Set(
+    mod?.requires
+      .filter((r) => !r.isIndirect)
+      .map((r) => {
+        const replacement = mod.replaces.get(r.path);
+        return replacement?.version ? `${replacement.path}@${replacement.version}` : `${r.path}@${r.version}`;
+      }),
+  );
   for (const key of modules) {
     const at = key.lastIndexOf('@');
     const path = key.slice(0, at);
