@@ -7,6 +7,8 @@
 /** How to reach one machine's management controller. Secrets are already decrypted here; never log this. */
 export type MachineAccess = {
   machineId: string;
+  /** The machine's own provider (machines.bmc_provider): the registry tries it first. */
+  provider: string;
   url: string | null;
   username: string | null;
   password: string | null;
@@ -64,16 +66,22 @@ export type Connection = {
 
 export type ProbeResult = { isSupported: true; detail: string } | { isSupported: false; error: ProviderError };
 
+/** Why a connection is opened: the manual provider files the action under its idempotency key. */
+export type ConnectContext = { actionKey?: string };
+
 export interface Provider {
   readonly name: string;
   readonly features: readonly Feature[];
   /** Whether this provider can talk to the machine at all, and if not, precisely why. */
   probe(access: MachineAccess, signal: AbortSignal): Promise<ProbeResult>;
-  connect(access: MachineAccess, signal: AbortSignal): Promise<Connection>;
+  connect(access: MachineAccess, signal: AbortSignal, context?: ConnectContext): Promise<Connection>;
 }
 
-/** Errors by behaviour, not by vendor: what the caller should do next. */
-export type ProviderErrorKind = 'retryable' | 'unauthorized' | 'unsupported' | 'not_found' | 'tls' | 'invalid';
+/**
+ * Errors by behaviour, not by vendor: what the caller should do next. `awaiting_operator`: a person
+ * must do the step (manual provider); it is filed under its key, re-run or awaitConfirmation(key) later.
+ */
+export type ProviderErrorKind = 'retryable' | 'unauthorized' | 'unsupported' | 'not_found' | 'tls' | 'invalid' | 'awaiting_operator';
 
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
