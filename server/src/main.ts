@@ -3,6 +3,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
+import { LoginBody } from './accounts/accounts.schemas.ts';
+import { MIN_PASSWORD_LENGTH } from './accounts/passwords.ts';
 import { CRONTAB, createApp, jobHandlers, type SurplusConfig } from './app.ts';
 import { ensureDatabase, migrateAll } from './db/bootstrap.ts';
 import { createDb, createPool } from './db/database.ts';
@@ -62,11 +64,24 @@ async function main() {
         }
       : null,
     mail: { smtpUrl: env.SURPLUS_SMTP_URL ?? null, from: env.SURPLUS_MAIL_FROM ?? 'Surplus <surplus@localhost>' },
+    githubApi: {
+      url: env.SURPLUS_GITHUB_API_URL ?? 'https://api.github.com',
+      token: env.SURPLUS_GITHUB_TOKEN ?? null,
+      botLogin: env.SURPLUS_GITHUB_BOT_LOGIN ?? null,
+    },
     version: JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version,
     hasMetrics: true,
   };
   const { app, services } = await createApp(db, config);
-  const admin = await services.accounts.ensureFirstAdmin(env.SURPLUS_ADMIN_EMAIL ?? 'admin@surplus.local', env.SURPLUS_ADMIN_PASSWORD);
+  const adminEmail = env.SURPLUS_ADMIN_EMAIL ?? 'admin@surplus.local';
+  // The same rules as sign-in: an admin address sign-in would refuse could never be used.
+  const emailCheck = LoginBody.shape.email.safeParse(adminEmail);
+  if (!emailCheck.success)
+    throw new Error(`SURPLUS_ADMIN_EMAIL "${adminEmail}" is not an address sign-in accepts: ${emailCheck.error.issues[0]?.message}`);
+  if (env.SURPLUS_ADMIN_PASSWORD !== undefined && env.SURPLUS_ADMIN_PASSWORD.length < MIN_PASSWORD_LENGTH) {
+    throw new Error(`SURPLUS_ADMIN_PASSWORD must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  const admin = await services.accounts.ensureFirstAdmin(adminEmail, env.SURPLUS_ADMIN_PASSWORD);
 
   const worker = isWorkerInProcess
     ? await startWorker({

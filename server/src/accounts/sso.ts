@@ -52,7 +52,7 @@ export class SsoService {
       return { url: url.href, state };
     }
     const github = this.requireGithub();
-    const url = new URL('/login/oauth/authorize', github.webUrl);
+    const url = new URL('login/oauth/authorize', withSlash(github.webUrl));
     url.search = new URLSearchParams({
       client_id: github.clientId,
       redirect_uri: redirectUri,
@@ -106,7 +106,7 @@ export class SsoService {
     if (!code) throw new AppError('ERR_SSO_FAILED', 'GitHub sent no code.');
     // The redirect URI sent to the authorize page, repeated as OAuth requires when one was sent.
     const redirectUri = `${callbackUrl.origin}${callbackUrl.pathname}`;
-    const tokenResponse = await fetch(new URL('/login/oauth/access_token', github.webUrl), {
+    const tokenResponse = await fetch(new URL('login/oauth/access_token', withSlash(github.webUrl)), {
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: github.clientId, client_secret: github.clientSecret, code, redirect_uri: redirectUri }),

@@ -18,6 +18,8 @@ export type BootServiceOptions = {
   db: import('../db/database.ts').Db;
 };
 
+// iPXE's own variable syntax, not a template placeholder.
+const IPXE_MAC = '$' + '{net0/mac}';
 const MAC = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
 const BOOTING_STATES = new Set(['provisioning', 'reinstalling', 'rebooting', 'powering_on']);
 
@@ -38,13 +40,20 @@ export async function createBootServer(options: BootServiceOptions): Promise<Fas
   app.get('/boot/ipxe', { config: { policy: 'public' } }, async (request, reply) => {
     reply.type('text/plain');
     const mac = String((request.query as { mac?: string }).mac ?? '').toLowerCase();
-    if (!MAC.test(mac)) return script(['echo Surplus: the iPXE request carried no MAC address (use /boot/ipxe?mac=${net0/mac})', 'exit']);
+    if (!MAC.test(mac)) return script([`echo Surplus: the iPXE request carried no MAC address (use /boot/ipxe?mac=${IPXE_MAC})`, 'exit']);
     const machine = await options.serversRepository.findMachineByMac(options.db, mac.replaceAll('-', ':'));
     if (!machine) return script([`echo Surplus does not know ${mac}: an operator must enroll this machine first.`, 'exit']);
     const server = machine.server_id ? await options.serversRepository.find(options.db, machine.server_id) : undefined;
     if (!server) return script([`echo Surplus: ${machine.hostname} has no work (${machine.state}); booting from disk.`, 'exit']);
     const os = (await options.catalog.snapshot()).operatingSystems.get(server.os_slug);
-    const artifacts = (os?.artifacts ?? {}) as { kind?: string; kernel?: string; initrd?: string; cmdline?: string; kernel_url?: string; initrd_url?: string };
+    const artifacts = (os?.artifacts ?? {}) as {
+      kind?: string;
+      kernel?: string;
+      initrd?: string;
+      cmdline?: string;
+      kernel_url?: string;
+      initrd_url?: string;
+    };
     const token = options.servers.tokenFor(server);
     const metadata = `surplus.metadata=${base}/metadata/${token}`;
     const isWipe = machine.state === 'wiping' || server.state === 'deprovisioning';
@@ -60,11 +69,18 @@ export async function createBootServer(options: BootServiceOptions): Promise<Fas
     // Wiping uses the lab's live image whatever the server ran: it erases the disks and phones home.
     const artifactOs = isWipe ? 'lab_live' : server.os_slug;
     const wipeArtifacts = isWipe ? { kernel: 'vmlinuz', initrd: 'initrd.gz', cmdline: 'console=ttyS0 quiet' } : artifacts;
-    const kernel = wipeArtifacts.kernel ? `${base}/boot/artifacts/${artifactOs}/${wipeArtifacts.kernel}?server=${server.id}` : artifacts.kernel_url;
+    const kernel = wipeArtifacts.kernel
+      ? `${base}/boot/artifacts/${artifactOs}/${wipeArtifacts.kernel}?server=${server.id}`
+      : artifacts.kernel_url;
     const initrd = wipeArtifacts.initrd ? `${base}/boot/artifacts/${artifactOs}/${wipeArtifacts.initrd}` : artifacts.initrd_url;
-    if (!kernel || !initrd) return script([`echo Surplus: no boot artifacts are configured for ${server.os_slug} on this Surplus.`, 'exit']);
+    if (!kernel || !initrd)
+      return script([`echo Surplus: no boot artifacts are configured for ${server.os_slug} on this Surplus.`, 'exit']);
     const task = isWipe ? ' surplus.task=wipe' : '';
-    return script([`kernel ${kernel} ${wipeArtifacts.cmdline ?? ''} ${metadata}${task}`.replace(/\s+/g, ' ').trim(), `initrd ${initrd}`, 'boot']);
+    return script([
+      `kernel ${kernel} ${wipeArtifacts.cmdline ?? ''} ${metadata}${task}`.replace(/\s+/g, ' ').trim(),
+      `initrd ${initrd}`,
+      'boot',
+    ]);
   });
 
   app.get('/boot/custom/:token', { config: { policy: 'public' } }, async (request, reply) => {

@@ -2,7 +2,17 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { MachineState, ServerState } from '../db/schema.ts';
 
-export const LIVE_STATES: ServerState[] = ['queued', 'provisioning', 'active', 'powering_off', 'inactive', 'powering_on', 'rebooting', 'reinstalling', 'deprovisioning'];
+export const LIVE_STATES: ServerState[] = [
+  'queued',
+  'provisioning',
+  'active',
+  'powering_off',
+  'inactive',
+  'powering_on',
+  'rebooting',
+  'reinstalling',
+  'deprovisioning',
+];
 
 export class ServersRepository {
   private base(db: Executor) {
@@ -11,7 +21,13 @@ export class ServersRepository {
       .innerJoin('projects', 'projects.id', 'servers.project_id')
       .leftJoin('machines', 'machines.id', 'servers.machine_id')
       .selectAll('servers')
-      .select(['projects.slug as project_slug', 'projects.name as project_name', 'machines.hostname as machine_hostname', 'machines.lab_ssh_port', 'machines.is_lab']);
+      .select([
+        'projects.slug as project_slug',
+        'projects.name as project_name',
+        'machines.hostname as machine_hostname',
+        'machines.lab_ssh_port',
+        'machines.is_lab',
+      ]);
   }
 
   find(db: Executor, id: string) {
@@ -85,7 +101,18 @@ export class ServersRepository {
       .execute();
   }
 
-  async insertEvent(db: Executor, event: { serverId: string; from: string | null; to: string; step: string | null; percent: number | null; note: string | null; actor: string }) {
+  async insertEvent(
+    db: Executor,
+    event: {
+      serverId: string;
+      from: string | null;
+      to: string;
+      step: string | null;
+      percent: number | null;
+      note: string | null;
+      actor: string;
+    },
+  ) {
     await db
       .insertInto('server_events')
       .values({
@@ -179,7 +206,10 @@ export class ServersRepository {
       .set({ state: to, state_reason: reason, updated_at: sql`now()`, ...(release ? { server_id: null } : {}) })
       .where('id', '=', machineId)
       .execute();
-    await db.insertInto('machine_events').values({ machine_id: machineId, from_state: before?.state ?? null, to_state: to, reason, actor_label: actor }).execute();
+    await db
+      .insertInto('machine_events')
+      .values({ machine_id: machineId, from_state: before?.state ?? null, to_state: to, reason, actor_label: actor })
+      .execute();
   }
 
   /** Servers whose termination_time has passed, or whose grant ended. */

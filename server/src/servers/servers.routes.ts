@@ -5,20 +5,32 @@ import type { ServersService } from './servers.service.ts';
 
 export function serversRoutes(app: App, { servers }: { servers: ServersService }) {
   const tags = ['servers'];
-  app.get('/api/v1/servers', { config: { policy: 'user' }, schema: { tags, operationId: 'listServers', querystring: ServerListQuery, response: { 200: ServerList } } }, async (request) => ({
-    items: await servers.list(signedIn(request.ctx).actor, request.query),
-  }));
+  app.get(
+    '/api/v1/servers',
+    {
+      config: { policy: 'user' },
+      schema: { tags, operationId: 'listServers', querystring: ServerListQuery, response: { 200: ServerList } },
+    },
+    async (request) => ({
+      items: await servers.list(signedIn(request.ctx).actor, request.query),
+    }),
+  );
   app.post(
     '/api/v1/servers',
     { config: { policy: 'user' }, schema: { tags, operationId: 'createServer', body: ServerCreateBody, response: { 201: ServerDetail } } },
     async (request, reply) => reply.status(201).send(await servers.create(signedIn(request.ctx), request.body)),
   );
-  app.get('/api/v1/servers/:id', { config: { policy: 'user' }, schema: { tags, operationId: 'getServer', params: ServerParam, response: { 200: ServerDetail } } }, async (request) =>
-    servers.get(signedIn(request.ctx).actor, request.params.id),
+  app.get(
+    '/api/v1/servers/:id',
+    { config: { policy: 'user' }, schema: { tags, operationId: 'getServer', params: ServerParam, response: { 200: ServerDetail } } },
+    async (request) => servers.get(signedIn(request.ctx).actor, request.params.id),
   );
   app.post(
     '/api/v1/servers/:id/actions',
-    { config: { policy: 'user' }, schema: { tags, operationId: 'serverAction', params: ServerParam, body: ServerActionBody, response: { 202: ServerDetail } } },
+    {
+      config: { policy: 'user' },
+      schema: { tags, operationId: 'serverAction', params: ServerParam, body: ServerActionBody, response: { 202: ServerDetail } },
+    },
     async (request, reply) => reply.status(202).send(await servers.action(signedIn(request.ctx), request.params.id, request.body)),
   );
   app.delete(
@@ -31,4 +43,3 @@ export function serversRoutes(app: App, { servers }: { servers: ServersService }
     },
   );
 }
-

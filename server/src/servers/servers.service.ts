@@ -11,8 +11,8 @@ import { parseSshKey } from '../keys/ssh-key.ts';
 import type { ProjectsRepository } from '../projects/projects.repository.ts';
 import type { MachineControl, MachineRow } from './machine-control.ts';
 import type { ProvisionTokens } from './provision-token.ts';
-import type { Server, ServerActionBody, ServerCreateBody, ServerDetail } from './servers.schemas.ts';
 import { LIVE_STATES, type ServerRow, type ServersRepository } from './servers.repository.ts';
+import type { Server, ServerActionBody, ServerCreateBody, ServerDetail } from './servers.schemas.ts';
 
 export type ProvisioningSettings = {
   /** Base URL of the boot service as machines on the provisioning network reach it. */
@@ -80,9 +80,11 @@ export class ServersService {
     if (!catalog.metros.has(body.metro)) invalid('metro', `unknown metro "${body.metro}"`);
     const os = catalog.operatingSystems.get(body.operating_system);
     if (!os) invalid('operating_system', `unknown operating system "${body.operating_system}"`);
-    if (!os.architectures.includes(plan.architecture)) invalid('operating_system', `${os.name} is not offered for ${plan.architecture} (plan ${plan.slug})`);
+    if (!os.architectures.includes(plan.architecture))
+      invalid('operating_system', `${os.name} is not offered for ${plan.architecture} (plan ${plan.slug})`);
     if (os.status === 'end_of_life') invalid('operating_system', `${os.name} reached end of life on ${os.end_of_life_on}`);
-    if (os.slug === 'custom_ipxe' && !body.ipxe_script_url && !body.ipxe_script) invalid('ipxe_script_url', 'or ipxe_script is required for custom_ipxe');
+    if (os.slug === 'custom_ipxe' && !body.ipxe_script_url && !body.ipxe_script)
+      invalid('ipxe_script_url', 'or ipxe_script is required for custom_ipxe');
     const keys = body.ssh_keys
       ? body.ssh_keys.map((key, index) => {
           const parsed = parseSshKey(key);
@@ -97,7 +99,10 @@ export class ServersService {
       await this.projects.lockById(tx, access.project.id);
       const grant = await this.enforceGrant(tx, access.project.id, plan.slug, body.metro, plan.price_cents_per_hour);
       if ((await this.servers.countAvailableMachines(tx, plan.slug, body.metro)) === 0) {
-        fail('ERR_NO_CAPACITY', `No ${plan.slug} machine is available in ${body.metro} right now; try another metro or plan, or ask an operator.`);
+        fail(
+          'ERR_NO_CAPACITY',
+          `No ${plan.slug} machine is available in ${body.metro} right now; try another metro or plan, or ask an operator.`,
+        );
       }
       const created = await this.servers.insert(tx, {
         project_id: access.project.id,
@@ -114,7 +119,15 @@ export class ServersService {
         always_pxe: body.always_pxe,
         termination_time: body.termination_time ? new Date(body.termination_time) : null,
       });
-      await this.servers.insertEvent(tx, { serverId: created.id, from: null, to: 'queued', step: 'queued', percent: 0, note: null, actor: ctx.actor.email });
+      await this.servers.insertEvent(tx, {
+        serverId: created.id,
+        from: null,
+        to: 'queued',
+        step: 'queued',
+        percent: 0,
+        note: null,
+        actor: ctx.actor.email,
+      });
       await this.audit.record(tx, ctx, {
         action: 'server.created',
         targetType: 'server',
@@ -137,7 +150,9 @@ export class ServersService {
     } else if (isStaff(actor)) {
       projectIds = 'all';
     } else {
-      projectIds = (await this.db.selectFrom('project_members').select('project_id').where('user_id', '=', actor.userId).execute()).map((row) => row.project_id);
+      projectIds = (await this.db.selectFrom('project_members').select('project_id').where('user_id', '=', actor.userId).execute()).map(
+        (row) => row.project_id,
+      );
     }
     const rows = await this.servers.list(this.db, { projectIds, state: query.state, isDeletedIncluded: query.include_deleted === 'true' });
     return rows.map((row) => this.toServer(row, isStaff(actor)));
@@ -188,13 +203,28 @@ export class ServersService {
         const os = catalog.operatingSystems.get(osSlug);
         const plan = catalog.plans.get(server.plan_slug);
         if (!os) invalid('operating_system', `unknown operating system "${osSlug}"`);
-        if (plan && !os.architectures.includes(plan.architecture)) invalid('operating_system', `${os.name} is not offered for ${plan.architecture}`);
+        if (plan && !os.architectures.includes(plan.architecture))
+          invalid('operating_system', `${os.name} is not offered for ${plan.architecture}`);
         const generation = server.provision_generation + 1;
         await this.servers.update(tx, id, { os_slug: osSlug, provision_generation: generation, provision_token_hash: null });
-        await this.move(tx, ctx, server.id, server.state, 'reinstalling', `reinstall with ${osSlug}${body.preserve_data ? ', keeping data' : ''}`, 0);
+        await this.move(
+          tx,
+          ctx,
+          server.id,
+          server.state,
+          'reinstalling',
+          `reinstall with ${osSlug}${body.preserve_data ? ', keeping data' : ''}`,
+          0,
+        );
         await enqueue(tx, 'server_provision', { server_id: id, generation, preserve_data: body.preserve_data }, id);
       }
-      await this.audit.record(tx, ctx, { action: `server.${body.type}`, targetType: 'server', targetId: id, projectId: server.project_id, summary: { ...body } });
+      await this.audit.record(tx, ctx, {
+        action: `server.${body.type}`,
+        targetType: 'server',
+        targetId: id,
+        projectId: server.project_id,
+        summary: { ...body },
+      });
     });
     return this.get(ctx.actor, id);
   }
@@ -206,7 +236,13 @@ export class ServersService {
       if (!server) notFound('Server');
       if (server.state === 'deleted' || server.state === 'deprovisioning') return;
       await this.move(tx, ctx, id, server.state, 'deprovisioning', 'delete requested', 0);
-      await this.audit.record(tx, ctx, { action: 'server.deleted', targetType: 'server', targetId: id, projectId: server.project_id, summary: { hostname: server.hostname } });
+      await this.audit.record(tx, ctx, {
+        action: 'server.deleted',
+        targetType: 'server',
+        targetId: id,
+        projectId: server.project_id,
+        summary: { hostname: server.hostname },
+      });
       await enqueue(tx, 'server_deprovision', { server_id: id }, id);
     });
   }
@@ -226,14 +262,32 @@ export class ServersService {
       if (!current) {
         const allocated = await this.servers.allocate(tx, serverId, locked.plan_slug, locked.metro_code);
         if (!allocated) {
-          await this.move(tx, SYSTEM_CTX, serverId, locked.state, 'failed', `no ${locked.plan_slug} machine available in ${locked.metro_code}`, 0);
+          await this.move(
+            tx,
+            SYSTEM_CTX,
+            serverId,
+            locked.state,
+            'failed',
+            `no ${locked.plan_slug} machine available in ${locked.metro_code}`,
+            0,
+          );
           return null;
         }
-        await tx.insertInto('machine_events').values({ machine_id: allocated.id, from_state: 'available', to_state: 'allocated', reason: `server ${locked.hostname}`, actor_label: 'system' }).execute();
+        await tx
+          .insertInto('machine_events')
+          .values({
+            machine_id: allocated.id,
+            from_state: 'available',
+            to_state: 'allocated',
+            reason: `server ${locked.hostname}`,
+            actor_label: 'system',
+          })
+          .execute();
         current = await this.servers.machineOfServer(tx, serverId);
       }
       await this.servers.update(tx, serverId, { machine_id: current?.id ?? null, provision_token_hash: this.tokens.digest(token) });
-      if (locked.state === 'queued') await this.move(tx, SYSTEM_CTX, serverId, 'queued', 'provisioning', `machine ${current?.hostname} allocated`, 10, 'allocated');
+      if (locked.state === 'queued')
+        await this.move(tx, SYSTEM_CTX, serverId, 'queued', 'provisioning', `machine ${current?.hostname} allocated`, 10, 'allocated');
       else await this.progress(tx, serverId, 10, 'allocated', `machine ${current?.hostname}`);
       return current ?? null;
     });
@@ -247,7 +301,13 @@ export class ServersService {
       await this.db.transaction().execute((tx) => this.progress(tx, serverId, 30, 'power_cycle', power === 'on' ? 'reset' : 'powered on'));
     });
     if (!isStepDone) return 'failed';
-    await enqueue(this.db, 'server_watchdog', { server_id: serverId, generation, preserve_data: preserveData }, serverId, this.settings.bootTimeoutSeconds);
+    await enqueue(
+      this.db,
+      'server_watchdog',
+      { server_id: serverId, generation, preserve_data: preserveData },
+      serverId,
+      this.settings.bootTimeoutSeconds,
+    );
     return 'waiting for phone-home';
   }
 
@@ -271,9 +331,17 @@ export class ServersService {
     if (!isDone) return 'failed';
     await this.db.transaction().execute(async (tx) => {
       if (action === 'off') await this.move(tx, SYSTEM_CTX, serverId, 'powering_off', 'inactive', 'powered off', 100);
-      else if (!isLive) await this.move(tx, SYSTEM_CTX, serverId, expected as ServerState, 'active', action === 'on' ? 'powered on' : 'rebooted', 100);
+      else if (!isLive)
+        await this.move(tx, SYSTEM_CTX, serverId, expected as ServerState, 'active', action === 'on' ? 'powered on' : 'rebooted', 100);
     });
-    if (action !== 'off' && isLive) await enqueue(this.db, 'server_watchdog', { server_id: serverId, generation: server.provision_generation }, serverId, this.settings.bootTimeoutSeconds);
+    if (action !== 'off' && isLive)
+      await enqueue(
+        this.db,
+        'server_watchdog',
+        { server_id: serverId, generation: server.provision_generation },
+        serverId,
+        this.settings.bootTimeoutSeconds,
+      );
     return 'done';
   }
 
@@ -290,7 +358,8 @@ export class ServersService {
     const token = this.tokens.token(serverId, generation);
     await this.db.transaction().execute(async (tx) => {
       await this.servers.update(tx, serverId, { provision_generation: generation, provision_token_hash: this.tokens.digest(token) });
-      if (machine.state === 'allocated') await this.servers.setMachineState(tx, machine.id, 'wiping', `server ${server.hostname} deleted`, 'system');
+      if (machine.state === 'allocated')
+        await this.servers.setMachineState(tx, machine.id, 'wiping', `server ${server.hostname} deleted`, 'system');
       await this.progress(tx, serverId, 20, 'wiping', `machine ${machine.hostname} is being wiped`);
     });
     const isDone = await this.runStep(serverId, machine, 'wipe', async (signal) => {
@@ -318,7 +387,8 @@ export class ServersService {
       }
       if (!WAITING_STATES.includes(server.state)) return 'done';
       await this.move(tx, SYSTEM_CTX, serverId, server.state, 'failed', reason, server.progress_percent);
-      if (machine) await this.servers.setMachineState(tx, machine.id, 'maintenance', `server ${server.hostname}: ${reason}`, 'system', true);
+      if (machine)
+        await this.servers.setMachineState(tx, machine.id, 'maintenance', `server ${server.hostname}: ${reason}`, 'system', true);
       await this.servers.update(tx, serverId, { machine_id: null });
       return 'timed out';
     });
@@ -327,7 +397,9 @@ export class ServersService {
   async reapDue(): Promise<number> {
     const due = await this.servers.dueForDeletion(this.db);
     for (const server of due) {
-      const reason = server.grant_state ? `the grant ${server.grant_state === 'revoked' ? 'was revoked' : 'ended'}` : 'termination time reached';
+      const reason = server.grant_state
+        ? `the grant ${server.grant_state === 'revoked' ? 'was revoked' : 'ended'}`
+        : 'termination time reached';
       await this.delete({ actor: null, requestId: `reap:${reason}` }, server.id, null);
     }
     return due.length;
@@ -407,7 +479,12 @@ export class ServersService {
   }
 
   /** Runs BMC calls under a step timeout; any failure fails the server and parks the machine. */
-  private async runStep(serverId: string, machine: MachineRow, step: string, body: (signal: AbortSignal) => Promise<void>): Promise<boolean> {
+  private async runStep(
+    serverId: string,
+    machine: MachineRow,
+    step: string,
+    body: (signal: AbortSignal) => Promise<void>,
+  ): Promise<boolean> {
     try {
       await body(AbortSignal.timeout(this.settings.stepTimeoutMs));
       return true;
@@ -434,12 +511,27 @@ export class ServersService {
     await this.move(tx, SYSTEM_CTX, serverId, server.state, 'deleted', note, 100);
   }
 
-  private async move(tx: Executor, ctx: Ctx, serverId: string, from: ServerState, to: ServerState, note: string | null, percent: number, step: string | null = null) {
+  private async move(
+    tx: Executor,
+    ctx: Ctx,
+    serverId: string,
+    from: ServerState,
+    to: ServerState,
+    note: string | null,
+    percent: number,
+    step: string | null = null,
+  ) {
     await this.servers.update(tx, serverId, { state: to, state_reason: to === 'failed' ? note : null, progress_percent: percent });
     await this.servers.insertEvent(tx, { serverId, from, to, step: step ?? to, percent, note, actor: ctx.actor?.email ?? 'system' });
     if (ctx === SYSTEM_CTX || !ctx.actor) {
       const server = await tx.selectFrom('servers').select('project_id').where('id', '=', serverId).executeTakeFirst();
-      await this.audit.record(tx, ctx, { action: `server.${to}`, targetType: 'server', targetId: serverId, projectId: server?.project_id ?? null, summary: { from, to, note } });
+      await this.audit.record(tx, ctx, {
+        action: `server.${to}`,
+        targetType: 'server',
+        targetId: serverId,
+        projectId: server?.project_id ?? null,
+        summary: { from, to, note },
+      });
     }
   }
 
@@ -450,7 +542,13 @@ export class ServersService {
     await this.servers.insertEvent(tx, { serverId, from: server.state, to: server.state, step, percent, note, actor: 'system' });
   }
 
-  private async enforceGrant(tx: Executor, projectId: string, plan: string, metro: string, priceCentsPerHour: number): Promise<GrantRow | null> {
+  private async enforceGrant(
+    tx: Executor,
+    projectId: string,
+    plan: string,
+    metro: string,
+    priceCentsPerHour: number,
+  ): Promise<GrantRow | null> {
     const grants = (await tx
       .selectFrom('grants')
       .select(['id', 'monthly_credit_cents', 'max_servers', 'allowed_plans', 'allowed_metros'])
@@ -460,20 +558,29 @@ export class ServersService {
       .execute()) as GrantRow[];
     if (grants.length === 0) fail('ERR_NO_GRANT');
     const fitting = grants.filter(
-      (grant) => (grant.allowed_plans.length === 0 || grant.allowed_plans.includes(plan)) && (grant.allowed_metros.length === 0 || grant.allowed_metros.includes(metro)),
+      (grant) =>
+        (grant.allowed_plans.length === 0 || grant.allowed_plans.includes(plan)) &&
+        (grant.allowed_metros.length === 0 || grant.allowed_metros.includes(metro)),
     );
     if (fitting.length === 0) {
       const grant = grants[0] as GrantRow;
-      throw new AppError('ERR_GRANT_LIMIT', `The grant allows plans ${grant.allowed_plans.join(', ') || 'any'} in metros ${grant.allowed_metros.join(', ') || 'any'}; not ${plan} in ${metro}.`);
+      throw new AppError(
+        'ERR_GRANT_LIMIT',
+        `The grant allows plans ${grant.allowed_plans.join(', ') || 'any'} in metros ${grant.allowed_metros.join(', ') || 'any'}; not ${plan} in ${metro}.`,
+      );
     }
     const grant = fitting[0] as GrantRow;
     const live = await this.servers.countLive(tx, projectId);
-    if (live >= grant.max_servers) throw new AppError('ERR_GRANT_LIMIT', `The grant allows ${grant.max_servers} concurrent server(s); the project has ${live}.`);
+    if (live >= grant.max_servers)
+      throw new AppError('ERR_GRANT_LIMIT', `The grant allows ${grant.max_servers} concurrent server(s); the project has ${live}.`);
     const monthStart = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
     const spent = await this.servers.monthSpendCents(tx, projectId, monthStart);
     const credit = Number(grant.monthly_credit_cents);
     if (spent + priceCentsPerHour > credit) {
-      throw new AppError('ERR_GRANT_LIMIT', `The grant's monthly credit is ${credit} cents and ${spent} are spent this month; not enough for another ${plan} (${priceCentsPerHour} cents/hour).`);
+      throw new AppError(
+        'ERR_GRANT_LIMIT',
+        `The grant's monthly credit is ${credit} cents and ${spent} are spent this month; not enough for another ${plan} (${priceCentsPerHour} cents/hour).`,
+      );
     }
     return grant;
   }
@@ -492,7 +599,10 @@ export class ServersService {
       state: row.state,
       state_reason: row.state_reason,
       progress_percent: row.progress_percent,
-      ssh: isActive && sshHost ? { host: sshHost, port: sshPort, user: 'root', command: `ssh ${sshPort === 22 ? '' : `-p ${sshPort} `}root@${sshHost}` } : null,
+      ssh:
+        isActive && sshHost
+          ? { host: sshHost, port: sshPort, user: 'root', command: `ssh ${sshPort === 22 ? '' : `-p ${sshPort} `}root@${sshHost}` }
+          : null,
       ip_addresses: row.ip_addresses as { address: string; public: boolean }[],
       always_pxe: row.always_pxe,
       termination_time: row.termination_time?.toISOString() ?? null,
