@@ -7,11 +7,14 @@ import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { registerAccountCommands } from './commands/account.ts';
 import { registerCatalogCommands } from './commands/catalog.ts';
+import { registerDepsCommands } from './commands/deps.ts';
+import { registerGrantCommands } from './commands/grants.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerMemberCommands } from './commands/members.ts';
 import { registerProgramCommands } from './commands/programs.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerRequestCommands } from './commands/requests.ts';
+import { registerReviewCommands } from './commands/review.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { type Context, configPath } from './config.ts';
 import { describeError, EXIT, Output } from './output.ts';
@@ -55,6 +58,9 @@ registerTokenCommands(program, ctx);
 registerProgramCommands(program, ctx);
 registerCatalogCommands(program, ctx);
 registerRequestCommands(program, ctx);
+registerReviewCommands(program, ctx);
+registerGrantCommands(program, ctx);
+registerDepsCommands(program, ctx);
 
 try {
   await program.parseAsync(process.argv);
