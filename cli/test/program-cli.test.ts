@@ -444,4 +444,206 @@ describe('surplus programs, catalog and requests', () => {
     // Requests of others are not listed: the owner sees none of the 205.
     assert.deepEqual((await ownerCli.json(['requests', 'list', '--program', programSlug])).items, []);
   });
+
+  it('works the review queue: a reviewer votes and approves with terms, the owner sees the grant and asks to extend it', async () => {
+    const admin = await signedInAs(await t.user({ roles: ['admin'] }));
+    const programSlug = `rv-${unique()}`;
+    await admin.json(['programs', 'create', '--slug', programSlug, '--name', 'Review program', '--budget-cents', '100000000']);
+    const ownerUser = await t.user();
+    const owner = await signedInAs(ownerUser);
+    const project = await t.project(ownerUser);
+    const base = ['requests', 'create', '--program', programSlug, '--project', project.slug, '--description', 'CI'];
+    const request = await owner.json([
+      ...base,
+      '--purpose',
+      'ci_cd',
+      '--resource',
+      'm3.small.x86:2:da:ubuntu_22_04',
+      '--resource',
+      'c3.large.arm64:1:am:ubuntu_22_04',
+      '--end-on',
+      inDays(120),
+    ]);
+    const reviewerUser = await t.user({ roles: ['reviewer'], name: 'Rita Reviewer' });
+    const reviewer = await signedInAs(reviewerUser);
+
+    const queue = await reviewer.json(['review', 'list', '--program', programSlug]);
+    assert.deepEqual(
+      queue.items.map((item: { id: string }) => item.id),
+      [request.id],
+    );
+    assert.deepEqual(queue.items[0].votes, { up: 0, down: 0, approvals_required: 1, meets_vote_rule: true });
+    const queueTable = await reviewer.ok(['review', 'list', '--program', programSlug]);
+    assert.match(queueTable.stdout, /\s+WAITING\s+VOTES\s+ID$/m);
+    assert.match(queueTable.stdout, new RegExp(`\\+0 −0 \\(one decision needed\\)\\s+${request.id}$`, 'm'));
+    assert.deepEqual((await reviewer.json(['review', 'list', '--program', programSlug, '--overdue'])).items, []);
+
+    const evidence = await reviewer.ok(['review', 'show', request.id]);
+    assert.match(evidence.stdout, new RegExp(`^Request:\\s+#${request.number} `, 'm'));
+    assert.match(evidence.stdout, /^Credit:\s+\$3,358\.00 per month$/m);
+    assert.match(evidence.stdout, /^Servers:\s+at most 3 at once$/m);
+    assert.match(evidence.stdout, /^Remaining:\s+\$1,000,000\.00 of \$1,000,000\.00$/m);
+
+    const votes = await reviewer.json([
+      'review',
+      'vote',
+      request.id,
+      '--up',
+      '--score',
+      'impact=4',
+      '--score',
+      'need=5',
+      '--note',
+      'Widely used',
+    ]);
+    assert.equal(votes.items.length, 1);
+    assert.equal(votes.items[0].vote, 1);
+    assert.deepEqual(votes.items[0].scores, { impact: 4, need: 5 });
+    assert.equal(votes.tally.up, 1);
+    assert.equal((await reviewer.run(['review', 'vote', request.id])).code, 2, 'neither --up nor --down');
+    assert.equal((await reviewer.run(['review', 'vote', request.id, '--up', '--score', 'charm=3'])).code, 2);
+    assert.equal((await reviewer.run(['review', 'vote', request.id, '--up', '--score', 'impact=9'])).code, 2);
+
+    // The applicant is not staff: the queue and votes are not theirs.
+    const forbidden = await owner.run(['review', 'list', '--json']);
+    assert.equal(forbidden.code, 1);
+    assert.equal(JSON.parse(forbidden.stderr).error.code, 'ERR_FORBIDDEN');
+
+    const endOn = inDays(90);
+    const approval = await reviewer.run([
+      'review',
+      'approve',
+      request.id,
+      '--monthly-credit-cents',
+      '300000',
+      '--max-servers',
+      '2',
+      '--end-on',
+      endOn,
+      '--note',
+      'Welcome aboard',
+    ]);
+    assert.equal(approval.code, 0, approval.stderr);
+    assert.match(approval.stderr, new RegExp(`^Approved request #${request.number}\\.`));
+    assert.match(approval.stdout, /^Credit:\s+\$3,000\.00 per month$/m);
+    assert.match(approval.stdout, /^Servers:\s+at most 2 at once$/m);
+    assert.match(approval.stdout, /^Plans:\s+m3\.small\.x86, c3\.large\.arm64$/m);
+    assert.match(approval.stdout, new RegExp(`^Dates:\\s+\\d{4}-\\d{2}-\\d{2} – ${endOn}$`, 'm'));
+    const again = await reviewer.run(['review', 'approve', request.id, '--json']);
+    assert.equal(again.code, 1);
+    assert.equal(JSON.parse(again.stderr).error.code, 'ERR_CONFLICT');
+
+    // The owner sees the grant.
+    const grants = await owner.json(['grants', 'list', '--program', programSlug]);
+    assert.equal(grants.items.length, 1);
+    const [grant] = grants.items;
+    assert.equal(grant.project.slug, project.slug);
+    assert.equal(grant.request.id, request.id);
+    assert.equal(grant.state, 'active');
+    assert.equal(grant.monthly_credit_cents, 300_000);
+    assert.equal(grant.max_servers, 2);
+    assert.equal(grant.ends_on, endOn);
+    assert.equal((await owner.json(['requests', 'show', request.id])).grant_id, grant.id);
+    const grantTable = await owner.ok(['grants', 'list']);
+    assert.match(grantTable.stdout, /^PROJECT\s+PROGRAM\s+STATE\s+CREDIT\/MONTH\s+SERVERS\s+PLANS\s+METROS\s+LAST DAY\s+REQUEST\s+ID$/m);
+    assert.match(
+      grantTable.stdout,
+      new RegExp(
+        `^${project.slug}\\s+${programSlug}\\s+active\\s+\\$3,000\\.00\\s+≤ 2\\s+m3\\.small\\.x86, c3\\.large\\.arm64\\s+da, am\\s+${endOn} \\(in \\d+ months?\\)\\s+#${request.number}\\s+${grant.id}$`,
+        'm',
+      ),
+    );
+    const detail = await owner.json(['grants', 'show', grant.id]);
+    assert.equal(detail.id, grant.id);
+    assert.equal(detail.program_budget, null, 'the program budget is for staff');
+    const shown = await owner.ok(['grants', 'show', grant.id]);
+    assert.match(shown.stdout, /^State:\s+active$/m);
+    assert.match(shown.stdout, new RegExp(`^Last day:\\s+${endOn} \\(\\d+ days left\\)$`, 'm'));
+    assert.match((await reviewer.ok(['grants', 'show', grant.id])).stdout, /^Program budget: \$[\d,.]+ of \$1,000,000\.00 remaining/m);
+
+    // An extension is a request, reviewed like any other; here it is declined.
+    assert.equal((await owner.run(['grants', 'extend', grant.id])).code, 2, 'a report or results URL is needed');
+    const extension = await owner.json(['grants', 'extend', grant.id, '--report', 'Ran 4,000 CI jobs.', '--end-on', inDays(200)]);
+    assert.equal(extension.kind, 'extension');
+    assert.equal(extension.extends_grant_id, grant.id);
+    assert.equal(extension.state, 'submitted');
+    assert.equal(extension.progress_report, 'Ran 4,000 CI jobs.');
+    assert.equal((await reviewer.run(['review', 'decline', extension.id])).code, 2, 'a reason or template is needed');
+    const declined = await reviewer.json([
+      'review',
+      'decline',
+      extension.id,
+      '--template',
+      'over_budget',
+      '--reason',
+      'Try again in April.',
+    ]);
+    assert.equal(declined.state, 'declined');
+    assert.match(declined.decision_reason, /Try again in April\./);
+    const extensions = (await owner.json(['grants', 'show', grant.id])).extensions;
+    assert.deepEqual(
+      extensions.map((e: { id: string; state: string }) => [e.id, e.state]),
+      [[extension.id, 'declined']],
+    );
+    assert.equal((await owner.run(['grants', 'show', 'not-a-grant'])).code, 2);
+    assert.equal((await owner.run(['grants', 'show', '00000000-0000-4000-8000-000000000000'])).code, 4);
+    assert.equal((await owner.run(['grants', 'list', '--state', 'forever'])).code, 2);
+  });
+
+  it('sends a request back for changes, and lists only the overdue ones with --overdue', async () => {
+    const admin = await signedInAs(await t.user({ roles: ['admin'] }));
+    const programSlug = `od-${unique()}`;
+    await admin.json(['programs', 'create', '--slug', programSlug, '--name', 'Overdue program', '--budget-cents', '100000000']);
+    const reviewer = await signedInAs(await t.user({ roles: ['reviewer'] }));
+    const made = [];
+    for (let i = 0; i < 2; i++) {
+      const ownerUser = await t.user();
+      const project = await t.project(ownerUser);
+      made.push(
+        await (await signedInAs(ownerUser)).json([
+          'requests',
+          'create',
+          '--program',
+          programSlug,
+          '--project',
+          project.slug,
+          '--purpose',
+          'benchmarking',
+          '--description',
+          'Benchmarks',
+          '--resource',
+          't3.small.x86:1:ny:debian_12',
+          '--end-on',
+          inDays(30),
+        ]),
+      );
+    }
+    const [late, fresh] = made;
+    // Ten days ago, past the program's five-day target.
+    await t.db
+      .updateTable('requests')
+      .set({ submitted_at: new Date(Date.now() - 10 * 86_400_000) })
+      .where('id', '=', late.id)
+      .execute();
+
+    const overdue = await reviewer.json(['review', 'list', '--program', programSlug, '--overdue']);
+    assert.deepEqual(
+      overdue.items.map((item: { id: string }) => item.id),
+      [late.id],
+    );
+    assert.equal(overdue.next_cursor, null);
+    const table = await reviewer.ok(['review', 'list', '--program', programSlug]);
+    assert.match(table.stdout, new RegExp(`\\s10 d \\(overdue\\)\\s.*${late.id}$`, 'm'));
+
+    const changed = await reviewer.json([
+      'review',
+      'request-changes',
+      fresh.id,
+      '--reason',
+      'Which benchmarks, and where are results published?',
+    ]);
+    assert.equal(changed.state, 'changes_requested');
+    assert.equal(changed.timeline.at(-1).note, 'Which benchmarks, and where are results published?');
+    assert.equal((await reviewer.run(['review', 'request-changes', fresh.id])).code, 2, '--reason is required');
+  });
 });

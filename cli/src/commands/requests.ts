@@ -2,7 +2,7 @@ import { type Schemas, unwrap } from '@surplus/api-client';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type Context, connect } from '../config.ts';
 import { formatCents } from '../money.ts';
-import { positiveInteger, relativeTime, usageError } from '../output.ts';
+import { type Column, positiveInteger, relativeTime, usageError } from '../output.ts';
 import { indent } from './programs.ts';
 
 type Request = Schemas['Request'];
@@ -12,8 +12,8 @@ type ResourceLineBody = Schemas['ResourceLineBodyInput'];
 type Purpose = Schemas['Purpose'];
 
 export const PURPOSES = ['ci_cd', 'benchmarking', 'labs', 'hosting', 'other'] as const;
-const STATES = ['draft', 'needs_info', 'submitted', 'in_review', 'changes_requested', 'approved', 'declined', 'withdrawn'];
-const SORTS = ['oldest', 'newest', 'cost_desc', 'cost_asc'] as const;
+export const STATES = ['draft', 'needs_info', 'submitted', 'in_review', 'changes_requested', 'approved', 'declined', 'withdrawn'];
+export const SORTS = ['oldest', 'newest', 'cost_desc', 'cost_asc'] as const;
 const PAGE_LIMIT_MAX = 200;
 // Estimates are priced in USD (the API's Estimate says so); requests carry no currency of their own.
 const CURRENCY = 'USD';
@@ -79,7 +79,7 @@ export function registerRequestCommands(program: Command, ctx: Context) {
       ctx.out.line();
       showResources(ctx, created);
       ctx.out.line();
-      showEligibility(ctx, created);
+      showEligibility(ctx, created.eligibility);
     });
 
   requests
@@ -215,7 +215,7 @@ export function isoDate(value: string): string {
   return value;
 }
 
-function stateList(value: string): string {
+export function stateList(value: string): string {
   const unknown = value.split(',').filter((state) => !STATES.includes(state));
   if (unknown.length) throw new InvalidArgumentError(`unknown state ${unknown.join(', ')}; states are ${STATES.join(', ')}`);
   return value;
@@ -277,10 +277,10 @@ function waiting(request: Request): string {
   return request.is_overdue ? `${days} (overdue)` : days;
 }
 
-/** The table `requests list` and `review list` share. */
-export function requestTable(ctx: Context, items: Request[], empty: string) {
+/** The table `requests list` and `review list` share; `extra` columns go before the id. */
+export function requestTable<T extends Request>(ctx: Context, items: T[], empty: string, extra: Column<T>[] = []) {
   const { colours } = ctx.out;
-  ctx.out.table(
+  ctx.out.table<T>(
     items,
     [
       { header: '#', value: (r) => String(r.number) },
@@ -292,6 +292,7 @@ export function requestTable(ctx: Context, items: Request[], empty: string) {
       { header: 'SERVERS', value: serverCount },
       { header: 'PER MONTH', value: (r) => formatCents(r.monthly_estimate_cents, CURRENCY) },
       { header: 'WAITING', value: waiting, style: (text, r) => (r.is_overdue ? colours.red(text) : text) },
+      ...extra,
       { header: 'ID', value: (r) => r.id, style: (text) => colours.dim(text) },
     ],
     empty,
@@ -317,11 +318,11 @@ function showResources(ctx: Context, request: Request) {
   ctx.out.line(`Estimate: ${ctx.out.colours.bold(formatCents(request.monthly_estimate_cents, CURRENCY))} per month (730 hours)`);
 }
 
-function showEligibility(ctx: Context, request: RequestDetail) {
+export function showEligibility(ctx: Context, checks: Schemas['EligibilityCheck'][]) {
   const { colours } = ctx.out;
   const mark = { pass: colours.green('pass'), warn: 'warn', fail: colours.red('fail') };
   ctx.out.line(colours.bold('Eligibility'));
-  for (const check of request.eligibility) ctx.out.line(`  ${mark[check.status]}  ${check.check}: ${check.reason}`);
+  for (const check of checks) ctx.out.line(`  ${mark[check.status]}  ${check.check}: ${check.reason}`);
 }
 
 function showRequest(ctx: Context, request: RequestDetail) {
@@ -364,7 +365,7 @@ function showRequest(ctx: Context, request: RequestDetail) {
   ctx.out.line();
   showResources(ctx, request);
   ctx.out.line();
-  showEligibility(ctx, request);
+  showEligibility(ctx, request.eligibility);
   ctx.out.line();
   ctx.out.line(ctx.out.colours.bold('Timeline'));
   ctx.out.table(
