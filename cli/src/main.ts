@@ -37,7 +37,7 @@ const ctx: Context = {
 
 // Settings made before the subcommands are added are inherited by them.
 const program = new Command('surplus')
-  .description('Surplus from the command line: projects, members, SSH keys and API tokens.')
+  .description('Surplus from the command line: projects, keys, tokens, programs, requests, review, grants, dependency scans.')
   .version(pkg.version)
   .exitOverride()
   .showHelpAfterError(!isJson && '(add --help for usage)')
