@@ -54,6 +54,7 @@ export function formatPurl(parts: PurlParts): string {
 }
 
 function decode(text: string): string | null {
+  if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
   } catch {

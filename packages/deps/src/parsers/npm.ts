@@ -131,16 +131,17 @@ function readPackages(packages: Dict, data: Dict, input: ParseInput) {
   }
   if (skipped) notes.push(`${skipped} package-lock entries without a version were skipped`);
 
-  // Node's lookup: the package's own node_modules, then each enclosing folder's.
+  // Node's lookup: the package's own node_modules, then each enclosing folder's, up to the root.
   const resolve = (from: string, name: string): string | undefined => {
-    const segments = from === '' ? [] : from.split('/');
-    for (let length = segments.length; length >= 0; length--) {
-      if (length > 0 && segments[length - 1] === 'node_modules') continue;
-      const prefix = segments.slice(0, length).join('/');
-      const id = nodeAt.get(`${prefix ? `${prefix}/` : ''}node_modules/${name}`);
-      if (id) return id;
+    let base = from;
+    for (;;) {
+      const id = nodeAt.get(base ? `${base}/node_modules/${name}` : `node_modules/${name}`);
+      if (id || base === '') return id;
+      const nested = base.lastIndexOf('/node_modules/');
+      if (nested !== -1) base = base.slice(0, nested);
+      else if (base.startsWith('node_modules/')) base = '';
+      else base = base.slice(0, Math.max(0, base.lastIndexOf('/'))); // a workspace folder, e.g. packages/foo
     }
-    return undefined;
   };
   let unresolved = 0;
   for (const [path, raw] of Object.entries(packages)) {
