@@ -130,4 +130,45 @@ packages:
     assert.equal(graph.pathsTo('pkg:npm/js-tokens@4.0.0').length, 3);
     assertInvariants(result);
   });
+
+  it('v5.4 of a single project: importer fields at the top, keys /name/version_peer (hand-written)', () => {
+    const lock = `lockfileVersion: 5.4
+
+specifiers:
+  '@babel/core': ^7.20.0
+  react-dom: ^18.2.0
+
+dependencies:
+  react-dom: 18.2.0_react@18.2.0
+
+devDependencies:
+  '@babel/core': 7.20.12
+
+packages:
+
+  /@babel/core/7.20.12:
+    resolution: {integrity: sha512-XsMfHovsUYHFMdrIHkZphTN/2Hzzi78R08NuHfDBehym2VsPDL6Zn/JAD/JQdnRvbSsbQc4mVaU1m6JgtTEElg==}
+    engines: {node: '>=6.9.0'}
+    dev: true
+
+  /react-dom/18.2.0_react@18.2.0:
+    resolution: {integrity: sha512-6IMTriUmvsjHUjNtEDudZfuDQUoWXVxKHhlEGSk81n4YFS+r/Kl99wXiwlVXtPBtJenozv2P+hxDsw9eA7Xo6g==}
+    peerDependencies:
+      react: ^18.2.0
+    dependencies:
+      react: 18.2.0
+    dev: false
+
+  /react/18.2.0:
+    resolution: {integrity: sha512-/3IjMdb2L9QbBdWiW5e0JRakBWt8ZCr4Nf4CvS+QBlxLQW85vh5Wd3vZiJ3H4XSw2hgEgNE+AJ7BGx5kdeTA7Q==}
+    dev: false
+`;
+    const result = scan(lock, 'pnpm-lock.yaml');
+    assert.equal(result.formatVersion, '5.4');
+    assert.equal(result.packages, 3);
+    assert.equal(result.direct, 2);
+    assert.equal(result.graph.component('pkg:npm/%40babel/core@7.20.12')?.isDev, true);
+    assert.equal(result.graph.component('pkg:npm/react@18.2.0')?.depth, 2);
+    assertInvariants(result);
+  });
 });
