@@ -1,0 +1,320 @@
+/**
+ * Usage arithmetic, kept pure so property tests can hammer it: lifecycle events → the segments of
+ * time a server held a machine → seconds per UTC month → integer cents.
+ *
+ * Times are whole seconds since the epoch (an event's time is truncated to its second); a segment is
+ * the half-open interval [startS, endS). Money is integer cents, rounded half up once per server and
+ * month (and once per traffic source and month), never per line or per total, so every total is the
+ * exact sum of the pieces it is made of: a program's total equals the sum of its projects' totals.
+ */
+
+export type CountingPolicy = 'allocated' | 'powered_on';
+
+export type LifecycleEvent = {
+  /** server_events.id: orders events written in the same second. */
+  id: number;
+  atMs: number;
+  from: string | null;
+  to: string;
+  step: string | null;
+};
+
+export type Segment = { startS: number; endS: number | null; isPoweredOn: boolean };
+
+/** States a server is in only while it holds a machine: reaching one (or the `allocated` step) starts counting. */
+const HOLDING_STATES = new Set(['provisioning', 'active', 'powering_off', 'inactive', 'powering_on', 'rebooting', 'reinstalling']);
+/** States in which the machine is back in the pool (deleted: wiped) or taken from the server (failed). */
+const RELEASED_STATES = new Set(['deleted', 'failed']);
+/**
+ * While inactive the machine is off; while powering on the BMC is being asked to turn it on and the
+ * state becomes active once it did. Powering off still runs until it is inactive.
+ */
+const POWERED_OFF_STATES = new Set(['inactive', 'powering_on']);
+
+/**
+ * When a server held a machine, from its lifecycle events in any order. Counting starts at the
+ * allocation (or the first state that implies one) and ends when the server is deleted (its machine
+ * wiped and back in the pool) or failed (its machine taken away). Repeated events, workflow retries
+ * (a second `allocated` step for the same machine), reinstalls and power cycles only ever continue
+ * the one open segment, so nothing is counted twice. Segments are split where the power state
+ * changes, merged where they touch with the same state, and never overlap.
+ */
+export function segmentsOf(events: readonly LifecycleEvent[]): Segment[] {
+  const sorted = [...events].sort((a, b) => a.atMs - b.atMs || a.id - b.id);
+  const out: Segment[] = [];
+  let open: { startS: number; isPoweredOn: boolean } | null = null;
+  const push = (segment: Segment) => {
+    const last = out.at(-1);
+    if (last && last.endS === segment.startS && last.isPoweredOn === segment.isPoweredOn) last.endS = segment.endS;
+    else out.push(segment);
+  };
+  for (const event of sorted) {
+    const atS = Math.floor(event.atMs / 1000);
+    if (RELEASED_STATES.has(event.to)) {
+      if (open && atS > open.startS) push({ startS: open.startS, endS: atS, isPoweredOn: open.isPoweredOn });
+      open = null;
+      continue;
+    }
+    const isPoweredOn = !POWERED_OFF_STATES.has(event.to);
+    if (!open) {
+      if (event.step === 'allocated' || HOLDING_STATES.has(event.to)) open = { startS: atS, isPoweredOn };
+      continue;
+    }
+    if (isPoweredOn !== open.isPoweredOn) {
+      if (atS > open.startS) push({ startS: open.startS, endS: atS, isPoweredOn: open.isPoweredOn });
+      open = { startS: Math.max(atS, open.startS), isPoweredOn };
+    }
+  }
+  if (open) push({ startS: open.startS, endS: null, isPoweredOn: open.isPoweredOn });
+  return out;
+}
+
+/** The segments that count under a policy: all of them, or only the powered-on ones. */
+export function countedSegments(segments: readonly Segment[], policy: CountingPolicy): Segment[] {
+  return policy === 'allocated' ? [...segments] : segments.filter((segment) => segment.isPoweredOn);
+}
+
+export type MonthSeconds = { month: string; seconds: number };
+
+/** 'YYYY-MM-01' of the UTC month holding `s`. */
+export function monthOf(s: number): string {
+  return new Date(s * 1000).toISOString().slice(0, 8).concat('01');
+}
+
+/** Start of the UTC month after the one holding `s`, in seconds. */
+export function nextMonthStartS(s: number): number {
+  const date = new Date(s * 1000);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) / 1000;
+}
+
+/** Seconds since the epoch of a 'YYYY-MM-DD' UTC day's start. */
+export function dayStartS(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`) / 1000;
+}
+
+/**
+ * Counted seconds of one server per UTC month within [fromS, toS); a segment still open ends at
+ * `nowS`. Months come out in order, each once.
+ */
+export function secondsByMonth(
+  segments: readonly Segment[],
+  policy: CountingPolicy,
+  fromS: number,
+  toS: number,
+  nowS: number,
+): MonthSeconds[] {
+  const byMonth = new Map<string, number>();
+  for (const segment of countedSegments(segments, policy)) {
+    let startS = Math.max(segment.startS, fromS);
+    const endS = Math.min(segment.endS ?? Math.max(nowS, segment.startS), toS);
+    while (startS < endS) {
+      const pieceEndS = Math.min(nextMonthStartS(startS), endS);
+      const month = monthOf(startS);
+      byMonth.set(month, (byMonth.get(month) ?? 0) + (pieceEndS - startS));
+      startS = pieceEndS;
+    }
+  }
+  return [...byMonth.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([month, seconds]) => ({ month, seconds }));
+}
+
+/** Server time's price: seconds × cents per hour / 3600, rounded half up to a whole cent. */
+export function serverCents(seconds: number, centsPerHour: number): number {
+  return Math.floor((seconds * centsPerHour + 1800) / 3600);
+}
+
+export const BYTES_PER_GB = 1_000_000_000n;
+
+/** Outbound traffic's price: bytes × cents per GB (10^9 bytes), rounded half up to a whole cent. */
+export function trafficCents(bytesOut: bigint, centsPerGb: number): number {
+  if (centsPerGb === 0) return 0;
+  return Number((bytesOut * BigInt(centsPerGb) + BYTES_PER_GB / 2n) / BYTES_PER_GB);
+}
+
+// ── Pricing a scope (a project, a program, a grant) ────────────────────────────────────────────────
+
+export type ServerUsage = {
+  serverId: string;
+  projectId: string;
+  grantId: string | null;
+  planSlug: string;
+  metroCode: string;
+  priceCentsPerHour: number;
+  policy: CountingPolicy;
+  segments: readonly Segment[];
+};
+
+export type TrafficUsage = {
+  projectId: string;
+  serverId: string | null;
+  grantId: string | null;
+  planSlug: string | null;
+  metroCode: string | null;
+  month: string;
+  bytesIn: bigint;
+  bytesOut: bigint;
+  centsPerGb: number;
+};
+
+/** One priced piece: one server's time in one month, or one source's traffic in one month. */
+export type Charge = {
+  kind: 'server' | 'traffic';
+  projectId: string;
+  serverId: string | null;
+  grantId: string | null;
+  planSlug: string | null;
+  metroCode: string | null;
+  month: string;
+  unitPriceCents: number;
+  seconds: number;
+  bytesIn: bigint;
+  bytesOut: bigint;
+  cents: number;
+};
+
+/** Every charge of the servers and traffic given, within [fromS, toS) (traffic is already filtered by day). */
+export function chargesOf(
+  servers: readonly ServerUsage[],
+  traffic: readonly TrafficUsage[],
+  fromS: number,
+  toS: number,
+  nowS: number,
+): Charge[] {
+  const charges: Charge[] = [];
+  for (const server of servers) {
+    for (const { month, seconds } of secondsByMonth(server.segments, server.policy, fromS, toS, nowS)) {
+      charges.push({
+        kind: 'server',
+        projectId: server.projectId,
+        serverId: server.serverId,
+        grantId: server.grantId,
+        planSlug: server.planSlug,
+        metroCode: server.metroCode,
+        month,
+        unitPriceCents: server.priceCentsPerHour,
+        seconds,
+        bytesIn: 0n,
+        bytesOut: 0n,
+        cents: serverCents(seconds, server.priceCentsPerHour),
+      });
+    }
+  }
+  for (const row of traffic) {
+    charges.push({
+      kind: 'traffic',
+      projectId: row.projectId,
+      serverId: row.serverId,
+      grantId: row.grantId,
+      planSlug: row.planSlug,
+      metroCode: row.metroCode,
+      month: row.month,
+      unitPriceCents: row.centsPerGb,
+      seconds: 0,
+      bytesIn: row.bytesIn,
+      bytesOut: row.bytesOut,
+      cents: trafficCents(row.bytesOut, row.centsPerGb),
+    });
+  }
+  return charges;
+}
+
+export type UsageLine = {
+  type: 'server' | 'traffic';
+  plan: string | null;
+  metro: string | null;
+  unit: 'server_hour' | 'gb_out';
+  quantity: number;
+  unit_price_cents: number;
+  total_cents: number;
+  seconds: number | null;
+  bytes_in: string | null;
+  bytes_out: string | null;
+};
+
+/**
+ * Lines grouped by type, plan, metro and unit price (one price per line), like the well-known
+ * bare-metal cloud's usage listing. Quantities are for people (hours to 4 decimals, GB to 3);
+ * `seconds` and `bytes_out` are exact; `total_cents` is the sum of the charges' rounded cents.
+ */
+export function linesOf(charges: readonly Charge[]): UsageLine[] {
+  const lines = new Map<string, { line: UsageLine; seconds: number; bytesIn: bigint; bytesOut: bigint }>();
+  for (const charge of charges) {
+    const key = `${charge.kind}|${charge.planSlug ?? ''}|${charge.metroCode ?? ''}|${charge.unitPriceCents}`;
+    let entry = lines.get(key);
+    if (!entry) {
+      entry = {
+        line: {
+          type: charge.kind,
+          plan: charge.planSlug,
+          metro: charge.metroCode,
+          unit: charge.kind === 'server' ? 'server_hour' : 'gb_out',
+          quantity: 0,
+          unit_price_cents: charge.unitPriceCents,
+          total_cents: 0,
+          seconds: null,
+          bytes_in: null,
+          bytes_out: null,
+        },
+        seconds: 0,
+        bytesIn: 0n,
+        bytesOut: 0n,
+      };
+      lines.set(key, entry);
+    }
+    entry.seconds += charge.seconds;
+    entry.bytesIn += charge.bytesIn;
+    entry.bytesOut += charge.bytesOut;
+    entry.line.total_cents += charge.cents;
+  }
+  return [...lines.values()]
+    .map(({ line, seconds, bytesIn, bytesOut }) =>
+      line.type === 'server'
+        ? { ...line, quantity: round(seconds / 3600, 4), seconds }
+        : { ...line, quantity: round(Number(bytesOut) / 1e9, 3), bytes_in: String(bytesIn), bytes_out: String(bytesOut) },
+    )
+    .sort(
+      (a, b) =>
+        a.type.localeCompare(b.type) ||
+        (a.plan ?? '').localeCompare(b.plan ?? '') ||
+        (a.metro ?? '').localeCompare(b.metro ?? '') ||
+        a.unit_price_cents - b.unit_price_cents,
+    );
+}
+
+export function sumCents(charges: readonly { cents: number }[]): number {
+  let total = 0;
+  for (const charge of charges) total += charge.cents;
+  return total;
+}
+
+function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+// ── Alerts and forecasts ───────────────────────────────────────────────────────────────────────────
+
+export const ALERT_THRESHOLDS = [50, 80, 100] as const;
+export type AlertThreshold = (typeof ALERT_THRESHOLDS)[number];
+
+/**
+ * The thresholds a month's spend has reached. A grant without credit has reached them all as soon
+ * as it spends anything.
+ */
+export function thresholdsReached(spentCents: number, creditCents: number): AlertThreshold[] {
+  if (creditCents <= 0) return spentCents > 0 ? [...ALERT_THRESHOLDS] : [];
+  return ALERT_THRESHOLDS.filter((threshold) => spentCents * 100 >= creditCents * threshold);
+}
+
+/** Whether a grant may start another server this month: refused from 100 % of the credit on. */
+export function isCreditExhausted(spentCents: number, creditCents: number): boolean {
+  return spentCents >= creditCents;
+}
+
+/**
+ * Spend to the end of a period at the trailing burn rate: what was spent so far, plus the last
+ * `windowDays` days' average daily spend for each day left. Rounded half up.
+ */
+export function forecastCents(spentSoFarCents: number, trailingCents: number, windowDays: number, daysLeft: number): number {
+  if (windowDays <= 0 || daysLeft <= 0) return spentSoFarCents;
+  return spentSoFarCents + Math.floor((trailingCents * daysLeft * 2 + windowDays) / (2 * windowDays));
+}
