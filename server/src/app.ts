@@ -25,6 +25,10 @@ import { IntakeRepository } from './intake/intake.repository.ts';
 import { claimsRoutes } from './intake/intake.routes.ts';
 import { IntakeService } from './intake/intake.service.ts';
 import { githubWebhookRoutes } from './intake/webhook.ts';
+import type { ProviderSource } from './inventory/inventory.probe.ts';
+import { InventoryRepository } from './inventory/inventory.repository.ts';
+import { inventoryRoutes } from './inventory/inventory.routes.ts';
+import { InventoryService } from './inventory/inventory.service.ts';
 import type { JobHandlers } from './jobs/worker.ts';
 import { KeysRepository } from './keys/keys.repository.ts';
 import { keysRoutes } from './keys/keys.routes.ts';
@@ -41,6 +45,7 @@ import { MembersService } from './projects/members.service.ts';
 import { ProjectsRepository } from './projects/projects.repository.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
 import { ProjectsService } from './projects/projects.service.ts';
+import { RedfishProvider } from './providers/redfish/redfish-provider.ts';
 import { RequestsRepository } from './requests/requests.repository.ts';
 import { requestsRoutes } from './requests/requests.routes.ts';
 import { RequestsService } from './requests/requests.service.ts';
@@ -72,6 +77,10 @@ export type SurplusConfig = {
    * (SURPLUS_GITHUB_TOKEN). Without a token, deliveries are still taken in; no replies are posted.
    */
   githubApi?: { url: string; token: string | null; botLogin: string | null };
+  /** Machine back ends by name (machines.bmc_provider); tests pass stand-ins. Default: Redfish. */
+  providers?: ProviderSource;
+  /** How long one enrollment probe of a BMC may take (default 60 s). */
+  probeTimeoutMs?: number;
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -154,6 +163,20 @@ export function createServices(db: Db, config: SurplusConfig) {
   requests.onTransition(review.autoApprove);
   // --- end review and grants -----------------------------------------------------------------------
 
+  // --- inventory -----------------------------------------------------------------------------------
+  const inventory = new InventoryService(
+    db,
+    {
+      inventory: new InventoryRepository(),
+      catalog,
+      audit,
+      secrets,
+      providers: config.providers ?? new Map([['redfish', new RedfishProvider()]]),
+    },
+    { probeTimeoutMs: config.probeTimeoutMs },
+  );
+  // --- end inventory -------------------------------------------------------------------------------
+
   return {
     intake,
     githubReplies,
@@ -176,6 +199,7 @@ export function createServices(db: Db, config: SurplusConfig) {
     directory,
     grants,
     review,
+    inventory,
   };
 }
 
@@ -219,6 +243,7 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   // GitHub issue intake
   githubWebhookRoutes(app, { intake: services.intake });
   claimsRoutes(app, { intake: services.intake });
+  inventoryRoutes(app, { inventory: services.inventory });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };
 }
@@ -232,6 +257,7 @@ export function jobHandlers(services: Services): JobHandlers {
     review_overdue: async () => services.review.notifyOverdue(),
     grants_expiry: async () => services.grants.runExpiry(),
     grant_ended: async (payload) => services.grants.recordEnded(String(payload.grant_id)),
+    machine_enroll: async (payload) => services.inventory.runProbe(String(payload.machine_id)),
   };
 }
 
