@@ -1245,6 +1245,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/machines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listMachines"];
+        put?: never;
+        post: operations["enrollMachine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/machines/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getMachine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["updateMachine"];
+        trace?: never;
+    };
+    "/api/v1/machines/{id}/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["putMachineInMaintenance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/machines/{id}/available": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["returnMachineToPool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/machines/{id}/reprobe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reprobeMachine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/machines/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["importMachines"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2299,6 +2395,175 @@ export interface components {
                 number: number;
                 state: components["schemas"]["RequestStateInput"];
             };
+        };
+        /** @enum {string} */
+        MachineStateInput: "enrolling" | "available" | "allocated" | "wiping" | "maintenance" | "failed";
+        /** @enum {string} */
+        BmcProviderInput: "redfish" | "lab" | "manual";
+        MachineEnrollBodyInput: {
+            hostname: string;
+            serial?: string;
+            plan: string;
+            metro: string;
+            /**
+             * @description Where it is: site, rack, unit.
+             * @default
+             */
+            location: string;
+            /** @description NIC MACs; more are added from the BMC at enrollment. */
+            macs?: string[];
+            bmc_provider: components["schemas"]["BmcProviderInput"];
+            /** @description Redfish service URL (http or https); required for redfish and lab. */
+            bmc_url?: string;
+            bmc_username?: string;
+            /** @description Stored encrypted; never returned. */
+            bmc_password?: string;
+            /** @description PEM of the CA (or self-signed certificate) the BMC’s certificate is checked against. */
+            bmc_ca_pem?: string;
+            /** @description Skip TLS verification for this BMC only (instead of bmc_ca_pem). */
+            bmc_insecure?: boolean;
+            /** @description The ComputerSystem to manage when the BMC has several. */
+            bmc_system_path?: string;
+        };
+        MachineUpdateBodyInput: {
+            serial?: string | null;
+            plan?: string;
+            metro?: string;
+            location?: string;
+            bmc_provider?: components["schemas"]["BmcProviderInput"];
+            bmc_url?: string | null;
+            bmc_username?: string | null;
+            /** @description Stored encrypted; never returned. null removes it. */
+            bmc_password?: string | null;
+            bmc_ca_pem?: string | null;
+            bmc_insecure?: boolean;
+            bmc_system_path?: string | null;
+        };
+        MachineMaintenanceBodyInput: {
+            reason: string;
+        };
+        MachineFactsInput: {
+            /** @description The provider that answered the probe. */
+            provider: string;
+            probe_detail: string;
+            inspected_at: string;
+            manufacturer: string | null;
+            model: string | null;
+            serial: string | null;
+            cpu: {
+                model: string | null;
+                sockets: number | null;
+                cores: number | null;
+            };
+            memory_gb: number | null;
+            nics: {
+                mac: string;
+                speed_mbps: number | null;
+            }[];
+            /** @enum {string} */
+            power_state: "on" | "off" | "unknown";
+            system_path: string | null;
+        };
+        MachineServerInput: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            state: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+        };
+        MachineInput: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            serial: string | null;
+            plan: string;
+            metro: string;
+            location: string;
+            macs: string[];
+            state: components["schemas"]["MachineStateInput"];
+            state_reason: string | null;
+            bmc_provider: components["schemas"]["BmcProviderInput"];
+            bmc_url: string | null;
+            bmc_username: string | null;
+            has_bmc_password: boolean;
+            bmc_ca_pem: string | null;
+            bmc_insecure: boolean;
+            bmc_system_path: string | null;
+            is_lab: boolean;
+            /** @description What the BMC reported at the last successful probe; null before one. */
+            facts: components["schemas"]["MachineFactsInput"] | null;
+            /** @description The server the machine is allocated to. */
+            server: components["schemas"]["MachineServerInput"] | null;
+            created_at: string;
+            updated_at: string;
+        };
+        MachineEventInput: {
+            id: string;
+            from_state: string | null;
+            to_state: string;
+            reason: string | null;
+            actor: string;
+            occurred_at: string;
+        };
+        MachineDetailInput: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            serial: string | null;
+            plan: string;
+            metro: string;
+            location: string;
+            macs: string[];
+            state: components["schemas"]["MachineStateInput"];
+            state_reason: string | null;
+            bmc_provider: components["schemas"]["BmcProviderInput"];
+            bmc_url: string | null;
+            bmc_username: string | null;
+            has_bmc_password: boolean;
+            bmc_ca_pem: string | null;
+            bmc_insecure: boolean;
+            bmc_system_path: string | null;
+            is_lab: boolean;
+            /** @description What the BMC reported at the last successful probe; null before one. */
+            facts: components["schemas"]["MachineFactsInput"] | null;
+            /** @description The server the machine is allocated to. */
+            server: components["schemas"]["MachineServerInput"] | null;
+            created_at: string;
+            updated_at: string;
+            /** @description Every state change, oldest first. */
+            events: components["schemas"]["MachineEventInput"][];
+        };
+        MachineStateCountsInput: {
+            enrolling: number;
+            available: number;
+            allocated: number;
+            wiping: number;
+            maintenance: number;
+            failed: number;
+            total: number;
+        };
+        MachineListInput: {
+            items: components["schemas"]["MachineInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description Machines per state under the plan, metro and q filters (not the state filter): the fleet view. */
+            counts: components["schemas"]["MachineStateCountsInput"];
+        };
+        MachineImportResultInput: {
+            dry_run: boolean;
+            /** @description Lines that were (or, on a dry run, would be) imported. */
+            count: number;
+            machines: {
+                line: number;
+                hostname: string;
+                id: string | null;
+                state: components["schemas"]["MachineStateInput"] | null;
+            }[];
         };
         SshKeyInput: {
             /** Format: uuid */
@@ -3672,6 +3937,178 @@ export interface components {
                 number: number;
                 state: components["schemas"]["RequestState"];
             };
+        };
+        /** @enum {string} */
+        MachineState: "enrolling" | "available" | "allocated" | "wiping" | "maintenance" | "failed";
+        /** @enum {string} */
+        BmcProvider: "redfish" | "lab" | "manual";
+        MachineEnrollBody: {
+            hostname: string;
+            serial?: string;
+            plan: string;
+            metro: string;
+            /**
+             * @description Where it is: site, rack, unit.
+             * @default
+             */
+            location: string;
+            /**
+             * @description NIC MACs; more are added from the BMC at enrollment.
+             * @default []
+             */
+            macs: unknown[];
+            bmc_provider: components["schemas"]["BmcProvider"];
+            /** @description Redfish service URL (http or https); required for redfish and lab. */
+            bmc_url?: string;
+            bmc_username?: string;
+            /** @description Stored encrypted; never returned. */
+            bmc_password?: string;
+            /** @description PEM of the CA (or self-signed certificate) the BMC’s certificate is checked against. */
+            bmc_ca_pem?: string;
+            /** @description Skip TLS verification for this BMC only (instead of bmc_ca_pem). */
+            bmc_insecure?: boolean;
+            /** @description The ComputerSystem to manage when the BMC has several. */
+            bmc_system_path?: string;
+        };
+        MachineUpdateBody: {
+            serial?: string | null;
+            plan?: string;
+            metro?: string;
+            location?: string;
+            bmc_provider?: components["schemas"]["BmcProvider"];
+            bmc_url?: string | null;
+            bmc_username?: string | null;
+            /** @description Stored encrypted; never returned. null removes it. */
+            bmc_password?: string | null;
+            bmc_ca_pem?: string | null;
+            bmc_insecure?: boolean;
+            bmc_system_path?: string | null;
+        };
+        MachineMaintenanceBody: {
+            reason: string;
+        };
+        MachineFacts: {
+            /** @description The provider that answered the probe. */
+            provider: string;
+            probe_detail: string;
+            inspected_at: string;
+            manufacturer: string | null;
+            model: string | null;
+            serial: string | null;
+            cpu: {
+                model: string | null;
+                sockets: number | null;
+                cores: number | null;
+            };
+            memory_gb: number | null;
+            nics: {
+                mac: string;
+                speed_mbps: number | null;
+            }[];
+            /** @enum {string} */
+            power_state: "on" | "off" | "unknown";
+            system_path: string | null;
+        };
+        MachineServer: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            state: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+        };
+        Machine: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            serial: string | null;
+            plan: string;
+            metro: string;
+            location: string;
+            macs: string[];
+            state: components["schemas"]["MachineState"];
+            state_reason: string | null;
+            bmc_provider: components["schemas"]["BmcProvider"];
+            bmc_url: string | null;
+            bmc_username: string | null;
+            has_bmc_password: boolean;
+            bmc_ca_pem: string | null;
+            bmc_insecure: boolean;
+            bmc_system_path: string | null;
+            is_lab: boolean;
+            /** @description What the BMC reported at the last successful probe; null before one. */
+            facts: components["schemas"]["MachineFacts"] | null;
+            /** @description The server the machine is allocated to. */
+            server: components["schemas"]["MachineServer"] | null;
+            created_at: string;
+            updated_at: string;
+        };
+        MachineEvent: {
+            id: string;
+            from_state: string | null;
+            to_state: string;
+            reason: string | null;
+            actor: string;
+            occurred_at: string;
+        };
+        MachineDetail: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            serial: string | null;
+            plan: string;
+            metro: string;
+            location: string;
+            macs: string[];
+            state: components["schemas"]["MachineState"];
+            state_reason: string | null;
+            bmc_provider: components["schemas"]["BmcProvider"];
+            bmc_url: string | null;
+            bmc_username: string | null;
+            has_bmc_password: boolean;
+            bmc_ca_pem: string | null;
+            bmc_insecure: boolean;
+            bmc_system_path: string | null;
+            is_lab: boolean;
+            /** @description What the BMC reported at the last successful probe; null before one. */
+            facts: components["schemas"]["MachineFacts"] | null;
+            /** @description The server the machine is allocated to. */
+            server: components["schemas"]["MachineServer"] | null;
+            created_at: string;
+            updated_at: string;
+            /** @description Every state change, oldest first. */
+            events: components["schemas"]["MachineEvent"][];
+        };
+        MachineStateCounts: {
+            enrolling: number;
+            available: number;
+            allocated: number;
+            wiping: number;
+            maintenance: number;
+            failed: number;
+            total: number;
+        };
+        MachineList: {
+            items: components["schemas"]["Machine"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description Machines per state under the plan, metro and q filters (not the state filter): the fleet view. */
+            counts: components["schemas"]["MachineStateCounts"];
+        };
+        MachineImportResult: {
+            dry_run: boolean;
+            /** @description Lines that were (or, on a dry run, would be) imported. */
+            count: number;
+            machines: {
+                line: number;
+                hostname: string;
+                id: string | null;
+                state: components["schemas"]["MachineState"] | null;
+            }[];
         };
         SshKey: {
             /** Format: uuid */
@@ -6333,6 +6770,214 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClaimAccepted"];
+                };
+            };
+        };
+    };
+    listMachines: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
+                state?: components["schemas"]["MachineStateInput"];
+                plan?: string;
+                metro?: string;
+                /** @description Part of a hostname, serial, location or MAC. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineList"];
+                };
+            };
+        };
+    };
+    enrollMachine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MachineEnrollBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineDetail"];
+                };
+            };
+        };
+    };
+    getMachine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineDetail"];
+                };
+            };
+        };
+    };
+    updateMachine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MachineUpdateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineDetail"];
+                };
+            };
+        };
+    };
+    putMachineInMaintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MachineMaintenanceBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineDetail"];
+                };
+            };
+        };
+    };
+    returnMachineToPool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineDetail"];
+                };
+            };
+        };
+    };
+    reprobeMachine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineDetail"];
+                };
+            };
+        };
+    };
+    importMachines: {
+        parameters: {
+            query?: {
+                /** @description "true" validates every line and imports nothing. */
+                dry_run?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CSV with a header line. Columns: hostname, plan, metro, bmc_provider (required); serial, location, macs (separated by spaces or semicolons), bmc_url, bmc_username, bmc_password, bmc_insecure (true/false), bmc_ca_pem, bmc_system_path. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineImportResult"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineImportResult"];
                 };
             };
         };
