@@ -147,6 +147,16 @@ describe('package-lock.json', () => {
     assertInvariants(result);
   });
 
+  it('v2 carries both "packages" and the v1 "dependencies"; the first is read', () => {
+    const v3 = JSON.parse(fixtureText(MARKED));
+    // A v2 lock is a v3 one plus the legacy tree; an empty legacy tree shows which one is read.
+    const v2 = { ...v3, lockfileVersion: 2, dependencies: {} };
+    const result = scan(JSON.stringify(v2), 'package-lock.json');
+    assert.equal(result.formatVersion, '2');
+    assert.equal(result.packages, 616);
+    assert.equal(result.direct, 25);
+  });
+
   it('reads npm-shrinkwrap.json the same way', () => {
     const result = scan(fixtureText(MARKED), 'npm-shrinkwrap.json');
     assert.equal(result.format, 'package-lock.json');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ParseError } from '../errors.ts';
 import { assertInvariants, fixtureText, scanFixture } from '../fixtures.ts';
 import { scan } from '../scan.ts';
 
@@ -170,5 +171,13 @@ packages:
     assert.equal(result.graph.component('pkg:npm/%40babel/core@7.20.12')?.isDev, true);
     assert.equal(result.graph.component('pkg:npm/react@18.2.0')?.depth, 2);
     assertInvariants(result);
+  });
+
+  it('malformed YAML names the line and column (the full parser reports it)', () => {
+    const broken = "lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies: {a: [1, 2}\n";
+    assert.throws(
+      () => scan(broken, 'pnpm-lock.yaml'),
+      (error: unknown) => error instanceof ParseError && error.format === 'pnpm-lock.yaml' && error.line === 5 && error.column !== null,
+    );
   });
 });
