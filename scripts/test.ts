@@ -99,7 +99,41 @@ async function withDatabaseServer<T>(
   }
 }
 
+/**
+ * The contract is generated, never hand-kept: regenerate the OpenAPI document and the client into a
+ * temporary folder and fail when the checked-in copies differ.
+ */
+async function checkContract(): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'surplus-contract-'));
+  const run = (args: string[]) =>
+    new Promise<number>((resolve) =>
+      spawn(process.execPath, args, { stdio: 'inherit', cwd: root }).on('exit', (code) => resolve(code ?? 1)),
+    );
+  let stale = 0;
+  if ((await run(['server/src/openapi.generate.ts', '--out', join(dir, 'surplus.json')])) !== 0) stale++;
+  else if (
+    (await run([join(root, 'node_modules/openapi-typescript/bin/cli.js'), join(dir, 'surplus.json'), '-o', join(dir, 'schema.gen.ts')])) !==
+    0
+  )
+    stale++;
+  else {
+    for (const [fresh, committed] of [
+      [join(dir, 'surplus.json'), join(root, 'openapi/surplus.json')],
+      [join(dir, 'schema.gen.ts'), join(root, 'packages/api-client/src/schema.gen.ts')],
+    ] as const) {
+      if ((await readFile(fresh, 'utf8')) !== (await readFile(committed, 'utf8'))) {
+        console.log(`✗ ${relative(root, committed)} is stale: run npm run generate and commit it`);
+        stale++;
+      }
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  if (stale === 0) console.log('✓ the OpenAPI document and API client match the route schemas');
+  return stale;
+}
+
 let failures = 0;
+if (tier === 'all' && !fileFilter) failures += (await checkContract()) ? 1 : 0;
 if (tier === 'unit' || tier === 'all') failures += (await runNodeTests(tiers.unit, {}, 2)) ? 1 : 0;
 
 if (tier !== 'unit' && (tiers.medium.length > 0 || tiers.e2e.length > 0)) {

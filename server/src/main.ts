@@ -22,7 +22,18 @@ const isWorkerInProcess = env.SURPLUS_WORKER !== 'off';
 
 // Logs never carry credentials: request logs hold method, URL and status only, and these paths are
 // redacted wherever an object that could hold them is logged.
-const logger = { level: logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'] };
+// Query strings are dropped from request logs: invitation links and SSO callbacks carry tokens there.
+const logger = {
+  level: logLevel,
+  redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'],
+  serializers: {
+    req: (request: { method: string; url: string; ip?: string }) => ({
+      method: request.method,
+      url: request.url.split('?')[0],
+      remoteAddress: request.ip,
+    }),
+  },
+};
 const log = pino(logger);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 

@@ -23,7 +23,8 @@ const { app } = await createApp(createDb(pool), {
   hasMetrics: false,
 });
 await app.ready();
-const target = new URL('../../openapi/surplus.json', import.meta.url);
+const outIndex = process.argv.indexOf('--out');
+const target = outIndex > 0 ? new URL(`file://${process.argv[outIndex + 1]}`) : new URL('../../openapi/surplus.json', import.meta.url);
 await writeFile(target, `${JSON.stringify(app.swagger(), null, 2)}\n`);
 await app.close();
 await pool.end();
