@@ -794,3 +794,48 @@ describe('CSV import', () => {
     assert.equal(csvElsewhere.status, 415);
   });
 });
+
+describe('the lab pool’s machines', () => {
+  it('enrolls them like any machine, then follows their BMC and SSH port across restarts without repeating itself', async () => {
+    const tag = `lab${Math.random().toString(36).slice(2, 6)}`;
+    const first = `http://${tag}-1.bmc.test`;
+    scripted.succeed(first, { systemPath: `/redfish/v1/Systems/${tag}` });
+    const enrollment = {
+      hostname: tag,
+      macAddresses: [mac()],
+      bmcProvider: 'lab' as const,
+      bmcUrl: first,
+      bmcUsername: 'admin',
+      bmcPassword: 'lab-password-1',
+      bmcSystemPath: `/redfish/v1/Systems/${tag}`,
+      isLab: true as const,
+      labSshPort: 42022,
+    };
+    assert.deepEqual(await t.services.inventory.syncLab([enrollment]), { enrolled: [tag], updated: [] });
+    await t.runJobs();
+    const listed = await t.call('GET', `/api/v1/machines?q=${tag}`, { as: operator.token });
+    const found = listed.body.items[0];
+    assert.deepEqual(
+      [found.state, found.is_lab, found.plan, found.metro, found.bmc_provider],
+      ['available', true, 'lab.vm.x86', 'lab', 'lab'],
+    );
+
+    assert.deepEqual(await t.services.inventory.syncLab([enrollment]), { enrolled: [], updated: [] });
+    const moved = `http://${tag}-2.bmc.test`;
+    scripted.succeed(moved, { systemPath: `/redfish/v1/Systems/${tag}` });
+    assert.deepEqual(await t.services.inventory.syncLab([{ ...enrollment, bmcUrl: moved, labSshPort: 42023 }]), {
+      enrolled: [],
+      updated: [tag],
+    });
+    await t.runJobs();
+    const after = await machine(found.id);
+    assert.equal(after.bmc_url, moved);
+    assert.equal(after.state, 'available');
+    assert.deepEqual(
+      after.events.map((event: { to_state: string }) => event.to_state),
+      ['enrolling', 'available', 'enrolling', 'available'],
+    );
+    const row = await t.db.selectFrom('machines').select('lab_ssh_port').where('id', '=', found.id).executeTakeFirstOrThrow();
+    assert.equal(row.lab_ssh_port, 42023);
+  });
+});

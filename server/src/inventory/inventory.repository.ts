@@ -20,6 +20,8 @@ export type NewMachine = {
   bmc_is_insecure: boolean;
   bmc_system_path: string | null;
   state: MachineState;
+  is_lab: boolean;
+  lab_ssh_port: number | null;
 };
 
 export type MachinePatch = Partial<
@@ -36,6 +38,8 @@ export type MachinePatch = Partial<
     | 'bmc_ca_pem'
     | 'bmc_is_insecure'
     | 'bmc_system_path'
+    | 'is_lab'
+    | 'lab_ssh_port'
   >
 >;
 
@@ -64,6 +68,10 @@ export class InventoryRepository {
   /** Locks the machine's row: allocation and every state change take the same lock. */
   lock(db: Executor, id: string) {
     return db.selectFrom('machines').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
+  lockByHostname(db: Executor, hostname: string) {
+    return db.selectFrom('machines').selectAll().where('hostname', '=', hostname).forUpdate().executeTakeFirst();
   }
 
   list(db: Executor, filters: MachineFilters, afterHostname: string | undefined, limit: number) {

@@ -6,6 +6,7 @@ import type { Db, Executor } from '../db/database.ts';
 import type { MachineState } from '../db/schema.ts';
 import { type Ctx, SYSTEM_CTX } from '../http/context.ts';
 import { AppError, type FieldError, fail, invalid, notFound } from '../http/errors.ts';
+import type { LabEnrollment } from '../providers/lab/lab-pool.ts';
 import { type MachineAccess, ProviderError, type MachineFacts as ProviderFacts } from '../providers/types.ts';
 import { readMachineCsv, rowToEnrollInput } from './inventory.csv.ts';
 import { type Discovery, describeProbeFailure, discover, type ProviderSource } from './inventory.probe.ts';
@@ -235,7 +236,13 @@ export class InventoryService {
     return { invalids, conflicts };
   }
 
-  private async insert(tx: Executor, ctx: Ctx, body: MachineEnrollBody, via: 'api' | 'csv'): Promise<string> {
+  private async insert(
+    tx: Executor,
+    ctx: Ctx,
+    body: MachineEnrollBody,
+    via: 'api' | 'csv' | 'lab',
+    lab?: { sshPort: number },
+  ): Promise<string> {
     const id = randomUUID();
     const state = initialState(body);
     await this.inventory.insert(tx, {
@@ -253,6 +260,8 @@ export class InventoryService {
       bmc_is_insecure: body.bmc_insecure ?? false,
       bmc_system_path: body.bmc_system_path ?? null,
       state,
+      is_lab: lab !== undefined,
+      lab_ssh_port: lab?.sshPort ?? null,
     });
     await this.inventory.addMacs(tx, id, body.macs);
     // Another enrollment may have taken a MAC since the check: the row lock on the MAC made us wait for it.
@@ -280,6 +289,82 @@ export class InventoryService {
       },
     });
     return id;
+  }
+
+  /**
+   * Enrolls the lab pool's machines (LabPool.enrollments(), at start-up), or brings their BMC
+   * settings and SSH ports up to date when a restart moved them. New machines are probed like any
+   * other; a machine in or entering the pool is probed again when its BMC moved.
+   */
+  async syncLab(
+    enrollments: LabEnrollment[],
+    where = { plan: 'lab.vm.x86', metro: 'lab' },
+  ): Promise<{ enrolled: string[]; updated: string[] }> {
+    return this.inTransaction(async (tx) => {
+      const enrolled: string[] = [];
+      const updated: string[] = [];
+      for (const lab of enrollments) {
+        const body = MachineEnrollBody.parse({
+          hostname: lab.hostname,
+          plan: where.plan,
+          metro: where.metro,
+          macs: lab.macAddresses,
+          bmc_provider: lab.bmcProvider,
+          bmc_url: lab.bmcUrl,
+          bmc_username: lab.bmcUsername,
+          bmc_password: lab.bmcPassword,
+          bmc_system_path: lab.bmcSystemPath,
+        });
+        const existing = await this.inventory.lockByHostname(tx, body.hostname);
+        if (!existing) {
+          await this.insert(tx, SYSTEM_CTX, body, 'lab', { sshPort: lab.labSshPort });
+          enrolled.push(body.hostname);
+          continue;
+        }
+        const password = this.openPassword(existing);
+        const isBmcMoved =
+          existing.bmc_provider !== body.bmc_provider ||
+          existing.bmc_url !== (body.bmc_url ?? null) ||
+          existing.bmc_username !== (body.bmc_username ?? null) ||
+          existing.bmc_system_path !== (body.bmc_system_path ?? null) ||
+          password !== (body.bmc_password ?? null);
+        if (!isBmcMoved && existing.lab_ssh_port === lab.labSshPort && existing.is_lab) continue;
+        await this.inventory.update(tx, existing.id, {
+          is_lab: true,
+          lab_ssh_port: lab.labSshPort,
+          ...(isBmcMoved
+            ? {
+                bmc_provider: body.bmc_provider,
+                bmc_url: body.bmc_url ?? null,
+                bmc_username: body.bmc_username ?? null,
+                bmc_password_encrypted: body.bmc_password ? this.secrets.seal(body.bmc_password, bmcContext(existing.id)) : null,
+                bmc_system_path: body.bmc_system_path ?? null,
+              }
+            : {}),
+        });
+        await this.inventory.addMacs(tx, existing.id, body.macs);
+        if (isBmcMoved && (existing.state === 'available' || existing.state === 'failed' || existing.state === 'enrolling')) {
+          await this.startProbe(tx, SYSTEM_CTX, existing, body.bmc_provider, 'the lab BMC moved');
+        }
+        await this.audit.record(tx, SYSTEM_CTX, {
+          action: 'machine.updated',
+          targetType: 'machine',
+          targetId: existing.id,
+          summary: { hostname: existing.hostname, changed: isBmcMoved ? ['bmc', 'lab_ssh_port'] : ['lab_ssh_port'], via: 'lab' },
+        });
+        updated.push(body.hostname);
+      }
+      return { enrolled, updated };
+    });
+  }
+
+  /** The stored password, or null when it no longer opens (the secret key changed): then it is replaced. */
+  private openPassword(row: MachineRow): string | null {
+    try {
+      return row.bmc_password_encrypted ? this.secrets.open(row.bmc_password_encrypted, bmcContext(row.id)) : null;
+    } catch {
+      return null;
+    }
   }
 
   // ── Changes ────────────────────────────────────────────────────────────────────────────────────
