@@ -66,20 +66,18 @@ export type Connection = {
 
 export type ProbeResult = { isSupported: true; detail: string } | { isSupported: false; error: ProviderError };
 
-/** Why a connection is opened: the manual provider files the action under its idempotency key. */
-export type ConnectContext = { actionKey?: string };
-
 export interface Provider {
   readonly name: string;
   readonly features: readonly Feature[];
   /** Whether this provider can talk to the machine at all, and if not, precisely why. */
   probe(access: MachineAccess, signal: AbortSignal): Promise<ProbeResult>;
-  connect(access: MachineAccess, signal: AbortSignal, context?: ConnectContext): Promise<Connection>;
+  connect(access: MachineAccess, signal: AbortSignal): Promise<Connection>;
 }
 
 /**
  * Errors by behaviour, not by vendor: what the caller should do next. `awaiting_operator`: a person
- * must do the step (manual provider); it is filed under its key, re-run or awaitConfirmation(key) later.
+ * must do the step (the manual provider; its message is the instruction). The registry files it as a
+ * pending bmc_actions row; re-run the step, or awaitConfirmation(key), once an operator confirmed it.
  */
 export type ProviderErrorKind = 'retryable' | 'unauthorized' | 'unsupported' | 'not_found' | 'tls' | 'invalid' | 'awaiting_operator';
 

@@ -1,0 +1,68 @@
+import { type Selectable, sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { BmcActionsTable } from '../db/schema.ts';
+
+export type BmcActionRow = Selectable<BmcActionsTable>;
+
+/**
+ * Outcomes of a BMC action under its idempotency key: `started` (the call was made; a crash may have
+ * cut it short, so a re-run repeats it), `done`, `failed` (a re-run tries again), `pending` (filed
+ * for an operator by the manual provider; an operator's confirmation makes it `done`).
+ */
+export type BmcActionOutcome = 'started' | 'done' | 'failed' | 'pending';
+
+export class BmcActionsRepository {
+  find(db: Executor, key: string) {
+    return db.selectFrom('bmc_actions').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+  }
+
+  /** Records that `provider` is about to act (again) under the key. */
+  async start(db: Executor, action: { key: string; machineId: string; action: string; provider: string; detail: Record<string, unknown> }) {
+    await db
+      .insertInto('bmc_actions')
+      .values({
+        idempotency_key: action.key,
+        machine_id: action.machineId,
+        action: action.action,
+        provider: action.provider,
+        outcome: 'started',
+        detail: JSON.stringify(action.detail),
+      })
+      .onConflict((oc) =>
+        oc.column('idempotency_key').doUpdateSet({
+          provider: action.provider,
+          outcome: 'started',
+          detail: sql`bmc_actions.detail || ${JSON.stringify(action.detail)}::jsonb`,
+          occurred_at: sql`now()`,
+        }),
+      )
+      .execute();
+  }
+
+  async finish(db: Executor, key: string, outcome: BmcActionOutcome, detail: Record<string, unknown>) {
+    await db
+      .updateTable('bmc_actions')
+      .set({ outcome, detail: sql`detail || ${JSON.stringify(detail)}::jsonb`, occurred_at: sql`now()` })
+      .where('idempotency_key', '=', key)
+      .execute();
+  }
+
+  /** An operator did a pending step: only a pending row changes (a second confirmation finds nothing). */
+  confirm(db: Executor, key: string, confirmedBy: string, note: string | null) {
+    const detail = { confirmed_by: confirmedBy, confirmed_at: new Date().toISOString(), ...(note ? { note } : {}) };
+    return db
+      .updateTable('bmc_actions')
+      .set({ outcome: 'done', detail: sql`detail || ${JSON.stringify(detail)}::jsonb`, occurred_at: sql`now()` })
+      .where('idempotency_key', '=', key)
+      .where('outcome', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Steps waiting for an operator, oldest first (optionally one machine's). */
+  pending(db: Executor, machineId?: string) {
+    let query = db.selectFrom('bmc_actions').selectAll().where('outcome', '=', 'pending');
+    if (machineId) query = query.where('machine_id', '=', machineId);
+    return query.orderBy('occurred_at').orderBy('idempotency_key').execute();
+  }
+}
