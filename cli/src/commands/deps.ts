@@ -61,6 +61,7 @@ function projectJson(project: UpstreamProject) {
   };
 }
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 const compact = (count: number) => (count >= 1e6 ? count.toExponential(1) : String(count));
 
 export function registerDepsCommands(program: Command, ctx: Context) {
@@ -120,7 +121,7 @@ export function registerDepsCommands(program: Command, ctx: Context) {
       );
       ctx.out.line(
         `${result.packages} packages, ${result.direct === null ? 'direct ones unknown (see the notes)' : `${result.direct} direct (dev and optional included)`}, ` +
-          `${result.projects.length} upstream projects (${known} with a known repository, ${result.owners.length} owners)`,
+          `${plural(result.projects.length, 'upstream project')} (${known} with a known repository, ${plural(result.owners.length, 'owner')})`,
       );
       ctx.out.line();
       const shown = result.projects.slice(0, options.top);

@@ -23,6 +23,8 @@ describe('repositories', () => {
         'https://svn.apache.org/repos/asf/httpcomponents/httpasyncclient/branches/4.1.x',
         'svn.apache.org/repos/asf/httpcomponents/httpasyncclient',
       ],
+      ['http://svn.sonatype.org/spice/tags/oss-parent-7', 'svn.sonatype.org/spice'],
+      ['http://svn.sonatype.org/spice/trunk/oss/oss-parent-9', 'svn.sonatype.org/spice'],
       ['https://github.com/datanucleus/', null],
       ['NOASSERTION', null],
       ['not a url', null],

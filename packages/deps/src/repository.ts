@@ -65,14 +65,11 @@ export function normalizeRepositoryUrl(raw: unknown): string | null {
     if (path.length < 2) return null;
     return `${host}/${path.map(clean).join('/')}`;
   }
-  if (host === 'svn.apache.org') {
-    // Subversion keeps branches and tags inside the repository path; the project is above them.
-    const cut = segments.findIndex((s) => ['trunk', 'branches', 'tags'].includes(s));
-    const path = (cut === -1 ? segments : segments.slice(0, cut)).map((s) => (s === 'viewvc' ? 'repos' : s));
-    return path.length ? `${host}/${path.join('/')}` : null;
-  }
-  if (segments.length === 0) return null;
-  return `${host}/${segments.map(clean).join('/')}`;
+  // Subversion keeps trunk, branches and tags inside the repository path; the project is above them.
+  const cut = segments.findIndex((s) => s === 'trunk' || s === 'branches' || s === 'tags');
+  const path = (cut === -1 ? segments : segments.slice(0, cut)).map((s) => (host === 'svn.apache.org' && s === 'viewvc' ? 'repos' : s));
+  if (path.length === 0) return null;
+  return `${host}/${path.map(clean).join('/')}`;
 }
 
 function clean(segment: string): string {
