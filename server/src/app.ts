@@ -35,6 +35,9 @@ import { keysRoutes } from './keys/keys.routes.ts';
 import { KeysService } from './keys/keys.service.ts';
 import { Mailer, type MailSettings } from './mail/mailer.ts';
 import { Outbox } from './mail/outbox.ts';
+import { MeteringRepository } from './metering/metering.repository.ts';
+import { meteringRoutes } from './metering/metering.routes.ts';
+import { MeteringService } from './metering/metering.service.ts';
 import { NotificationsRepository } from './notifications/notifications.repository.ts';
 import { notificationsRoutes } from './notifications/notifications.routes.ts';
 import { NotificationsService } from './notifications/notifications.service.ts';
@@ -45,13 +48,21 @@ import { MembersService } from './projects/members.service.ts';
 import { ProjectsRepository } from './projects/projects.repository.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
 import { ProjectsService } from './projects/projects.service.ts';
+import { BmcActionsRepository } from './providers/bmc-actions.repository.ts';
+import { createLabProvider } from './providers/lab/lab-provider.ts';
+import { ManualProvider } from './providers/manual/manual-provider.ts';
 import { RedfishProvider } from './providers/redfish/redfish-provider.ts';
+import { ProviderRegistry } from './providers/registry.ts';
 import { RequestsRepository } from './requests/requests.repository.ts';
 import { requestsRoutes } from './requests/requests.routes.ts';
 import { RequestsService } from './requests/requests.service.ts';
 import { ReviewRepository } from './review/review.repository.ts';
 import { reviewRoutes } from './review/review.routes.ts';
 import { ReviewService } from './review/review.service.ts';
+import { ProvisionTokens } from './servers/provision-token.ts';
+import { ServersRepository } from './servers/servers.repository.ts';
+import { serversRoutes } from './servers/servers.routes.ts';
+import { type ProvisioningSettings, ServersService } from './servers/servers.service.ts';
 import { StoriesRepository } from './stories/stories.repository.ts';
 import { storiesRoutes } from './stories/stories.routes.ts';
 import { StoriesService } from './stories/stories.service.ts';
@@ -81,6 +92,15 @@ export type SurplusConfig = {
   providers?: ProviderSource;
   /** How long one enrollment probe of a BMC may take (default 60 s). */
   probeTimeoutMs?: number;
+  /** The boot service's URL as machines reach it, and workflow timeouts. */
+  provisioning?: Partial<ProvisioningSettings>;
+};
+
+const DEFAULT_PROVISIONING: ProvisioningSettings = {
+  bootUrl: 'http://127.0.0.1:8081',
+  bootTimeoutSeconds: 600,
+  stepTimeoutMs: 60_000,
+  labSshHost: '127.0.0.1',
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -99,8 +119,14 @@ export function createServices(db: Db, config: SurplusConfig) {
   const mailer = new Mailer(db, config.mail);
   const secrets = new SecretBox(config.secretKey);
   const catalog = new CatalogService(db, new CatalogRepository(), audit);
-  // Metering fills this in; until then no program has spent anything.
-  const programs = new ProgramsService(db, new ProgramsRepository(), audit, secrets, async () => 0);
+  // What programs spent comes from metering, built below (it needs programs too).
+  const programs = new ProgramsService(
+    db,
+    new ProgramsRepository(),
+    audit,
+    secrets,
+    (programId, from, to): Promise<number> => metering.spendSource(programId, from, to),
+  );
   const requests = new RequestsService(db, new RequestsRepository(), projectsRepository, programs, catalog, audit);
   const notifications = new NotificationsService(db, new NotificationsRepository(), outbox, config.publicUrl);
   const webhooks = new WebhooksService(db, new WebhooksRepository(), programs, new ProgramsRepository(), audit, secrets);
@@ -163,6 +189,19 @@ export function createServices(db: Db, config: SurplusConfig) {
   requests.onTransition(review.autoApprove);
   // --- end review and grants -----------------------------------------------------------------------
 
+  // --- metering and reports ------------------------------------------------------------------------
+  const metering: MeteringService = new MeteringService(db, { metering: new MeteringRepository(), programs, notifications, webhooks });
+  // --- end metering and reports --------------------------------------------------------------------
+
+  // --- machine back ends: one registry for enrollment probes and workflows ---------------------------
+  const registry = new ProviderRegistry({
+    db,
+    actions: new BmcActionsRepository(),
+    providers:
+      config.providers instanceof Map ? [...config.providers.values()] : [new RedfishProvider(), createLabProvider(), new ManualProvider()],
+    secrets,
+  });
+
   // --- inventory -----------------------------------------------------------------------------------
   const inventory = new InventoryService(
     db,
@@ -171,13 +210,37 @@ export function createServices(db: Db, config: SurplusConfig) {
       catalog,
       audit,
       secrets,
-      providers: config.providers ?? new Map([['redfish', new RedfishProvider()]]),
+      providers: config.providers ?? registry,
     },
     { probeTimeoutMs: config.probeTimeoutMs },
   );
   // --- end inventory -------------------------------------------------------------------------------
 
+  // --- servers and provisioning workflows ----------------------------------------------------------
+  const serversRepository = new ServersRepository();
+  const servers = new ServersService(
+    db,
+    {
+      servers: serversRepository,
+      projects: projectsRepository,
+      keys: new KeysRepository(),
+      catalog,
+      audit,
+      control: registry,
+      tokens: new ProvisionTokens(config.secretKey),
+    },
+    { ...DEFAULT_PROVISIONING, ...config.provisioning },
+  );
+  // Over-cap power-offs under a program's power_off policy go through the servers' own transition.
+  metering.setPowerOff(async (serverId, reason) => {
+    await servers.powerOffBySystem(serverId, reason);
+  });
+  // --- end servers ---------------------------------------------------------------------------------
+
   return {
+    registry,
+    servers,
+    serversRepository,
     intake,
     githubReplies,
     db,
@@ -199,6 +262,7 @@ export function createServices(db: Db, config: SurplusConfig) {
     directory,
     grants,
     review,
+    metering,
     inventory,
   };
 }
@@ -243,7 +307,9 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   // GitHub issue intake
   githubWebhookRoutes(app, { intake: services.intake });
   claimsRoutes(app, { intake: services.intake });
+  meteringRoutes(app, { metering: services.metering });
   inventoryRoutes(app, { inventory: services.inventory });
+  serversRoutes(app, { servers: services.servers });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };
 }
@@ -255,9 +321,23 @@ export function jobHandlers(services: Services): JobHandlers {
     webhook_deliver: async (payload) => services.webhooks.deliver(String(payload.delivery_id)),
     github_reply: async (payload) => services.githubReplies.run(payload),
     review_overdue: async () => services.review.notifyOverdue(),
+    usage_alerts: async () => services.metering.runAlerts(),
+    idle_servers: async () => services.metering.runIdle(),
+    traffic_counters: async () => services.metering.readCounters(),
     grants_expiry: async () => services.grants.runExpiry(),
-    grant_ended: async (payload) => services.grants.recordEnded(String(payload.grant_id)),
+    grant_ended: async (payload) => {
+      await services.grants.recordEnded(String(payload.grant_id));
+      // The grant's servers go back to the pool: each is deleted (powered off, wiped) like any other.
+      await services.servers.reclaimGrant(String(payload.grant_id));
+    },
     machine_enroll: async (payload) => services.inventory.runProbe(String(payload.machine_id)),
+    server_provision: async (payload) =>
+      services.servers.provision(String(payload.server_id), Number(payload.generation ?? 0), payload.preserve_data === true),
+    server_power: async (payload) => services.servers.powerAction(String(payload.server_id), payload.action as 'on' | 'off' | 'reboot'),
+    server_deprovision: async (payload) => services.servers.deprovision(String(payload.server_id)),
+    server_watchdog: async (payload) =>
+      services.servers.watchdog(String(payload.server_id), Number(payload.generation ?? 0), payload.wipe === true),
+    servers_reap: async () => services.servers.reapDue(),
   };
 }
 
@@ -266,4 +346,8 @@ export const CRONTAB = `
 */15 * * * * invitations_expire
 0 * * * * review_overdue
 15 0 * * * grants_expiry
+*/15 * * * * usage_alerts
+40 * * * * idle_servers
+*/5 * * * * traffic_counters
+* * * * * servers_reap
 `;

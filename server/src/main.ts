@@ -1,15 +1,22 @@
 #!/usr/bin/env node
+import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import { LoginBody } from './accounts/accounts.schemas.ts';
 import { MIN_PASSWORD_LENGTH } from './accounts/passwords.ts';
 import { CRONTAB, createApp, jobHandlers, type SurplusConfig } from './app.ts';
+import { createBootServer } from './boot/boot.server.ts';
+import { SecretBox } from './crypto/secret-box.ts';
 import { ensureDatabase, migrateAll } from './db/bootstrap.ts';
 import { createDb, createPool } from './db/database.ts';
 import { startEmbeddedPostgres } from './db/embedded-postgres.ts';
+import { setUpDemo } from './demo/demo.service.ts';
 import { startWorker } from './jobs/worker.ts';
+import { isQemuAvailable, LabPool } from './providers/lab/lab-pool.ts';
 
 const startedAt = performance.now();
 const env = process.env;
@@ -19,6 +26,11 @@ const dataDir = resolve(env.SURPLUS_DATA_DIR ?? './data');
 const publicUrl = env.SURPLUS_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 const logLevel = env.SURPLUS_LOG_LEVEL ?? 'info';
 const isWorkerInProcess = env.SURPLUS_WORKER !== 'off';
+const bootPort = Number(env.SURPLUS_BOOT_PORT ?? port + 1);
+const bootHost = env.SURPLUS_BOOT_HOST ?? host;
+const bootUrl = env.SURPLUS_BOOT_URL ?? `http://${bootHost.includes(':') ? `[${bootHost}]` : bootHost}:${bootPort}`;
+// Lab guests use QEMU's user-mode network, where the host's loopback is 10.0.2.2.
+const labBootUrl = `http://10.0.2.2:${bootPort}`;
 
 // Logs never carry credentials: request logs hold method, URL and status only, and these paths are
 // redacted wherever an object that could hold them is logged.
@@ -82,6 +94,12 @@ async function main() {
     },
     version: JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version,
     hasMetrics: true,
+    provisioning: {
+      bootUrl,
+      bootTimeoutSeconds: Number(env.SURPLUS_BOOT_TIMEOUT_S ?? 600),
+      stepTimeoutMs: Number(env.SURPLUS_BMC_STEP_TIMEOUT_MS ?? 60_000),
+      labSshHost: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
+    },
   };
   const { app, services } = await createApp(db, config);
   const adminEmail = env.SURPLUS_ADMIN_EMAIL ?? 'admin@surplus.local';
@@ -93,6 +111,23 @@ async function main() {
     throw new Error(`SURPLUS_ADMIN_PASSWORD must be at least ${MIN_PASSWORD_LENGTH} characters`);
   }
   const admin = await services.accounts.ensureFirstAdmin(adminEmail, env.SURPLUS_ADMIN_PASSWORD);
+
+  const lab = await startLab(services, config.secretKey);
+  const bootServer = await createBootServer({
+    bootUrl,
+    labBootUrl,
+    artifactsDir: join(dataDir, 'os'),
+    logger,
+    servers: services.servers,
+    serversRepository: services.serversRepository,
+    catalog: services.catalog,
+    db,
+  });
+  await bootServer.listen({ port: bootPort, host: bootHost });
+  const demoProject =
+    admin && lab
+      ? await setUpDemo(services, admin.email, lab.count).catch((error) => log.error({ err: error }, 'demo set-up failed'))
+      : null;
 
   const worker = isWorkerInProcess
     ? await startWorker({
@@ -108,6 +143,12 @@ async function main() {
   say(
     `Surplus is ready at ${publicUrl} (${Math.round(performance.now() - startedAt)} ms; data in ${dataDir}${embedded ? ', embedded PostgreSQL' : ''})`,
   );
+  say(
+    `Boot and metadata service for the provisioning network at ${bootUrl}${lab ? ` (lab: ${lab.count} QEMU machine(s), ${labBootUrl})` : ''}`,
+  );
+  if (!lab)
+    say('No lab pool (set SURPLUS_LAB_MACHINES=N with QEMU installed), so enroll hardware under Admin → Inventory to provision servers.');
+  if (demoProject) say(`Demo: project "${demoProject}" has a grant for lab machines; create a server from its page.`);
   if (admin) {
     say(`First start: sign in as ${admin.email}${admin.password ? ` with password ${admin.password}` : ' with SURPLUS_ADMIN_PASSWORD'}`);
     if (admin.password) say('Change this password after signing in (Profile → Password).');
@@ -123,7 +164,9 @@ async function main() {
     say(`${signal}: finishing in-flight requests and jobs, then stopping`);
     try {
       await app.close();
+      await bootServer.close();
       await worker?.stop();
+      await lab?.pool.stop();
       await pool.end();
       await embedded?.stop();
       say('Surplus stopped cleanly.');
@@ -135,6 +178,38 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * The lab pool: SURPLUS_LAB_MACHINES=N runs N QEMU machines; unset, the first start on a host with
+ * QEMU sets up 2 and later starts keep the remembered number (0 turns it off).
+ */
+async function startLab(services: Awaited<ReturnType<typeof createApp>>['services'], secretKey: Buffer) {
+  const countFile = join(dataDir, 'lab-machines');
+  const remembered = await readFile(countFile, 'utf8').then(Number, () => null);
+  const isFirstStart = remembered === null && (await services.db.selectFrom('machines').select('id').limit(1).execute()).length === 0;
+  const count =
+    env.SURPLUS_LAB_MACHINES !== undefined ? Number(env.SURPLUS_LAB_MACHINES) : (remembered ?? (isFirstStart && isQemuAvailable() ? 2 : 0));
+  if (!Number.isInteger(count) || count <= 0) return null;
+  if (!isQemuAvailable()) {
+    log.warn('SURPLUS_LAB_MACHINES is set but qemu-system-x86_64 is not installed; no lab pool');
+    return null;
+  }
+  await writeFile(countFile, `${count}\n`);
+  const imageDir = join(dataDir, 'os', 'lab_live');
+  if (!existsSync(join(imageDir, 'initrd.gz'))) {
+    log.info('building the lab image (server/lab/build-image.sh)');
+    await promisify(execFile)('bash', [new URL('../lab/build-image.sh', import.meta.url).pathname, imageDir]);
+  }
+  const pool = new LabPool({
+    dataDir,
+    secrets: new SecretBox(secretKey),
+    bootUrl: `${labBootUrl}/boot/ipxe?mac={mac}`,
+    log: (line) => log.info(line),
+  });
+  await pool.start(count);
+  await services.inventory.syncLab(pool.enrollments());
+  return { pool, count };
 }
 
 function required(name: string): string {

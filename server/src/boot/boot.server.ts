@@ -9,6 +9,8 @@ import type { ServersService } from '../servers/servers.service.ts';
 export type BootServiceOptions = {
   /** Base URL machines use to reach this listener (what goes into iPXE scripts and kernel command lines). */
   bootUrl: string;
+  /** The same listener as the lab's QEMU guests reach it (in QEMU's user network the host is 10.0.2.2). */
+  labBootUrl: string;
   /** Where OS artifacts live: <dir>/<os slug>/<file>. */
   artifactsDir: string;
   logger: boolean | object;
@@ -35,7 +37,6 @@ export async function createBootServer(options: BootServiceOptions): Promise<Fas
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
-  const base = options.bootUrl.replace(/\/+$/, '');
 
   app.get('/boot/ipxe', { config: { policy: 'public' } }, async (request, reply) => {
     reply.type('text/plain');
@@ -43,6 +44,7 @@ export async function createBootServer(options: BootServiceOptions): Promise<Fas
     if (!MAC.test(mac)) return script([`echo Surplus: the iPXE request carried no MAC address (use /boot/ipxe?mac=${IPXE_MAC})`, 'exit']);
     const machine = await options.serversRepository.findMachineByMac(options.db, mac.replaceAll('-', ':'));
     if (!machine) return script([`echo Surplus does not know ${mac}: an operator must enroll this machine first.`, 'exit']);
+    const base = (machine.is_lab ? options.labBootUrl : options.bootUrl).replace(/\/+$/, '');
     const server = machine.server_id ? await options.serversRepository.find(options.db, machine.server_id) : undefined;
     if (!server) return script([`echo Surplus: ${machine.hostname} has no work (${machine.state}); booting from disk.`, 'exit']);
     const os = (await options.catalog.snapshot()).operatingSystems.get(server.os_slug);
