@@ -1,12 +1,13 @@
 /**
  * The lab's virtual BMC, checked with two independent Redfish clients from Debian — DMTF's
  * redfishtool and OpenStack Ironic's sushy — and one real QEMU machine: power on starts QEMU with a
- * one-time network boot, iPXE fetches the boot URL, ForceOff ends the process.
+ * one-time network boot, iPXE fetches the boot URL, a restarted pool adopts the running QEMU, and
+ * ForceOff ends the process.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,7 @@ describe('lab virtual BMC with redfishtool, sushy and QEMU', () => {
   let pool: LabPool;
   let host = '';
   let bootPort = 0;
+  const secrets = new SecretBox(randomBytes(32));
 
   const redfishtool = async (...args: string[]) => {
     const { stdout } = await run('redfishtool', ['-r', host, '-u', 'admin', '-p', pool.credentials.password, '-S', 'Never', ...args]);
@@ -57,7 +59,7 @@ describe('lab virtual BMC with redfishtool, sushy and QEMU', () => {
     bootPort = (bootServer.address() as AddressInfo).port;
     pool = new LabPool({
       dataDir,
-      secrets: new SecretBox(randomBytes(32)),
+      secrets,
       bootUrl: `http://10.0.2.2:${bootPort}/boot?mac={mac}`,
       accelerator: 'tcg',
       memoryMiB: 256,
@@ -95,7 +97,7 @@ describe('lab virtual BMC with redfishtool, sushy and QEMU', () => {
     assert.deepEqual(pool.machine('lab-1')?.bootOverride(), { enabled: 'Once', target: 'Pxe' });
   });
 
-  test('power on starts QEMU booting once from the network; redfishtool ForceOff ends it', async () => {
+  test('power on starts QEMU booting once from the network; after a restart the BMC adopts it; redfishtool ForceOff ends it', async () => {
     const machine = pool.machine('lab-1');
     assert.ok(machine);
     await redfishtool('Systems', '-I', 'lab-1', 'reset', 'On');
@@ -118,10 +120,40 @@ describe('lab virtual BMC with redfishtool, sushy and QEMU', () => {
     assert.ok(bootRequests.includes('/boot?mac=52:54:00:5c:00:01'), `boot requests: ${bootRequests.join(', ')}`);
     assert.equal((JSON.parse(await redfishtool('Systems', '-I', 'lab-1', '-P', 'PowerState')) as { PowerState: string }).PowerState, 'On');
 
-    await redfishtool('Systems', '-I', 'lab-1', 'reset', 'ForceOff');
-    assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
+    // Surplus restarts (a new pool on the same data dir, as after a crash): it adopts the running QEMU,
+    // keeps the machine's SSH port (held by that QEMU), and can still turn it off.
+    const restarted = new LabPool({ dataDir, secrets, bootUrl: 'http://10.0.2.2:9/unused', accelerator: 'tcg', memoryMiB: 256 });
+    try {
+      await restarted.start(2);
+      assert.equal(restarted.machine('lab-1')?.pid, pid);
+      assert.equal(restarted.machines()[0]?.sshPort, pool.machines()[0]?.sshPort);
+      assert.equal(restarted.credentials.password, pool.credentials.password);
+      const restartedHost = new URL(restarted.url).host;
+      const off = ['-r', restartedHost, '-u', 'admin', '-p', restarted.credentials.password, '-S', 'Never', 'Systems', '-I', 'lab-1'];
+      assert.equal(
+        (JSON.parse((await run('redfishtool', [...off, '-P', 'PowerState'])).stdout) as { PowerState: string }).PowerState,
+        'On',
+      );
+      await run('redfishtool', [...off, 'reset', 'ForceOff']);
+      assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
+      assert.equal(
+        (JSON.parse((await run('redfishtool', [...off, '-P', 'PowerState'])).stdout) as { PowerState: string }).PowerState,
+        'Off',
+      );
+    } finally {
+      await restarted.stop();
+    }
+    // The first pool saw its child exit too.
+    for (let waited = 0; machine.pid !== null && waited < 50; waited++) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(machine.pid, null);
     assert.equal((JSON.parse(await redfishtool('Systems', '-I', 'lab-1', '-P', 'PowerState')) as { PowerState: string }).PowerState, 'Off');
+  });
+
+  test('the BMC password is sealed at rest, in a file only its owner reads', async () => {
+    const sealed = await readFile(join(dataDir, 'lab', 'bmc-password.sealed'));
+    assert.ok(!sealed.includes(Buffer.from(pool.credentials.password)));
+    assert.equal(secrets.open(sealed, 'lab:bmc-password'), pool.credentials.password);
+    assert.equal((await stat(join(dataDir, 'lab', 'bmc-password.sealed'))).mode & 0o777, 0o600);
   });
 
   test('the accelerator smoke test passes for a working accelerator (TCG)', async () => {
