@@ -27,6 +27,7 @@ export function DataTable<T>({
   hasMore = false,
   isLoadingMore = false,
   onLoadMore,
+  rowClassName,
 }: {
   label: string;
   columns: Column<T>[];
@@ -39,6 +40,8 @@ export function DataTable<T>({
   hasMore?: boolean;
   isLoadingMore?: boolean;
   onLoadMore?: () => void;
+  /** A class for one row, e.g. to flag overdue requests. */
+  rowClassName?: (row: T) => string | undefined;
 }) {
   const hasError = error !== undefined && error !== null;
   if (hasError && rows.length === 0 && !isLoading) {
@@ -68,7 +71,7 @@ export function DataTable<T>({
               <SkeletonRows columns={columns.length} />
             ) : (
               rows.map((row) => (
-                <tr key={rowKey(row)}>
+                <tr key={rowKey(row)} className={rowClassName?.(row)}>
                   {columns.map((column, index) => (
                     // biome-ignore lint/suspicious/noArrayIndexKey: columns are static per table
                     <td key={index} className={column.className}>

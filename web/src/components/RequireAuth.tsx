@@ -28,3 +28,14 @@ export function RequireAdmin({ children }: { children: ReactNode }) {
     );
   return <>{children}</>;
 }
+
+export function RequireStaff({ children }: { children: ReactNode }) {
+  const { isStaff } = useSession();
+  if (!isStaff)
+    return (
+      <EmptyState icon="lock" title="Program staff only">
+        This page is for the people who run the program: reviewers, operators and admins.
+      </EmptyState>
+    );
+  return <>{children}</>;
+}

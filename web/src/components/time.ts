@@ -35,3 +35,18 @@ export function logTime(iso: string): string {
 export function formatDate(iso: string): string {
   return dateOnly.format(new Date(iso));
 }
+
+/** Today (or `days` from today) as a UTC calendar date, YYYY-MM-DD, as date inputs and the API take it. */
+export function isoDay(days = 0, now: number = Date.now()): string {
+  return new Date(now + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Whole days from `from` to `to` (YYYY-MM-DD), negative when `to` is earlier. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** A calendar date (YYYY-MM-DD) as "May 1, 2026"; the date is a day, not an instant, so no time zone shift. */
+export function formatDay(day: string): string {
+  return dateOnly.format(new Date(`${day}T00:00:00Z`));
+}

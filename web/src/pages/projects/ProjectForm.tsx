@@ -1,12 +1,9 @@
-import { unwrap } from '@surplus/api-client';
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { ErrorBanner } from '../../components/Banner.tsx';
 import { Button } from '../../components/Button.tsx';
 import { Checkbox, Field, Switch, TextField } from '../../components/Field.tsx';
-import { Spinner } from '../../components/Loading.tsx';
-import { Markdown } from '../../components/Markdown.tsx';
+import { MarkdownEditor } from '../../components/MarkdownEditor.tsx';
 import type { Action } from '../../hooks/use-action.ts';
-import { useSession } from '../../session.tsx';
 import { slugify } from './slug.ts';
 
 export const PUBLIC_FIELDS = [
@@ -79,104 +76,6 @@ const FOUNDATIONS = [
   'Software Freedom Conservancy',
   'OpenSSF',
 ];
-
-/** Write/preview editor: the preview is rendered by the server, exactly as the saved description will be. */
-function MarkdownEditor({
-  value,
-  onChange,
-  error,
-  control,
-}: {
-  value: string;
-  onChange: (value: string) => void;
-  error?: string;
-  control: { id: string; 'aria-invalid': boolean | undefined; 'aria-describedby': string | undefined };
-}) {
-  const { client } = useSession();
-  const [mode, setMode] = useState<'write' | 'preview'>('write');
-  const [preview, setPreview] = useState<{ source: string; html: string } | null>(null);
-  const [previewError, setPreviewError] = useState<unknown>(undefined);
-  const tabsId = useId();
-
-  const showPreview = async () => {
-    setMode('preview');
-    if (preview?.source === value) return;
-    setPreviewError(undefined);
-    try {
-      const rendered = await unwrap(client.POST('/api/v1/markdown', { body: { markdown: value } }));
-      setPreview({ source: value, html: rendered.html });
-    } catch (failure) {
-      setPreviewError(failure);
-    }
-  };
-
-  return (
-    <div className="editor" data-invalid={error ? 'true' : undefined}>
-      {/* Arrow keys move between the two tabs, as the ARIA tabs pattern expects. */}
-      <div
-        className="tabs"
-        role="tablist"
-        aria-label="Description editor"
-        tabIndex={-1}
-        onKeyDown={(event) => {
-          if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
-          event.preventDefault();
-          const next = mode === 'write' ? 'preview' : 'write';
-          if (next === 'preview') void showPreview();
-          else setMode('write');
-          document.getElementById(`${tabsId}-${next}`)?.focus();
-        }}
-      >
-        <button
-          type="button"
-          role="tab"
-          id={`${tabsId}-write`}
-          aria-selected={mode === 'write'}
-          tabIndex={mode === 'write' ? 0 : -1}
-          aria-controls={`${tabsId}-panel`}
-          onClick={() => setMode('write')}
-        >
-          Write
-        </button>
-        <button
-          type="button"
-          role="tab"
-          id={`${tabsId}-preview`}
-          aria-selected={mode === 'preview'}
-          tabIndex={mode === 'preview' ? 0 : -1}
-          aria-controls={`${tabsId}-panel`}
-          onClick={showPreview}
-        >
-          Preview
-        </button>
-      </div>
-      <div role="tabpanel" id={`${tabsId}-panel`} aria-labelledby={`${tabsId}-${mode}`}>
-        {mode === 'write' ? (
-          <textarea
-            className="textarea"
-            {...control}
-            value={value}
-            onChange={(event) => onChange(event.target.value)}
-            placeholder="What the project does, who uses it, and what it would do with servers. Markdown works."
-          />
-        ) : (
-          <div className="editor-preview">
-            <ErrorBanner error={previewError} title="Preview failed" />
-            {preview?.source === value ? (
-              value.trim() ? (
-                <Markdown html={preview.html} />
-              ) : (
-                <p className="muted">Nothing to preview.</p>
-              )
-            ) : previewError ? null : (
-              <Spinner label="Rendering preview" />
-            )}
-          </div>
-        )}
-      </div>
-    </div>
-  );
-}
 
 /**
  * The project form, for registering and for settings. Server field errors show next to their field;
@@ -327,6 +226,8 @@ export function ProjectForm({
       >
         {(control) => (
           <MarkdownEditor
+            label="Description editor"
+            placeholder="What the project does, who uses it, and what it would do with servers. Markdown works."
             value={values.description}
             onChange={(value) => set('description', value)}
             error={action.fieldError('description')}
