@@ -1,8 +1,10 @@
 import type { ReactNode } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
+import { ClaimsBanner } from '../pages/claims/ClaimsBanner.tsx';
 import { useSession } from '../session.tsx';
 import { ButtonLink } from './Button.tsx';
 import { BrandMark, Icon, type IconName } from './Icon.tsx';
+import { NotificationBell } from './NotificationBell.tsx';
 import { UserMenu } from './UserMenu.tsx';
 
 function TopBar({ children }: { children?: ReactNode }) {
@@ -18,6 +20,7 @@ function TopBar({ children }: { children?: ReactNode }) {
       </Link>
       <div className="topbar-spacer" />
       {children}
+      {user ? <NotificationBell /> : null}
       {user ? (
         <UserMenu />
       ) : (
@@ -38,9 +41,9 @@ function NavItem({ to, icon, children }: { to: string; icon: IconName; children:
   );
 }
 
-/** The signed-in frame: top bar, side navigation (admin section for admins), and the page. */
+/** The signed-in frame: top bar, side navigation (program and admin sections by role), and the page. */
 export function AppShell() {
-  const { isAdmin } = useSession();
+  const { isAdmin, isStaff } = useSession();
   return (
     <>
       <TopBar>
@@ -53,12 +56,32 @@ export function AppShell() {
           <NavItem to="/projects" icon="projects">
             Projects
           </NavItem>
+          <NavItem to="/requests" icon="inbox">
+            Requests
+          </NavItem>
+          <NavItem to="/grants" icon="gift">
+            Grants
+          </NavItem>
           <NavItem to="/invitations" icon="mail">
             Invitations
           </NavItem>
           <NavItem to="/profile" icon="user">
             Profile
           </NavItem>
+          {isStaff ? (
+            <>
+              <div className="sidenav-section">Program</div>
+              <NavItem to="/review" icon="clipboard">
+                Review queue
+              </NavItem>
+              <NavItem to="/programs" icon="layers">
+                Programs
+              </NavItem>
+              <NavItem to="/stories" icon="pen">
+                Stories
+              </NavItem>
+            </>
+          ) : null}
           <div className="sidenav-section">Explore</div>
           <NavItem to="/directory" icon="globe">
             Public directory
@@ -81,6 +104,7 @@ export function AppShell() {
           ) : null}
         </nav>
         <main className="main" id="main">
+          <ClaimsBanner />
           <Outlet />
         </main>
       </div>

@@ -93,6 +93,12 @@ export function ProjectLayout() {
           </div>
         </div>
         <div className="page-header-actions">
+          {project.my_role === 'owner' ? (
+            <ButtonLink to={`/projects/${project.slug}/requests/new`} size="sm" variant="primary">
+              <Icon name="plus" size={14} />
+              Request resources
+            </ButtonLink>
+          ) : null}
           {project.is_public ? (
             <ButtonAnchor href={`/p/${project.slug}`} size="sm">
               <Icon name="globe" size={14} />
@@ -111,6 +117,8 @@ export function ProjectLayout() {
         label="Project sections"
         tabs={[
           { to: base, label: 'Overview', isEnd: true },
+          { to: `${base}/requests`, label: 'Requests & grants' },
+          { to: `${base}/stories`, label: 'Stories' },
           { to: `${base}/members`, label: `Members (${project.member_count})` },
           ...(canManage
             ? [
