@@ -1325,6 +1325,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listServers"];
+        put?: never;
+        post: operations["createServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getServer"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteServer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["serverAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/machines/import": {
         parameters: {
             query?: never;
@@ -2828,6 +2876,139 @@ export interface components {
                 title: string;
                 published_at: string | null;
             }[];
+        };
+        /** @enum {string} */
+        ServerStateInput: "queued" | "provisioning" | "active" | "powering_off" | "inactive" | "powering_on" | "rebooting" | "reinstalling" | "deprovisioning" | "deleted" | "failed";
+        ServerCreateBodyInput: {
+            /** @description Project id or slug. */
+            project: string;
+            plan: string;
+            metro: string;
+            operating_system: string;
+            /** @description Defaults to a generated name. */
+            hostname?: string;
+            /** @description OpenSSH public keys; by default every project member's keys. */
+            ssh_keys?: string[];
+            /** @default  */
+            userdata: string;
+            /** @description For custom_ipxe: a script to chain. */
+            ipxe_script_url?: string;
+            /** @description For custom_ipxe: an inline script. */
+            ipxe_script?: string;
+            /**
+             * @description Netboot on every boot instead of booting the installed disk.
+             * @default false
+             */
+            always_pxe: boolean;
+            /**
+             * Format: date-time
+             * @description When Surplus deletes the server by itself.
+             */
+            termination_time?: string;
+        };
+        ServerEventInput: {
+            from_state: string | null;
+            to_state: string;
+            step: string | null;
+            progress_percent: number | null;
+            note: string | null;
+            actor: string;
+            occurred_at: string;
+        };
+        ServerInput: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            plan: string;
+            metro: string;
+            operating_system: string;
+            state: components["schemas"]["ServerStateInput"];
+            state_reason: string | null;
+            progress_percent: number;
+            /** @description How to reach the server once it is active. */
+            ssh: {
+                host: string;
+                port: number;
+                user: string;
+                command: string;
+            } | null;
+            ip_addresses: {
+                address: string;
+                public: boolean;
+            }[];
+            always_pxe: boolean;
+            termination_time: string | null;
+            /** @description Shown to staff only. */
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            } | null;
+            last_heartbeat_at: string | null;
+            created_at: string;
+            activated_at: string | null;
+            deleted_at: string | null;
+        };
+        ServerDetailInput: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            plan: string;
+            metro: string;
+            operating_system: string;
+            state: components["schemas"]["ServerStateInput"];
+            state_reason: string | null;
+            progress_percent: number;
+            /** @description How to reach the server once it is active. */
+            ssh: {
+                host: string;
+                port: number;
+                user: string;
+                command: string;
+            } | null;
+            ip_addresses: {
+                address: string;
+                public: boolean;
+            }[];
+            always_pxe: boolean;
+            termination_time: string | null;
+            /** @description Shown to staff only. */
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            } | null;
+            last_heartbeat_at: string | null;
+            created_at: string;
+            activated_at: string | null;
+            deleted_at: string | null;
+            timeline: components["schemas"]["ServerEventInput"][];
+        };
+        ServerListInput: {
+            items: components["schemas"]["ServerInput"][];
+        };
+        ServerActionBodyInput: {
+            /** @enum {string} */
+            type: "power_on" | "power_off" | "reboot" | "reinstall";
+            /** @description reinstall: the new OS (default: the current one). */
+            operating_system?: string;
+            /**
+             * @description reinstall: keep the data disks.
+             * @default false
+             */
+            preserve_data: boolean;
         };
         /** @enum {string} */
         WebhookEventInput: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended";
@@ -4373,6 +4554,139 @@ export interface components {
                 title: string;
                 published_at: string | null;
             }[];
+        };
+        /** @enum {string} */
+        ServerState: "queued" | "provisioning" | "active" | "powering_off" | "inactive" | "powering_on" | "rebooting" | "reinstalling" | "deprovisioning" | "deleted" | "failed";
+        ServerCreateBody: {
+            /** @description Project id or slug. */
+            project: string;
+            plan: string;
+            metro: string;
+            operating_system: string;
+            /** @description Defaults to a generated name. */
+            hostname?: string;
+            /** @description OpenSSH public keys; by default every project member's keys. */
+            ssh_keys?: string[];
+            /** @default  */
+            userdata: string;
+            /** @description For custom_ipxe: a script to chain. */
+            ipxe_script_url?: string;
+            /** @description For custom_ipxe: an inline script. */
+            ipxe_script?: string;
+            /**
+             * @description Netboot on every boot instead of booting the installed disk.
+             * @default false
+             */
+            always_pxe: boolean;
+            /**
+             * Format: date-time
+             * @description When Surplus deletes the server by itself.
+             */
+            termination_time?: string;
+        };
+        ServerEvent: {
+            from_state: string | null;
+            to_state: string;
+            step: string | null;
+            progress_percent: number | null;
+            note: string | null;
+            actor: string;
+            occurred_at: string;
+        };
+        Server: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            plan: string;
+            metro: string;
+            operating_system: string;
+            state: components["schemas"]["ServerState"];
+            state_reason: string | null;
+            progress_percent: number;
+            /** @description How to reach the server once it is active. */
+            ssh: {
+                host: string;
+                port: number;
+                user: string;
+                command: string;
+            } | null;
+            ip_addresses: {
+                address: string;
+                public: boolean;
+            }[];
+            always_pxe: boolean;
+            termination_time: string | null;
+            /** @description Shown to staff only. */
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            } | null;
+            last_heartbeat_at: string | null;
+            created_at: string;
+            activated_at: string | null;
+            deleted_at: string | null;
+        };
+        ServerDetail: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            plan: string;
+            metro: string;
+            operating_system: string;
+            state: components["schemas"]["ServerState"];
+            state_reason: string | null;
+            progress_percent: number;
+            /** @description How to reach the server once it is active. */
+            ssh: {
+                host: string;
+                port: number;
+                user: string;
+                command: string;
+            } | null;
+            ip_addresses: {
+                address: string;
+                public: boolean;
+            }[];
+            always_pxe: boolean;
+            termination_time: string | null;
+            /** @description Shown to staff only. */
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            } | null;
+            last_heartbeat_at: string | null;
+            created_at: string;
+            activated_at: string | null;
+            deleted_at: string | null;
+            timeline: components["schemas"]["ServerEvent"][];
+        };
+        ServerList: {
+            items: components["schemas"]["Server"][];
+        };
+        ServerActionBody: {
+            /** @enum {string} */
+            type: "power_on" | "power_off" | "reboot" | "reinstall";
+            /** @description reinstall: the new OS (default: the current one). */
+            operating_system?: string;
+            /**
+             * @description reinstall: keep the data disks.
+             * @default false
+             */
+            preserve_data: boolean;
         };
         /** @enum {string} */
         WebhookEvent: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended";
@@ -6941,6 +7255,124 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MachineDetail"];
+                };
+            };
+        };
+    };
+    listServers: {
+        parameters: {
+            query?: {
+                project?: string;
+                state?: components["schemas"]["ServerStateInput"];
+                include_deleted?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerList"];
+                };
+            };
+        };
+    };
+    createServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServerCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerDetail"];
+                };
+            };
+        };
+    };
+    getServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerDetail"];
+                };
+            };
+        };
+    };
+    deleteServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerDetail"];
+                };
+            };
+        };
+    };
+    serverAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServerActionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerDetail"];
                 };
             };
         };
