@@ -119,6 +119,24 @@ describe('provider registry and manual provider', () => {
     assert.deepEqual((machines[1] as MemoryMachine).resets, ['On']);
   });
 
+  test('a password sealed under another key is reported as such, and the action recorded as failed', async () => {
+    const row = await machine('lab', { labId: 'lab-2' });
+    const resealed = await t.db
+      .updateTable('machines')
+      .set({ bmc_password_encrypted: new SecretBox(randomBytes(32)).seal(PASSWORD, `machine:${row.id}:bmc`) })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const error = await rejection(registry.setPower(resealed, 'off', `${row.id}:off`, signal()));
+    assert.equal(error.kind, 'invalid');
+    assert.equal(
+      error.message,
+      `the BMC password of ${row.hostname} cannot be decrypted: was SURPLUS_SECRET_KEY changed? Enter the password again`,
+    );
+    const failed = await actionRow(`${row.id}:off`);
+    assert.deepEqual([failed.outcome, failed.provider, failed.detail.error], ['failed', 'lab', error.message]);
+  });
+
   test('a manual step is filed for an operator, waited for, confirmed once, and then done', async () => {
     const row = await machine('manual');
     const key = `${row.id}:boot`;

@@ -102,12 +102,24 @@ export class ProviderRegistry {
 
   /** A machine row's BMC access, its password opened. Never log the result. */
   access(machine: MachineRow): MachineAccess {
+    let password: string | null = null;
+    try {
+      password = machine.bmc_password_encrypted
+        ? this.secrets.open(machine.bmc_password_encrypted, this.passwordContext(machine.id))
+        : null;
+    } catch {
+      throw new ProviderError(
+        machine.bmc_provider,
+        'invalid',
+        `the BMC password of ${machine.hostname} cannot be decrypted: was SURPLUS_SECRET_KEY changed? Enter the password again`,
+      );
+    }
     return {
       machineId: machine.id,
       provider: machine.bmc_provider,
       url: machine.bmc_url,
       username: machine.bmc_username,
-      password: machine.bmc_password_encrypted ? this.secrets.open(machine.bmc_password_encrypted, this.passwordContext(machine.id)) : null,
+      password,
       caPem: machine.bmc_ca_pem,
       isInsecure: machine.bmc_is_insecure,
       systemPath: machine.bmc_system_path,
@@ -156,7 +168,14 @@ export class ProviderRegistry {
       const instruction = typeof recorded.detail.instruction === 'string' ? recorded.detail.instruction : action;
       throw new ProviderError(recorded.provider, 'awaiting_operator', instruction);
     }
-    const access = this.access(machine);
+    let access: MachineAccess;
+    try {
+      access = this.access(machine);
+    } catch (error) {
+      await this.actions.start(this.db, { key, machineId: machine.id, action, provider: machine.bmc_provider, detail: { request } });
+      await this.actions.finish(this.db, key, 'failed', { error: (error as Error).message, error_kind: 'invalid' });
+      throw error;
+    }
     const candidates = this.candidates(machine.bmc_provider);
     const skipped: string[] = [];
     for (const provider of candidates) {

@@ -247,7 +247,8 @@ class RedfishSystem implements PowerController, BootController, MediaController,
       if (Date.now() > deadline)
         throw new ProviderError(this.provider, 'retryable', `${this.path} did not reach power ${wanted} within ${this.powerWaitMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, this.powerPollMs));
-      signal.throwIfAborted();
+      if (signal.aborted)
+        throw new ProviderError(this.provider, 'retryable', `cancelled while waiting for ${this.path} to reach power ${wanted}`);
     }
   }
 
