@@ -73,6 +73,8 @@ export async function createHttpServer(options: HttpOptions): Promise<App> {
       return typeof incoming === 'string' && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     },
     trustProxy: false,
+    // One log line per request (in onResponse), not Fastify's two.
+    disableRequestLogging: true,
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -112,6 +114,10 @@ export async function createHttpServer(options: HttpOptions): Promise<App> {
       if (typeof sent !== 'string' || !sameString(sent, request.auth.csrfToken)) throw new AppError('ERR_CSRF');
     }
     await enforcePolicy(request, policy, options.resolveProject);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
   });
 
   if (options.metrics) {

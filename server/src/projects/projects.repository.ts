@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { InvitationRow, InvitationState, ProjectRole, ProjectRow } from '../db/schema.ts';
 
-export type ProjectListRow = ProjectRow & { my_role: ProjectRole | null; member_count: string };
+export type ProjectListRow = ProjectRow & { my_role: ProjectRole | null; member_count: string; listed_at: Date };
 export type NewProject = {
   slug: string;
   name: string;
@@ -96,29 +96,40 @@ export class ProjectsRepository {
     db: Executor,
     options: { userId: string; isAll: boolean; after?: { at: Date; id: string }; q?: string; limit: number },
   ): Promise<ProjectListRow[]> {
+    const memberCount = sql<string>`(select count(*) from project_members pm where pm.project_id = projects.id)`.as('member_count');
+    const like = `%${(options.q ?? '').replace(/[%_\\]/g, '\\$&')}%`;
+    const search = sql<boolean>`(projects.name ilike ${like} or projects.slug ilike ${like} or projects.repository_owner || '/' || projects.repository_name ilike ${like})`;
+    if (!options.isAll) {
+      // Mine: newest membership first, walked along project_members_mine_idx (no sort of every membership).
+      let query = db
+        .selectFrom('project_members as me')
+        .innerJoin('projects', 'projects.id', 'me.project_id')
+        .selectAll('projects')
+        .select(['me.role as my_role', 'me.created_at as listed_at'])
+        .select(memberCount)
+        .where('me.user_id', '=', options.userId);
+      if (options.q) query = query.where(search);
+      if (options.after) {
+        const { at, id } = options.after;
+        query = query.where(
+          sql<boolean>`(me.created_at, me.project_id) < (
+            coalesce((select c.created_at from project_members c where c.user_id = ${options.userId} and c.project_id = ${id}::uuid), ${at}::timestamptz),
+            ${id}::uuid)`,
+        );
+      }
+      return query
+        .orderBy('me.created_at', 'desc')
+        .orderBy('me.project_id', 'desc')
+        .limit(options.limit + 1)
+        .execute() as Promise<ProjectListRow[]>;
+    }
     let query = db
       .selectFrom('projects')
       .leftJoin('project_members as me', (join) => join.onRef('me.project_id', '=', 'projects.id').on('me.user_id', '=', options.userId))
       .selectAll('projects')
-      .select('me.role as my_role')
-      .select((eb) =>
-        eb
-          .selectFrom('project_members')
-          .select(eb.fn.countAll<string>().as('n'))
-          .whereRef('project_members.project_id', '=', 'projects.id')
-          .as('member_count'),
-      );
-    if (!options.isAll) query = query.where('me.user_id', 'is not', null);
-    if (options.q) {
-      const like = `%${options.q.replace(/[%_\\]/g, '\\$&')}%`;
-      query = query.where((eb) =>
-        eb.or([
-          eb('projects.name', 'ilike', like),
-          eb('projects.slug', 'ilike', like),
-          eb(sql`projects.repository_owner || '/' || projects.repository_name`, 'ilike', like),
-        ]),
-      );
-    }
+      .select(['me.role as my_role', 'projects.created_at as listed_at'])
+      .select(memberCount);
+    if (options.q) query = query.where(search);
     if (options.after) query = query.where(before(options.after));
     return query
       .orderBy('projects.created_at', 'desc')

@@ -81,7 +81,7 @@ export class ProjectsService {
       rows,
       query.limit,
       (row) => toProject(row, row.my_role, Number(row.member_count)),
-      (row) => ({ at: row.created_at, id: row.id }),
+      (row) => ({ at: row.listed_at, id: row.id }),
     );
   }
 

@@ -294,7 +294,9 @@ export class ServersService {
     if (!machine) return 'no machine';
     const prefix = `${serverId}:g${generation}`;
     const isStepDone = await this.runStep(serverId, machine, 'bmc', async (signal) => {
-      await this.control.bootOnce(machine, 'pxe', `${prefix}:boot-pxe`, signal);
+      // The one-time boot override is set again on every run (same effect each time): a run after a
+      // crash may repeat a power cycle that already used up the previous override.
+      await this.control.bootOnce(machine, 'pxe', `${prefix}:boot-pxe:${randomBytes(4).toString('hex')}`, signal);
       await this.db.transaction().execute((tx) => this.progress(tx, serverId, 20, 'boot_override', 'next boot from the network'));
       const power = await this.control.powerState(machine, signal);
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${prefix}:power-cycle`, signal);
@@ -363,7 +365,7 @@ export class ServersService {
       await this.progress(tx, serverId, 20, 'wiping', `machine ${machine.hostname} is being wiped`);
     });
     const isDone = await this.runStep(serverId, machine, 'wipe', async (signal) => {
-      await this.control.bootOnce(machine, 'pxe', `${serverId}:wipe:boot`, signal);
+      await this.control.bootOnce(machine, 'pxe', `${serverId}:wipe:boot:${randomBytes(4).toString('hex')}`, signal);
       const power = await this.control.powerState(machine, signal);
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${serverId}:wipe:power`, signal);
     });
