@@ -487,11 +487,14 @@ export class ServersService {
     step: string,
     body: (signal: AbortSignal) => Promise<void>,
   ): Promise<boolean> {
+    const signal = AbortSignal.timeout(this.settings.stepTimeoutMs);
     try {
-      await body(AbortSignal.timeout(this.settings.stepTimeoutMs));
+      await body(signal);
       return true;
     } catch (error) {
-      const reason = `${step}: ${(error as Error).name === 'TimeoutError' ? `the BMC did not answer within ${this.settings.stepTimeoutMs} ms` : (error as Error).message}`;
+      // Providers wrap the step's timeout in their own error ("… cancelled by the caller"): say what happened.
+      const message = (error as Error).message;
+      const reason = `${step}: ${signal.aborted ? `the BMC did not answer within ${this.settings.stepTimeoutMs} ms (${message})` : message}`;
       await this.db.transaction().execute(async (tx) => {
         const server = await this.servers.lock(tx, serverId);
         if (server && server.state !== 'failed' && server.state !== 'deleted') {
