@@ -8,6 +8,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { type Client, createClient, unwrap } from '@surplus/api-client';
+import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openPage, type SurplusServer, screenshot, startServer } from './harness.ts';
 
@@ -204,8 +205,13 @@ test('an owner fills the request form: the estimate follows the lines, field err
     .getByRole('table', { name: 'Requests' })
     .getByRole('row', { name: /Submitted/ })
     .waitFor();
+  await screenshot(page, 'project-requests');
   await page.goto('/requests');
-  await page.getByRole('table', { name: 'Requests' }).getByRole('row', { name: /Kepler Energy/ }).waitFor();
+  await page
+    .getByRole('table', { name: 'Requests' })
+    .getByRole('row', { name: /Kepler Energy/ })
+    .waitFor();
+  await screenshot(page, 'requests');
   assert.match(await text(page, 'table[aria-label="Requests"] tbody'), /Kepler Energy.*Open Source Partner Program.*Submitted/);
   await page.context().close();
 });
@@ -372,5 +378,94 @@ test('staff see the program with its budget chart: committed from the grant, the
   await page.getByText('Copy its secret now').waitFor();
   assert.match(await text(page, '[data-testid="webhook-secret"]'), /\S{16,}/);
   await screenshot(page, 'program-webhooks');
+  await page.getByRole('navigation', { name: 'Program sections' }).getByRole('link', { name: /Staff/ }).click();
+  await page.getByRole('heading', { name: 'Add staff' }).waitFor();
+  await page.getByLabel('Reviewer', { exact: true }).selectOption({ label: `${reviewerPerson.name} (${reviewerPerson.email})` });
+  await page.getByRole('button', { name: 'Add to staff' }).click();
+  await page
+    .getByRole('table', { name: 'Program staff' })
+    .getByRole('row', { name: /Rita Reviewer/ })
+    .waitFor();
+  await screenshot(page, 'program-staff');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Programs' }).click();
+  await page
+    .getByRole('row', { name: /Open Source Partner Program/ })
+    .getByText(/remaining/)
+    .waitFor();
+  await screenshot(page, 'programs');
   await page.context().close();
+});
+
+test('the GitHub author is told about the waiting issue, claims it by registering the project, and the request becomes theirs', async () => {
+  const newcomer = { name: 'Nora Newcomer', email: 'nora@program.test', password: 'nora-password-123' };
+  await signUpApi(newcomer);
+  // Stands in for signing in with GitHub once (the OAuth flow itself is tested in server/test/sso.test.ts):
+  // the account now carries the GitHub login that opened issue #4242.
+  const db = new pg.Client({ connectionString: server.databaseUrl });
+  await db.connect();
+  try {
+    await db.query('update users set github_login = $1 where email = $2', ['octo-newcomer', newcomer.email]);
+  } finally {
+    await db.end();
+  }
+  const page = await open('/login');
+  await signIn(page, newcomer.email, newcomer.password);
+  const banner = page.locator('.banner', { hasText: 'Your GitHub issue #4242 is waiting: claim it' });
+  await banner.waitFor();
+  await screenshot(page, 'claim-banner');
+  await banner.getByRole('link', { name: 'Claim it', exact: true }).click();
+  await page.getByRole('heading', { name: 'GitHub claims', level: 1 }).waitFor();
+  assert.equal(
+    await page.getByLabel('Repository').inputValue(),
+    'https://github.com/sustainable-computing-io/kepler',
+    'the issue’s repository is the default',
+  );
+  await page.getByRole('button', { name: 'Register and claim' }).click();
+  await page.locator('.field-error', { hasText: /licence|SPDX|required/i }).waitFor();
+  await page.getByLabel('Licence (SPDX expression)').fill('Apache-2.0');
+  await page.getByLabel('Project name').fill('Kepler');
+  await screenshot(page, 'claims');
+  await page.getByRole('button', { name: 'Register and claim' }).click();
+  await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+  await page.locator('.page-header', { hasText: 'GitHub #4242' }).waitFor();
+  assert.match(await text(page, '.page-header .meta-row'), /Kepler/);
+  assert.equal(await page.locator('.banner', { hasText: 'is waiting: claim it' }).count(), 0, 'nothing left to claim');
+  await page.context().close();
+});
+
+test('an owner writes an impact story and lists the project; staff publish it; the public directory shows both', async () => {
+  const ownerPage = await open('/login');
+  await signIn(ownerPage, ownerPerson.email, ownerPerson.password);
+  await ownerPage.goto('/projects/kepler-energy/stories');
+  await ownerPage.getByRole('button', { name: 'Write a story' }).click();
+  await ownerPage.getByLabel('Title').fill('Energy numbers on every merge');
+  await ownerPage.getByRole('textbox', { name: 'Story' }).fill('Since the grant, **every merge** is validated on bare metal.');
+  await ownerPage.getByRole('button', { name: 'Create draft' }).click();
+  const story = ownerPage.locator('.story', { hasText: 'Energy numbers on every merge' });
+  await story.waitFor();
+  await story.getByRole('button', { name: 'Submit for publishing' }).click();
+  await story.getByText('Waiting for staff').waitFor();
+  await ownerPage.getByRole('switch', { name: /List the project in the public directory/ }).check();
+  await ownerPage.getByText('Shown in the directory now').waitFor();
+  await screenshot(ownerPage, 'project-stories');
+  await ownerPage.context().close();
+
+  const staffPage = await open('/login');
+  await signIn(staffPage, reviewerPerson.email, reviewerPerson.password);
+  await staffPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stories' }).click();
+  const card = staffPage.locator('.story-card', { hasText: 'Energy numbers on every merge' });
+  await card.waitFor();
+  await screenshot(staffPage, 'stories-queue');
+  await card.getByRole('button', { name: 'Publish' }).click();
+  await staffPage.getByText('No stories waiting').waitFor();
+  await staffPage.context().close();
+
+  const visitor = await open('/directory');
+  const entry = visitor.locator('.directory-card', { hasText: 'Kepler Energy' }).first();
+  await entry.waitFor();
+  assert.match((await entry.textContent()) ?? '', /Supported by Open Source Partner Program since/);
+  await visitor.getByRole('heading', { name: 'Energy numbers on every merge' }).waitFor();
+  assert.match(await text(visitor, '.public-story'), /Kepler Energy · Open Source Partner Program.*every merge is validated on bare metal/);
+  await screenshot(visitor, 'directory-program');
+  await visitor.context().close();
 });

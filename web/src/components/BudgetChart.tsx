@@ -15,7 +15,9 @@ const CIRCUMFERENCE = 2 * Math.PI * RADIUS;
 function percent(part: number, whole: number): string {
   if (whole <= 0) return '—';
   const value = (part / whole) * 100;
-  return `${value < 10 && value > 0 ? value.toFixed(1) : Math.round(value)}%`;
+  // Near the ends a rounded figure would lie ("100%" with money left): keep a decimal there.
+  const isEdge = (value > 0 && value < 10) || (value > 90 && value < 100);
+  return `${isEdge ? (Math.floor(value * 10) / 10).toFixed(1) : Math.round(value)}%`;
 }
 
 /**

@@ -147,6 +147,7 @@ export function GrantPage() {
     grant && isStaff ? unwrap(client.GET('/api/v1/programs/{program}', { params: { path: { program: grant.program.id } } })) : null,
   );
   const [dialog, setDialog] = useState<'end' | 'revoke' | null>(null);
+  const [isExtending, setIsExtending] = useState(false);
   const [endsOn, setEndsOn] = useState('');
   const [reason, setReason] = useState('');
   const end = useAction(async () => {
@@ -330,6 +331,13 @@ export function GrantPage() {
                 >
                   Reviewers decide on it like on a new request.
                 </Banner>
+              ) : grant.state === 'active' && grant.figures.days_left > 30 && !isExtending ? (
+                <div className="btn-row btn-row-between">
+                  <p className="muted" style={{ margin: 0 }}>
+                    {daysLeftText(grant)}. Owners usually ask in the last month, with a progress report; you can ask now.
+                  </p>
+                  <Button onClick={() => setIsExtending(true)}>Ask for an extension…</Button>
+                </div>
               ) : (
                 <ExtensionForm
                   grant={grant}

@@ -184,7 +184,8 @@ export function ProgramWebhooks() {
           title={<span className="mono">{webhook.url}</span>}
           description={
             <>
-              {webhook.is_active ? 'Active' : 'Inactive'} · added <Time iso={webhook.created_at} /> · {webhook.events.join(', ')}
+              {webhook.is_active ? 'Active' : 'Inactive'} · added <Time iso={webhook.created_at} /> ·{' '}
+              {webhook.events.length === EVENTS.length ? 'every event' : webhook.events.join(', ')}
             </>
           }
           actions={

@@ -94,9 +94,9 @@ export function requestFormFields(lineCount: number): string[] {
 
 const ARCH_LABELS: Record<string, string> = { x86_64: 'x86-64', aarch64: 'Arm64' };
 
+/** Short enough to read in the closed select; the line's note below it gives the full specs. */
 function planOption(plan: Plan) {
-  const gpu = plan.gpu ? ` · ${plan.gpu}` : '';
-  return `${plan.slug} · ${plan.cpu.cores} cores · ${plan.memory_gb} GB${gpu} · ${formatCents(plan.price_cents_per_hour)}/h`;
+  return `${plan.slug} · ${formatCents(plan.price_cents_per_hour)}/h`;
 }
 
 type LineProblem = Partial<Record<'plan' | 'quantity' | 'metro' | 'operating_system', string>>;
@@ -224,7 +224,10 @@ function ResourceLineRow({
 
 function LineNote({ plan, os }: { plan: Plan | undefined; os: Schemas['OperatingSystem'] | undefined }) {
   const parts: string[] = [];
-  if (plan) parts.push(`${plan.cpu.model}, ${plan.memory_gb} GB RAM, ${plan.storage.summary}, ${plan.nics}`);
+  if (plan)
+    parts.push(
+      `${plan.cpu.cores} cores (${plan.cpu.model}), ${plan.memory_gb} GB RAM, ${plan.storage.summary}, ${plan.nics}${plan.gpu ? `, ${plan.gpu}` : ''}`,
+    );
   if (os?.status === 'deprecated') parts.push(`${os.name} is deprecated${os.end_of_life_on ? `; end of life ${os.end_of_life_on}` : ''}`);
   if (parts.length === 0) return null;
   return <div className="field-hint resource-line-note">{parts.join(' · ')}</div>;

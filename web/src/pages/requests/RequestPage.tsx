@@ -50,7 +50,9 @@ function Timeline({ events }: { events: Request['timeline'] }) {
   );
 }
 
-function ResourcesTable({ request }: { request: Request }) {
+function ResourcesTable({ request, catalog }: { request: Request; catalog: Schemas['Catalog'] | undefined }) {
+  const metroName = (code: string) => catalog?.metros.find((metro) => metro.code === code)?.name;
+  const osName = (slug: string) => catalog?.operating_systems.find((os) => os.slug === slug);
   const columns: Column<Line & { index: number }>[] = [
     {
       header: 'Plan',
@@ -67,10 +69,36 @@ function ResourcesTable({ request }: { request: Request }) {
         ),
     },
     { header: 'Quantity', cell: (line) => line.quantity, className: 'num' },
-    { header: 'Metro', cell: (line) => line.metro ?? <span className="muted">—</span> },
+    {
+      header: 'Metro',
+      cell: (line) =>
+        line.metro ? (
+          <>
+            {metroName(line.metro) ?? line.metro} <span className="muted">({line.metro})</span>
+          </>
+        ) : (
+          <span className="muted">—</span>
+        ),
+    },
     {
       header: 'Operating system',
-      cell: (line) => (line.operating_system ? <span className="mono">{line.operating_system}</span> : <span className="muted">—</span>),
+      cell: (line) => {
+        if (!line.operating_system) return <span className="muted">—</span>;
+        const os = osName(line.operating_system);
+        return (
+          <>
+            {os?.name ?? line.operating_system}
+            {os && os.status !== 'supported' ? (
+              <>
+                {' '}
+                <Badge tone={os.status === 'end_of_life' ? 'red' : 'yellow'}>
+                  {os.status === 'end_of_life' ? 'end of life' : 'deprecated'}
+                </Badge>
+              </>
+            ) : null}
+          </>
+        );
+      },
     },
     { header: 'Per month', cell: (line) => formatCents(line.monthly_cents), className: 'num' },
   ];
@@ -142,6 +170,12 @@ function DecisionBanner({ request }: { request: Request }) {
   }
 }
 
+function waitingPhrase(request: Request): string {
+  const days = request.waiting_days;
+  if (request.decided_at) return days === 0 ? 'decided the same day' : `decided after ${days} day${days === 1 ? '' : 's'}`;
+  return days === 0 ? 'submitted today' : `waiting ${days} day${days === 1 ? '' : 's'}`;
+}
+
 /** One request: what was asked, its checks and cost, the conversation, and the actions the viewer may take. */
 export function RequestPage() {
   const { id = '' } = useParams();
@@ -159,7 +193,7 @@ export function RequestPage() {
     isStaff && request ? unwrap(client.GET('/api/v1/requests/{id}/evidence', path)) : undefined,
   );
   const votes = useResource(`votes:${id}`, async () => (isStaff ? unwrap(client.GET('/api/v1/requests/{id}/votes', path)) : undefined));
-  const catalog = useResource('catalog', async () => (isReviewer ? unwrap(client.GET('/api/v1/catalog')) : undefined));
+  const catalog = useResource('catalog', () => unwrap(client.GET('/api/v1/catalog')));
   const [dialog, setDialog] = useState<'approve' | 'decline' | 'changes' | 'withdraw' | null>(null);
 
   const replace = (next: Request) => resource.setData(() => next);
@@ -195,6 +229,8 @@ export function RequestPage() {
   const canChange = myRole === 'owner';
   const isMember = myRole !== null;
   const canDecide = isReviewer && !isMember;
+  // A GitHub request stays project-less until its author claims it; only then can it become a grant.
+  const canApprove = canDecide && request.project !== null;
   const state = request.state;
   const currency = evidence.data?.budget.currency ?? 'USD';
   const actions = (
@@ -226,7 +262,7 @@ export function RequestPage() {
           Decline
         </Button>
       ) : null}
-      {canDecide && DECIDABLE_STATES.includes(state) ? (
+      {canApprove && DECIDABLE_STATES.includes(state) ? (
         <Button variant="primary" onClick={() => setDialog('approve')}>
           <Icon name="check" size={14} />
           Approve…
@@ -265,11 +301,11 @@ export function RequestPage() {
                 No project linked
               </Badge>
             )}
-            <span>{purposeLabel(request.purpose)}</span>
+            {request.purpose ? <span>{purposeLabel(request.purpose)}</span> : null}
             {request.submitted_at ? (
               <span>
                 <Icon name="clock" size={14} />
-                {request.decided_at ? 'decided after' : 'waiting'} {request.waiting_days} day{request.waiting_days === 1 ? '' : 's'}
+                {waitingPhrase(request)}
                 {request.is_overdue ? (
                   <Badge tone="red" title="Waiting longer than the program’s review-time target">
                     Overdue
@@ -285,6 +321,15 @@ export function RequestPage() {
       {isReviewer && isMember && DECIDABLE_STATES.includes(state) ? (
         <div className="page-banner">
           <Banner tone="info">You are a member of this project, so another reviewer decides on it.</Banner>
+        </div>
+      ) : null}
+      {isStaff && !request.project && OPEN_STATES.includes(state) ? (
+        <div className="page-banner">
+          <Banner tone="info" title="No project linked yet">
+            {request.github_author ? `@${request.github_author} opened this on GitHub without a Surplus project. ` : ''}
+            It can be approved once its author signs in with GitHub and claims it (registers or links the project). You can comment, vote or
+            decline meanwhile.
+          </Banner>
         </div>
       ) : null}
       <div className="page-banner">
@@ -351,7 +396,7 @@ export function RequestPage() {
             </dl>
           </Card>
           <Card title="Resources" isFlush>
-            <ResourcesTable request={request} />
+            <ResourcesTable request={request} catalog={catalog.data} />
           </Card>
           {isStaff ? (
             <VotesCard
@@ -390,7 +435,9 @@ export function RequestPage() {
               <p className="muted">No checks apply.</p>
             )}
           </Card>
-          {isStaff && evidence.data ? <EvidenceCard evidence={evidence.data} request={request} project={project.data ?? null} /> : null}
+          {isStaff && evidence.data ? (
+            <EvidenceCard evidence={evidence.data} request={request} project={project.data ?? null} isOpen={OPEN_STATES.includes(state)} />
+          ) : null}
           {isStaff && evidence.error ? (
             <ErrorBanner error={evidence.error} title="The evidence could not be loaded" onRetry={evidence.reload} />
           ) : null}

@@ -24,7 +24,18 @@ type Project = Schemas['Project'];
 type VoteList = Schemas['VoteList'];
 
 /** What a reviewer weighs besides the request: the money, the project's history, its licence and repository. */
-export function EvidenceCard({ evidence, request, project }: { evidence: Evidence; request: Request; project: Project | null }) {
+export function EvidenceCard({
+  evidence,
+  request,
+  project,
+  isOpen,
+}: {
+  evidence: Evidence;
+  request: Request;
+  project: Project | null;
+  /** Still to be decided: show what approving would add to the budget. */
+  isOpen: boolean;
+}) {
   const { budget } = evidence;
   return (
     <Card title="Evidence" description="For staff: what approving would cost and what the project did before.">
@@ -33,24 +44,32 @@ export function EvidenceCard({ evidence, request, project }: { evidence: Evidenc
           <h3 id="evidence-budget" className="section-title">
             Budget
           </h3>
-          <BudgetBar budget={budget} addingCents={Math.max(evidence.needed_cents, 0)} label="Program budget with this request" />
+          <BudgetBar
+            budget={budget}
+            addingCents={isOpen ? Math.max(evidence.needed_cents, 0) : 0}
+            label={isOpen ? 'Program budget with this request' : 'Program budget'}
+          />
           <dl className="dl dl-compact">
-            <div>
-              <dt>This request needs (rest of the fiscal year)</dt>
-              <dd>{formatCents(evidence.needed_cents, budget.currency)}</dd>
-            </div>
+            {isOpen ? (
+              <div>
+                <dt>Approving commits</dt>
+                <dd>{formatCents(evidence.needed_cents, budget.currency)}</dd>
+              </div>
+            ) : null}
             <div>
               <dt>Remaining now</dt>
               <dd>{formatCents(budget.remaining_cents, budget.currency)}</dd>
             </div>
-            <div>
-              <dt>Remaining after approval</dt>
-              <dd className={evidence.remaining_after_cents < 0 ? 'text-danger' : undefined}>
-                {formatCents(evidence.remaining_after_cents, budget.currency)}
-              </dd>
-            </div>
+            {isOpen ? (
+              <div>
+                <dt>Remaining after</dt>
+                <dd className={evidence.remaining_after_cents < 0 ? 'text-danger' : undefined}>
+                  {formatCents(evidence.remaining_after_cents, budget.currency)}
+                </dd>
+              </div>
+            ) : null}
           </dl>
-          {evidence.needs_override ? (
+          {isOpen && evidence.needs_override ? (
             <Banner tone="warning" title="Over the remaining budget">
               Approving needs an admin and a reason (a budget override).
             </Banner>

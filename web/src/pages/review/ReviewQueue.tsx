@@ -38,7 +38,7 @@ function waitingText(item: Item) {
   if (!item.submitted_at) return <span className="muted">not submitted</span>;
   return (
     <span className={item.is_overdue ? 'waiting waiting-overdue' : 'waiting'}>
-      {item.waiting_days === 0 ? 'today' : `${item.waiting_days} day${item.waiting_days === 1 ? '' : 's'}`}
+      {item.waiting_days === 0 ? '< 1 day' : `${item.waiting_days} day${item.waiting_days === 1 ? '' : 's'}`}
       {item.is_overdue ? (
         <Badge tone="red" title="Waiting longer than the program’s review-time target">
           <Icon name="clock" size={12} />
@@ -177,6 +177,22 @@ export function ReviewQueue() {
             ? 'Requests waiting for a decision.'
             : `${list.items.length}${list.hasMore ? '+' : ''} request${list.items.length === 1 ? '' : 's'} waiting${overdue ? `, ${overdue} overdue` : ''}.`
         }
+        actions={
+          <label className="inline-field">
+            <span className="field-label">Sort</span>
+            <select
+              className="select"
+              value={sort}
+              onChange={(event) => setParam('sort', event.target.value === 'oldest' ? '' : event.target.value)}
+            >
+              {SORTS.map((s) => (
+                <option key={s.value} value={s.value}>
+                  {s.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        }
       />
       <search className="filters" aria-label="Filter the queue">
         <label className="field">
@@ -254,20 +270,6 @@ export function ReviewQueue() {
             />
           </div>
         </fieldset>
-        <label className="field">
-          <span className="field-label">Sort</span>
-          <select
-            className="select"
-            value={sort}
-            onChange={(event) => setParam('sort', event.target.value === 'oldest' ? '' : event.target.value)}
-          >
-            {SORTS.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </label>
       </search>
       <Card isFlush>
         <DataTable

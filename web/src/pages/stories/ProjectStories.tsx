@@ -24,10 +24,17 @@ function ListingCard({ projectId, canManage }: { projectId: string; canManage: b
   const toast = useToast();
   const path = { params: { path: { project: projectId } } };
   const listing = useResource(`listing:${projectId}`, () => unwrap(client.GET('/api/v1/projects/{project}/listing', path)));
+  // The switch moves at once; a refused change puts it back from the server's answer.
   const save = useAction(async (isListed: boolean) => {
-    const updated = await unwrap(client.PUT('/api/v1/projects/{project}/listing', { ...path, body: { is_listed: isListed } }));
-    listing.setData(() => updated);
-    toast.success(updated.is_listed ? 'The project is listed in the public directory.' : 'The project is no longer listed.');
+    listing.setData((current) => current && { ...current, is_listed: isListed });
+    try {
+      const updated = await unwrap(client.PUT('/api/v1/projects/{project}/listing', { ...path, body: { is_listed: isListed } }));
+      listing.setData(() => updated);
+      toast.success(updated.is_listed ? 'The project is listed in the public directory.' : 'The project is no longer listed.');
+    } catch (failure) {
+      listing.reload();
+      throw failure;
+    }
   });
   const data = listing.data;
   return (
@@ -43,7 +50,7 @@ function ListingCard({ projectId, canManage }: { projectId: string; canManage: b
             label="List the project in the public directory"
             hint="Shown while an active grant of a public program supports it: name, repository, licence, supporting programs and published stories."
             checked={data.is_listed}
-            disabled={!canManage || save.isRunning}
+            disabled={!canManage}
             onChange={(event) => void save.run(event.target.checked)}
           />
           {data.is_listed ? (
@@ -77,7 +84,8 @@ function StoryEditor({
   const { client } = useSession();
   const [title, setTitle] = useState(story?.title ?? '');
   const [body, setBody] = useState(story?.body ?? '');
-  const [program, setProgram] = useState(story?.program?.slug ?? '');
+  // A project supported by one program is most likely writing about that one.
+  const [program, setProgram] = useState(story ? (story.program?.slug ?? '') : programs.length === 1 ? (programs[0]?.slug ?? '') : '');
   const save = useAction(async () => {
     const fields = { title: title.trim(), body, program: program || null };
     const saved = story
