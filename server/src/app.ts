@@ -19,6 +19,9 @@ import { grantsRoutes } from './grants/grants.routes.ts';
 import { GrantsService } from './grants/grants.service.ts';
 import { Metrics } from './http/metrics.ts';
 import { type App, createHttpServer } from './http/server.ts';
+import { InsightRepository } from './insight/insight.repository.ts';
+import { insightRoutes } from './insight/insight.routes.ts';
+import { InsightService } from './insight/insight.service.ts';
 import { GithubClient } from './intake/github-client.ts';
 import { GithubReplies } from './intake/github-replies.ts';
 import { IntakeRepository } from './intake/intake.repository.ts';
@@ -237,6 +240,9 @@ export function createServices(db: Db, config: SurplusConfig) {
   });
   // --- end servers ---------------------------------------------------------------------------------
 
+  // --- supply-chain insight -----------------------------------------------------------------------
+  const insight = new InsightService(db, { insight: new InsightRepository(), audit, outbox, publicUrl: config.publicUrl });
+
   return {
     registry,
     servers,
@@ -264,6 +270,7 @@ export function createServices(db: Db, config: SurplusConfig) {
     review,
     metering,
     inventory,
+    insight,
   };
 }
 
@@ -310,6 +317,7 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   meteringRoutes(app, { metering: services.metering });
   inventoryRoutes(app, { inventory: services.inventory });
   serversRoutes(app, { servers: services.servers });
+  insightRoutes(app, { insight: services.insight });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };
 }

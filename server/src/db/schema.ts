@@ -11,8 +11,17 @@ export interface UsersTable {
   roles: ColumnType<string[], string[] | undefined, string[]>;
   github_login: string | null;
   is_disabled: Generated<boolean>;
+  email_verified_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface EmailVerificationsTable {
+  token_hash: Buffer;
+  user_id: string;
+  email: string;
+  created_at: Timestamp;
+  expires_at: Date;
 }
 
 export interface SessionsTable {
@@ -487,8 +496,89 @@ export interface BmcActionsTable {
   occurred_at: Timestamp;
 }
 
+// --- supply-chain insight (server/src/insight) ---
+export interface ProductsTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  description: Generated<string>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UpstreamProjectsTable {
+  id: Generated<string>;
+  key: string;
+  kind: 'repository' | 'package' | 'group';
+  repository: string | null;
+  owner: string | null;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface ProductUploadsTable {
+  id: Generated<string>;
+  product_id: string;
+  file_name: string;
+  companion_name: string | null;
+  format: string;
+  format_version: string | null;
+  size_bytes: ColumnType<string, number | string, number | string>;
+  sha256: string;
+  packages_count: number;
+  direct_count: number | null;
+  depth_histogram: number[];
+  notes: ColumnType<string[], string[] | undefined, string[]>;
+  graph_gz: Buffer;
+  uploaded_by: string | null;
+  uploaded_at: Timestamp;
+}
+
+export interface UploadUpstreamProjectsTable {
+  upload_id: string;
+  upstream_project_id: string;
+  packages: number;
+  direct: number;
+  min_depth: number;
+  paths: number;
+  is_dev_only: boolean;
+  score: number;
+  purls: string[];
+  funding: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+export interface UpstreamOverridesTable {
+  id: Generated<string>;
+  match_kind: 'repository' | 'owner';
+  match: string;
+  group_id: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface UpstreamSignalsTable {
+  repository: string;
+  criticality_score: number | null;
+  dependents_count: ColumnType<string | null, number | string | null, number | string | null>;
+  source: string;
+  imported_at: Timestamp;
+}
+
+export interface UpstreamInvitationsTable {
+  id: Generated<string>;
+  upstream_project_id: string;
+  channel: 'email' | 'github_issue';
+  email: string | null;
+  repository: string | null;
+  invited_by: string | null;
+  created_at: Timestamp;
+}
+// --- end supply-chain insight ---
+
 export interface Database {
   users: UsersTable;
+  email_verifications: EmailVerificationsTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   identities: IdentitiesTable;
@@ -523,6 +613,13 @@ export interface Database {
   servers: ServersTable;
   server_events: ServerEventsTable;
   bmc_actions: BmcActionsTable;
+  products: ProductsTable;
+  upstream_projects: UpstreamProjectsTable;
+  product_uploads: ProductUploadsTable;
+  upload_upstream_projects: UploadUpstreamProjectsTable;
+  upstream_overrides: UpstreamOverridesTable;
+  upstream_signals: UpstreamSignalsTable;
+  upstream_invitations: UpstreamInvitationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -24,6 +24,8 @@ export const ERRORS = {
   ERR_INVITATION_CLOSED: { status: 410, message: 'This invitation is no longer open.' },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
+  ERR_MALFORMED_FILE: { status: 400, message: 'The file is not well-formed in its format.' },
+  ERR_UNSUPPORTED_FORMAT: { status: 415, message: 'The file is not in a format Surplus reads.' },
   ERR_RATE_LIMITED: { status: 429, message: 'Too many attempts; wait and try again.' },
   ERR_SSO_FAILED: { status: 502, message: 'Single sign-on failed.' },
   ERR_NOT_CONFIGURED: { status: 501, message: 'This feature is not configured on this Surplus.' },
