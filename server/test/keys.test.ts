@@ -125,6 +125,28 @@ describe('SSH keys', () => {
     assert.deepEqual((await t.call('GET', '/api/v1/me/ssh-keys', { as: user.token })).body.items, []);
   });
 
+  it("lists every member's keys with their owners to the project's members and staff, and to no one else", async () => {
+    const owner = await t.user({ name: 'Olga Owner' });
+    const member = await t.user({ name: 'Mo Member' });
+    const outsider = await t.user();
+    const operator = await t.user({ roles: ['operator'] });
+    const project = await t.project(owner);
+    await t.db.insertInto('project_members').values({ project_id: project.id, user_id: member.id, role: 'member' }).execute();
+    const ownerKey = await t.call('POST', '/api/v1/me/ssh-keys', { as: owner.token, body: { public_key: keygen().line } });
+    const memberKey = await t.call('POST', '/api/v1/me/ssh-keys', { as: member.token, body: { public_key: keygen().line } });
+    await t.call('POST', '/api/v1/me/ssh-keys', { as: outsider.token, body: { public_key: keygen().line } });
+    for (const who of [owner, member, operator]) {
+      const listed = await t.call('GET', `/api/v1/projects/${project.slug}/ssh-keys`, { as: who.token });
+      assert.equal(listed.status, 200, JSON.stringify(listed.body));
+      assert.deepEqual(listed.body.items, [
+        { ...memberKey.body, owner: { id: member.id, name: 'Mo Member' } },
+        { ...ownerKey.body, owner: { id: owner.id, name: 'Olga Owner' } },
+      ]);
+    }
+    const refused = await t.call('GET', `/api/v1/projects/${project.slug}/ssh-keys`, { as: outsider.token });
+    assert.equal(refused.status, 404);
+  });
+
   it('answers 400 naming id for a malformed key id', async () => {
     const user = await t.user();
     const response = await t.call('DELETE', '/api/v1/me/ssh-keys/12', { as: user.token });

@@ -468,6 +468,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/ssh-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listProjectSshKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/ssh-keys/{id}": {
         parameters: {
             query?: never;
@@ -2634,6 +2650,27 @@ export interface components {
         SshKeyListInput: {
             items: components["schemas"]["SshKeyInput"][];
         };
+        ProjectSshKeyInput: {
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
+            type: string;
+            bits: number;
+            /** @description SHA256:… as `ssh-keygen -l` prints it. */
+            fingerprint: string;
+            public_key: string;
+            created_at: string;
+            owner: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+        };
+        ProjectSshKeyListInput: {
+            /** @description Every member's keys: what a new server trusts unless it is given others. */
+            items: components["schemas"]["ProjectSshKeyInput"][];
+        };
         NotificationInput: {
             /** Format: uuid */
             id: string;
@@ -4312,6 +4349,27 @@ export interface components {
         SshKeyList: {
             items: components["schemas"]["SshKey"][];
         };
+        ProjectSshKey: {
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
+            type: string;
+            bits: number;
+            /** @description SHA256:… as `ssh-keygen -l` prints it. */
+            fingerprint: string;
+            public_key: string;
+            created_at: string;
+            owner: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+        };
+        ProjectSshKeyList: {
+            /** @description Every member's keys: what a new server trusts unless it is given others. */
+            items: components["schemas"]["ProjectSshKey"][];
+        };
         Notification: {
             /** Format: uuid */
             id: string;
@@ -5656,6 +5714,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SshKey"];
+                };
+            };
+        };
+    };
+    listProjectSshKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id or slug. */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSshKeyList"];
                 };
             };
         };

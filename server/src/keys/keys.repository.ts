@@ -17,6 +17,20 @@ export class KeysRepository {
       .execute();
   }
 
+  /** The same keys with their owners' names, for the server form's "these keys will be installed". */
+  listForProjectWithOwners(db: Executor, projectId: string) {
+    return db
+      .selectFrom('ssh_keys')
+      .innerJoin('project_members', 'project_members.user_id', 'ssh_keys.user_id')
+      .innerJoin('users', 'users.id', 'ssh_keys.user_id')
+      .selectAll('ssh_keys')
+      .select(['users.name as owner_name'])
+      .where('project_members.project_id', '=', projectId)
+      .orderBy('users.name')
+      .orderBy('ssh_keys.created_at')
+      .execute();
+  }
+
   /** Undefined when the user already has this key, also when a concurrent insert committed it first. */
   insert(db: Executor, key: { userId: string; label: string; type: string; bits: number; publicKey: string; fingerprint: string }) {
     return db

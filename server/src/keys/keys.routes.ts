@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { signedIn } from '../http/context.ts';
+import type { ProjectAccess } from '../http/policy.ts';
 import type { App } from '../http/server.ts';
-import { SshKey, SshKeyCreateBody, SshKeyList } from './keys.schemas.ts';
+import { ProjectParam } from '../projects/projects.schemas.ts';
+import { ProjectSshKeyList, SshKey, SshKeyCreateBody, SshKeyList } from './keys.schemas.ts';
 import type { KeysService } from './keys.service.ts';
 
 export function keysRoutes(app: App, { keys }: { keys: KeysService }) {
@@ -12,6 +14,14 @@ export function keysRoutes(app: App, { keys }: { keys: KeysService }) {
     async (request) => ({
       items: await keys.list(signedIn(request.ctx).actor),
     }),
+  );
+  app.get(
+    '/api/v1/projects/:project/ssh-keys',
+    {
+      config: { policy: 'project:member' },
+      schema: { tags, operationId: 'listProjectSshKeys', params: ProjectParam, response: { 200: ProjectSshKeyList } },
+    },
+    async (request) => ({ items: await keys.listForProject((request.projectAccess as ProjectAccess).project.id) }),
   );
   app.post(
     '/api/v1/me/ssh-keys',

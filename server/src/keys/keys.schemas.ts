@@ -20,3 +20,9 @@ export const SshKeyCreateBody = z
   })
   .meta({ id: 'SshKeyCreateBody' });
 export const SshKeyList = z.object({ items: z.array(SshKey) }).meta({ id: 'SshKeyList' });
+
+export const ProjectSshKey = SshKey.extend({ owner: z.object({ id: z.uuid(), name: z.string() }) }).meta({ id: 'ProjectSshKey' });
+export const ProjectSshKeyList = z
+  .object({ items: z.array(ProjectSshKey).describe("Every member's keys: what a new server trusts unless it is given others.") })
+  .meta({ id: 'ProjectSshKeyList' });
+export type ProjectSshKey = z.infer<typeof ProjectSshKey>;

@@ -4,7 +4,7 @@ import type { SshKeyRow } from '../db/schema.ts';
 import type { Actor, Ctx } from '../http/context.ts';
 import { fail, invalid, notFound } from '../http/errors.ts';
 import type { KeysRepository } from './keys.repository.ts';
-import type { SshKey } from './keys.schemas.ts';
+import type { ProjectSshKey, SshKey } from './keys.schemas.ts';
 import { parseSshKey } from './ssh-key.ts';
 
 type SignedIn = Ctx & { actor: Actor };
@@ -22,6 +22,12 @@ export class KeysService {
 
   async list(actor: Actor): Promise<SshKey[]> {
     return (await this.keys.listForUser(this.db, actor.userId)).map(toSshKey);
+  }
+
+  /** Public keys of a project's members (the route checked membership). */
+  async listForProject(projectId: string): Promise<ProjectSshKey[]> {
+    const rows = await this.keys.listForProjectWithOwners(this.db, projectId);
+    return rows.map((row) => ({ ...toSshKey(row), owner: { id: row.user_id, name: row.owner_name } }));
   }
 
   async add(ctx: SignedIn, input: { public_key: string; label?: string }): Promise<SshKey> {
