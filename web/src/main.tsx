@@ -13,6 +13,11 @@ import { SignUp } from './pages/auth/SignUp.tsx';
 import { Claims } from './pages/claims/Claims.tsx';
 import { GrantList } from './pages/grants/GrantList.tsx';
 import { GrantPage } from './pages/grants/GrantPage.tsx';
+import { InventoryList } from './pages/inventory/InventoryList.tsx';
+import { MachineEnroll } from './pages/inventory/MachineEnroll.tsx';
+import { MachineImport } from './pages/inventory/MachineImport.tsx';
+import { MachinePage } from './pages/inventory/MachinePage.tsx';
+import { RequireOperator } from './pages/inventory/machine-states.tsx';
 import { AcceptInvitation } from './pages/invitations/AcceptInvitation.tsx';
 import { MyInvitations } from './pages/invitations/MyInvitations.tsx';
 import { NotFound } from './pages/NotFound.tsx';
@@ -43,6 +48,9 @@ import { RequestCreate, RequestEdit } from './pages/requests/RequestEditor.tsx';
 import { RequestList } from './pages/requests/RequestList.tsx';
 import { RequestPage } from './pages/requests/RequestPage.tsx';
 import { ReviewQueue } from './pages/review/ReviewQueue.tsx';
+import { ProjectServers } from './pages/servers/ProjectServers.tsx';
+import { ServerCreate } from './pages/servers/ServerCreate.tsx';
+import { ServerPage } from './pages/servers/ServerPage.tsx';
 import { ProjectStories } from './pages/stories/ProjectStories.tsx';
 import { StoryQueue } from './pages/stories/StoryQueue.tsx';
 import { SessionProvider } from './session.tsx';
@@ -76,6 +84,8 @@ const router = createBrowserRouter([
         children: [
           { index: true, element: <ProjectOverview /> },
           { path: 'requests', element: <ProjectRequests /> },
+          { path: 'servers', element: <ProjectServers /> },
+          { path: 'servers/new', element: <ServerCreate /> },
           { path: 'stories', element: <ProjectStories /> },
           { path: 'members', element: <ProjectMembers /> },
           { path: 'invitations', element: <ProjectInvitations /> },
@@ -89,6 +99,21 @@ const router = createBrowserRouter([
       { path: '/requests/:id/edit', element: <RequestEdit /> },
       { path: '/grants', element: <GrantList /> },
       { path: '/grants/:id', element: <GrantPage /> },
+      { path: '/servers/:id', element: <ServerPage /> },
+      {
+        path: '/inventory',
+        element: (
+          <RequireOperator>
+            <Outlet />
+          </RequireOperator>
+        ),
+        children: [
+          { index: true, element: <InventoryList /> },
+          { path: 'enroll', element: <MachineEnroll /> },
+          { path: 'import', element: <MachineImport /> },
+          { path: 'machines/:id', element: <MachinePage /> },
+        ],
+      },
       { path: '/notifications', element: <Notifications /> },
       { path: '/claims', element: <Claims /> },
       {

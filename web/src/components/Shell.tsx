@@ -43,7 +43,8 @@ function NavItem({ to, icon, children }: { to: string; icon: IconName; children:
 
 /** The signed-in frame: top bar, side navigation (program and admin sections by role), and the page. */
 export function AppShell() {
-  const { isAdmin, isStaff } = useSession();
+  const { isAdmin, isStaff, user } = useSession();
+  const isOperator = isAdmin || (user?.roles ?? []).includes('operator');
   return (
     <>
       <TopBar>
@@ -86,20 +87,29 @@ export function AppShell() {
           <NavItem to="/directory" icon="globe">
             Public directory
           </NavItem>
-          {isAdmin ? (
+          {isOperator ? (
             <>
               <div className="sidenav-section" id="admin-nav">
                 Admin
               </div>
-              <NavItem to="/admin/users" icon="users">
-                Users
-              </NavItem>
-              <NavItem to="/admin/audit" icon="log">
-                Audit log
-              </NavItem>
-              <NavItem to="/admin/settings" icon="settings">
-                Settings
-              </NavItem>
+              {isOperator ? (
+                <NavItem to="/inventory" icon="server">
+                  Inventory
+                </NavItem>
+              ) : null}
+              {isAdmin ? (
+                <>
+                  <NavItem to="/admin/users" icon="users">
+                    Users
+                  </NavItem>
+                  <NavItem to="/admin/audit" icon="log">
+                    Audit log
+                  </NavItem>
+                  <NavItem to="/admin/settings" icon="settings">
+                    Settings
+                  </NavItem>
+                </>
+              ) : null}
             </>
           ) : null}
         </nav>

@@ -118,6 +118,7 @@ export function ProjectLayout() {
         tabs={[
           { to: base, label: 'Overview', isEnd: true },
           { to: `${base}/requests`, label: 'Requests & grants' },
+          { to: `${base}/servers`, label: 'Servers' },
           { to: `${base}/stories`, label: 'Stories' },
           { to: `${base}/members`, label: `Members (${project.member_count})` },
           ...(canManage
