@@ -1405,6 +1405,237 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listProducts"];
+        put?: never;
+        post: operations["createProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getProduct"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteProduct"];
+        options?: never;
+        head?: never;
+        patch: operations["updateProduct"];
+        trace?: never;
+    };
+    "/api/v1/products/{product}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listUploads"];
+        put?: never;
+        /** @description Scans a lock file or SBOM for the product and keeps the result as its newest upload. 400 ERR_MALFORMED_FILE names the format and the line:column; 415 ERR_UNSUPPORTED_FORMAT lists the formats read; 413 beyond 50 MB. Nothing is stored from a file that fails. */
+        post: operations["uploadDependencyFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product}/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listProductProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product}/paths": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Why is this here? Every path from the product to a package in its newest upload. */
+        get: operations["listDependencyPaths"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insight/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Upstream projects of the products’ newest uploads, ranked across the portfolio: score = (usage + proximity + breadth + reach + signals) × dev_factor, each term returned. */
+        get: operations["listUpstreamProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insight/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getUpstreamProject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insight/projects/{id}/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Invites an unsupported upstream project to apply: an email queued to the address given, or the text of an issue to open on its repository (with a link that opens the form filled in). */
+        post: operations["inviteUpstreamProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insight/critical-unsupported": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listCriticalUnsupported"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insight/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getCoverageHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/supply-chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Reviewer evidence: which of our products depend on this Surplus project’s repository, and where it ranks. */
+        get: operations["getSupplyChainEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insight/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listUpstreamOverrides"];
+        put?: never;
+        /** @description Counts a repository, or every repository of an owner, as part of a group (a foundation, a project of several repositories). */
+        post: operations["createUpstreamOverride"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insight/overrides/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["deleteUpstreamOverride"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insight/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Imports public signals by repository (an OpenSSF criticality score CSV, dependents counts). One unusable line refuses the file: each bad line’s number and reason come back in error.fields. */
+        post: operations["importUpstreamSignals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4809,6 +5040,714 @@ export interface components {
             /** @description Pass as cursor to get the next page; null on the last page. */
             next_cursor: string | null;
         };
+        ProductCreateBodyInput: {
+            slug: string;
+            name: string;
+            /** @default  */
+            description: string;
+        };
+        ProductUpdateBodyInput: {
+            slug?: string;
+            name?: string;
+            description?: string;
+        };
+        UploadInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            product_id: string;
+            file_name: string;
+            /** @description The manifest sent with the file, when one was. */
+            companion_name: string | null;
+            /** @description The format the scan recognized, e.g. package-lock.json, cyclonedx-json. */
+            format: string;
+            format_version: string | null;
+            size_bytes: number;
+            /** @description Of the file as uploaded (hex). */
+            sha256: string;
+            /** @description Distinct packages the product depends on (its own not counted). */
+            packages: number;
+            /** @description Distinct direct dependencies, dev and optional included; null when the file cannot say. */
+            direct: number | null;
+            /** @description Element i counts the packages at depth i + 1 (element 0: direct). */
+            depth_histogram: number[];
+            /** @description What the scan ignored or could not tell. */
+            notes: string[];
+            upstream_projects: number;
+            uploaded_at: string;
+            uploaded_by: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            } | null;
+        };
+        UploadListInput: {
+            items: components["schemas"]["UploadInput"][];
+        };
+        ProductInput: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            description: string;
+            /** @description How many files were uploaded for it; the newest is current. */
+            uploads: number;
+            latest_upload: components["schemas"]["UploadInput"] | null;
+            created_at: string;
+            updated_at: string;
+        };
+        ProductListInput: {
+            items: components["schemas"]["ProductInput"][];
+        };
+        /**
+         * @description supported: a Surplus project with this repository has an active or expiring grant; registered: one exists, without such a grant; unsupported: none.
+         * @enum {string}
+         */
+        CoverageStateInput: "supported" | "registered" | "unsupported";
+        /** @description score = (usage + proximity + breadth + reach + signals) × dev_factor */
+        PortfolioTermsInput: {
+            /** @description 4 · log2(1 + products) */
+            usage: number;
+            /** @description 4 / min_depth */
+            proximity: number;
+            /** @description 2 · log2(1 + packages) */
+            breadth: number;
+            /** @description log2(1 + paths) */
+            reach: number;
+            /** @description 4 · criticality_score + log10(1 + dependents_count); 0 without imported signals */
+            signals: number;
+            /** @description ½ when every product needs it only for development, else 1 */
+            dev_factor: number;
+        };
+        UpstreamInvitationInput: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "github_issue";
+            email: string | null;
+            repository: string | null;
+            created_at: string;
+            invited_by: string | null;
+        };
+        UpstreamProjectInput: {
+            rank: number;
+            /** Format: uuid */
+            id: string;
+            /** @description The repository (github.com/owner/repo), a package without repository (pkg:cargo/serde) or a group (group:apache). */
+            key: string;
+            /** @enum {string} */
+            kind: "repository" | "package" | "group";
+            name: string;
+            repository: string | null;
+            /** @description Its repositories in the products: its own, or a group’s members. */
+            repositories: string[];
+            owner: string | null;
+            /** @description The products whose latest upload depends on it. */
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            }[];
+            /** @description Distinct packages (purls) it supplies across the products. */
+            packages: number;
+            /** @description Products that ask for one of its packages directly. */
+            direct_products: number;
+            min_depth: number;
+            /** @description Paths from the products to its packages, summed (saturates at 2^53). */
+            paths: number;
+            dev_only: boolean;
+            /** @description Imported OpenSSF criticality score, 0–1. */
+            criticality_score: number | null;
+            /** @description Imported dependents count. */
+            dependents_count: number | null;
+            score: number;
+            terms: components["schemas"]["PortfolioTermsInput"];
+            coverage: components["schemas"]["CoverageStateInput"];
+            surplus_projects: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                is_supported: boolean;
+            }[];
+            funding: string[];
+            /** @description Not supported and on a forge we can open an issue on or write to. */
+            invitable: boolean;
+            last_invitation: components["schemas"]["UpstreamInvitationInput"] | null;
+        };
+        CoverageSummaryInput: {
+            /** @description Products with at least one upload. */
+            products: number;
+            projects: number;
+            /** @description Projects with a known repository: only these can match a Surplus project. */
+            with_repository: number;
+            supported: number;
+            registered: number;
+            unsupported: number;
+            /** @description supported / with_repository. */
+            supported_share: number;
+            /** @description The same, weighted by score. */
+            supported_score_share: number;
+        };
+        UpstreamProjectListInput: {
+            summary: components["schemas"]["CoverageSummaryInput"];
+            total: number;
+            items: components["schemas"]["UpstreamProjectInput"][];
+        };
+        UpstreamProjectDetailInput: {
+            rank: number;
+            /** Format: uuid */
+            id: string;
+            /** @description The repository (github.com/owner/repo), a package without repository (pkg:cargo/serde) or a group (group:apache). */
+            key: string;
+            /** @enum {string} */
+            kind: "repository" | "package" | "group";
+            name: string;
+            repository: string | null;
+            /** @description Its repositories in the products: its own, or a group’s members. */
+            repositories: string[];
+            owner: string | null;
+            /** @description The products whose latest upload depends on it. */
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            }[];
+            /** @description Distinct packages (purls) it supplies across the products. */
+            packages: number;
+            /** @description Products that ask for one of its packages directly. */
+            direct_products: number;
+            min_depth: number;
+            /** @description Paths from the products to its packages, summed (saturates at 2^53). */
+            paths: number;
+            dev_only: boolean;
+            /** @description Imported OpenSSF criticality score, 0–1. */
+            criticality_score: number | null;
+            /** @description Imported dependents count. */
+            dependents_count: number | null;
+            score: number;
+            terms: components["schemas"]["PortfolioTermsInput"];
+            coverage: components["schemas"]["CoverageStateInput"];
+            surplus_projects: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                is_supported: boolean;
+            }[];
+            funding: string[];
+            /** @description Not supported and on a forge we can open an issue on or write to. */
+            invitable: boolean;
+            last_invitation: components["schemas"]["UpstreamInvitationInput"] | null;
+            usage: {
+                product: {
+                    /** Format: uuid */
+                    id: string;
+                    slug: string;
+                    name: string;
+                };
+                /** Format: uuid */
+                upload_id: string;
+                repository: string | null;
+                packages: number;
+                direct: number;
+                min_depth: number;
+                paths: number;
+                dev_only: boolean;
+                purls: string[];
+            }[];
+            invitations: components["schemas"]["UpstreamInvitationInput"][];
+        };
+        CriticalUnsupportedListInput: {
+            items: components["schemas"]["UpstreamProjectInput"][];
+            /** @description How the list is chosen. */
+            rule: string;
+        };
+        CoverageHistoryInput: {
+            current: components["schemas"]["CoverageSummaryInput"];
+            /** @description At every upload, grant start or end, and now; oldest first. */
+            history: {
+                /** @description Products with at least one upload. */
+                products: number;
+                projects: number;
+                /** @description Projects with a known repository: only these can match a Surplus project. */
+                with_repository: number;
+                supported: number;
+                registered: number;
+                unsupported: number;
+                /** @description supported / with_repository. */
+                supported_share: number;
+                /** @description The same, weighted by score. */
+                supported_score_share: number;
+                at: string;
+            }[];
+        };
+        ProductProjectsInput: {
+            product: components["schemas"]["ProductInput"];
+            summary: components["schemas"]["CoverageSummaryInput"];
+            /** @description Its upstream projects ranked by the same formula over this product alone. */
+            items: components["schemas"]["UpstreamProjectInput"][];
+        };
+        PathListInput: {
+            /** Format: uuid */
+            upload_id: string;
+            items: {
+                purl: string;
+                name: string;
+                version: string | null;
+                repository: string | null;
+                depth: number;
+                is_direct: boolean;
+                is_dev: boolean;
+                is_optional: boolean;
+                /** @description All paths (a cycle counted once); `paths` lists at most `limit`. */
+                path_count: number;
+                /** @description Each from the product to the package, shortest first. */
+                paths: {
+                    /** @description null for the product (a root). */
+                    purl: string | null;
+                    name: string;
+                }[][];
+            }[];
+        };
+        InviteBodyInput: {
+            /** @enum {string} */
+            channel: "email" | "github_issue";
+            /**
+             * Format: email
+             * @description Where the email goes; required for channel email.
+             */
+            email?: string;
+            /** @description The program to apply to (id or slug); default: the oldest public one. */
+            program?: string;
+            /** @description A paragraph of your own, added to the text. */
+            message?: string;
+        };
+        InviteResultInput: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "github_issue";
+            /** @description The address the email was queued to. */
+            to: string | null;
+            repository: string | null;
+            /** @description The email subject, or the issue title. */
+            subject: string;
+            body: string;
+            /** @description Opens the forge’s new-issue form filled in (GitHub, GitLab, Codeberg). */
+            new_issue_url: string | null;
+            created_at: string;
+        };
+        OverrideCreateBodyInput: {
+            /** @enum {string} */
+            match_kind: "repository" | "owner";
+            /** @description A repository (URL or host/owner/repo) or an owner (host/owner, e.g. github.com/apache). */
+            match: string;
+            /** @description The group’s name: a foundation or a project of several repositories. */
+            group: string;
+        };
+        UpstreamOverrideInput: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            match_kind: "repository" | "owner";
+            match: string;
+            group: {
+                /** Format: uuid */
+                id: string;
+                key: string;
+                name: string;
+            };
+            created_at: string;
+            created_by: string | null;
+        };
+        UpstreamOverrideListInput: {
+            items: components["schemas"]["UpstreamOverrideInput"][];
+        };
+        SignalsImportResultInput: {
+            imported: number;
+            lines: number;
+            source: string;
+        };
+        SupplyChainEvidenceInput: {
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                repository: string;
+            };
+            /** @description Some product’s latest upload depends on its repository. */
+            is_depended_on: boolean;
+            /** @description Where it ranks among the portfolio’s upstream projects. */
+            upstream_project: components["schemas"]["UpstreamProjectInput"] | null;
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                packages: number;
+                direct: number;
+                min_depth: number;
+                purls: string[];
+            }[];
+        };
+        ProductCreateBody: {
+            slug: string;
+            name: string;
+            /** @default  */
+            description: string;
+        };
+        ProductUpdateBody: {
+            slug?: string;
+            name?: string;
+            description?: string;
+        };
+        Upload: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            product_id: string;
+            file_name: string;
+            /** @description The manifest sent with the file, when one was. */
+            companion_name: string | null;
+            /** @description The format the scan recognized, e.g. package-lock.json, cyclonedx-json. */
+            format: string;
+            format_version: string | null;
+            size_bytes: number;
+            /** @description Of the file as uploaded (hex). */
+            sha256: string;
+            /** @description Distinct packages the product depends on (its own not counted). */
+            packages: number;
+            /** @description Distinct direct dependencies, dev and optional included; null when the file cannot say. */
+            direct: number | null;
+            /** @description Element i counts the packages at depth i + 1 (element 0: direct). */
+            depth_histogram: number[];
+            /** @description What the scan ignored or could not tell. */
+            notes: string[];
+            upstream_projects: number;
+            uploaded_at: string;
+            uploaded_by: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            } | null;
+        };
+        UploadList: {
+            items: components["schemas"]["Upload"][];
+        };
+        Product: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            description: string;
+            /** @description How many files were uploaded for it; the newest is current. */
+            uploads: number;
+            latest_upload: components["schemas"]["Upload"] | null;
+            created_at: string;
+            updated_at: string;
+        };
+        ProductList: {
+            items: components["schemas"]["Product"][];
+        };
+        /**
+         * @description supported: a Surplus project with this repository has an active or expiring grant; registered: one exists, without such a grant; unsupported: none.
+         * @enum {string}
+         */
+        CoverageState: "supported" | "registered" | "unsupported";
+        /** @description score = (usage + proximity + breadth + reach + signals) × dev_factor */
+        PortfolioTerms: {
+            /** @description 4 · log2(1 + products) */
+            usage: number;
+            /** @description 4 / min_depth */
+            proximity: number;
+            /** @description 2 · log2(1 + packages) */
+            breadth: number;
+            /** @description log2(1 + paths) */
+            reach: number;
+            /** @description 4 · criticality_score + log10(1 + dependents_count); 0 without imported signals */
+            signals: number;
+            /** @description ½ when every product needs it only for development, else 1 */
+            dev_factor: number;
+        };
+        UpstreamInvitation: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "github_issue";
+            email: string | null;
+            repository: string | null;
+            created_at: string;
+            invited_by: string | null;
+        };
+        UpstreamProject: {
+            rank: number;
+            /** Format: uuid */
+            id: string;
+            /** @description The repository (github.com/owner/repo), a package without repository (pkg:cargo/serde) or a group (group:apache). */
+            key: string;
+            /** @enum {string} */
+            kind: "repository" | "package" | "group";
+            name: string;
+            repository: string | null;
+            /** @description Its repositories in the products: its own, or a group’s members. */
+            repositories: string[];
+            owner: string | null;
+            /** @description The products whose latest upload depends on it. */
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            }[];
+            /** @description Distinct packages (purls) it supplies across the products. */
+            packages: number;
+            /** @description Products that ask for one of its packages directly. */
+            direct_products: number;
+            min_depth: number;
+            /** @description Paths from the products to its packages, summed (saturates at 2^53). */
+            paths: number;
+            dev_only: boolean;
+            /** @description Imported OpenSSF criticality score, 0–1. */
+            criticality_score: number | null;
+            /** @description Imported dependents count. */
+            dependents_count: number | null;
+            score: number;
+            terms: components["schemas"]["PortfolioTerms"];
+            coverage: components["schemas"]["CoverageState"];
+            surplus_projects: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                is_supported: boolean;
+            }[];
+            funding: string[];
+            /** @description Not supported and on a forge we can open an issue on or write to. */
+            invitable: boolean;
+            last_invitation: components["schemas"]["UpstreamInvitation"] | null;
+        };
+        CoverageSummary: {
+            /** @description Products with at least one upload. */
+            products: number;
+            projects: number;
+            /** @description Projects with a known repository: only these can match a Surplus project. */
+            with_repository: number;
+            supported: number;
+            registered: number;
+            unsupported: number;
+            /** @description supported / with_repository. */
+            supported_share: number;
+            /** @description The same, weighted by score. */
+            supported_score_share: number;
+        };
+        UpstreamProjectList: {
+            summary: components["schemas"]["CoverageSummary"];
+            total: number;
+            items: components["schemas"]["UpstreamProject"][];
+        };
+        UpstreamProjectDetail: {
+            rank: number;
+            /** Format: uuid */
+            id: string;
+            /** @description The repository (github.com/owner/repo), a package without repository (pkg:cargo/serde) or a group (group:apache). */
+            key: string;
+            /** @enum {string} */
+            kind: "repository" | "package" | "group";
+            name: string;
+            repository: string | null;
+            /** @description Its repositories in the products: its own, or a group’s members. */
+            repositories: string[];
+            owner: string | null;
+            /** @description The products whose latest upload depends on it. */
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            }[];
+            /** @description Distinct packages (purls) it supplies across the products. */
+            packages: number;
+            /** @description Products that ask for one of its packages directly. */
+            direct_products: number;
+            min_depth: number;
+            /** @description Paths from the products to its packages, summed (saturates at 2^53). */
+            paths: number;
+            dev_only: boolean;
+            /** @description Imported OpenSSF criticality score, 0–1. */
+            criticality_score: number | null;
+            /** @description Imported dependents count. */
+            dependents_count: number | null;
+            score: number;
+            terms: components["schemas"]["PortfolioTerms"];
+            coverage: components["schemas"]["CoverageState"];
+            surplus_projects: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                is_supported: boolean;
+            }[];
+            funding: string[];
+            /** @description Not supported and on a forge we can open an issue on or write to. */
+            invitable: boolean;
+            last_invitation: components["schemas"]["UpstreamInvitation"] | null;
+            usage: {
+                product: {
+                    /** Format: uuid */
+                    id: string;
+                    slug: string;
+                    name: string;
+                };
+                /** Format: uuid */
+                upload_id: string;
+                repository: string | null;
+                packages: number;
+                direct: number;
+                min_depth: number;
+                paths: number;
+                dev_only: boolean;
+                purls: string[];
+            }[];
+            invitations: components["schemas"]["UpstreamInvitation"][];
+        };
+        CriticalUnsupportedList: {
+            items: components["schemas"]["UpstreamProject"][];
+            /** @description How the list is chosen. */
+            rule: string;
+        };
+        CoverageHistory: {
+            current: components["schemas"]["CoverageSummary"];
+            /** @description At every upload, grant start or end, and now; oldest first. */
+            history: {
+                /** @description Products with at least one upload. */
+                products: number;
+                projects: number;
+                /** @description Projects with a known repository: only these can match a Surplus project. */
+                with_repository: number;
+                supported: number;
+                registered: number;
+                unsupported: number;
+                /** @description supported / with_repository. */
+                supported_share: number;
+                /** @description The same, weighted by score. */
+                supported_score_share: number;
+                at: string;
+            }[];
+        };
+        ProductProjects: {
+            product: components["schemas"]["Product"];
+            summary: components["schemas"]["CoverageSummary"];
+            /** @description Its upstream projects ranked by the same formula over this product alone. */
+            items: components["schemas"]["UpstreamProject"][];
+        };
+        PathList: {
+            /** Format: uuid */
+            upload_id: string;
+            items: {
+                purl: string;
+                name: string;
+                version: string | null;
+                repository: string | null;
+                depth: number;
+                is_direct: boolean;
+                is_dev: boolean;
+                is_optional: boolean;
+                /** @description All paths (a cycle counted once); `paths` lists at most `limit`. */
+                path_count: number;
+                /** @description Each from the product to the package, shortest first. */
+                paths: {
+                    /** @description null for the product (a root). */
+                    purl: string | null;
+                    name: string;
+                }[][];
+            }[];
+        };
+        InviteBody: {
+            /** @enum {string} */
+            channel: "email" | "github_issue";
+            /**
+             * Format: email
+             * @description Where the email goes; required for channel email.
+             */
+            email?: string;
+            /** @description The program to apply to (id or slug); default: the oldest public one. */
+            program?: string;
+            /** @description A paragraph of your own, added to the text. */
+            message?: string;
+        };
+        InviteResult: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "github_issue";
+            /** @description The address the email was queued to. */
+            to: string | null;
+            repository: string | null;
+            /** @description The email subject, or the issue title. */
+            subject: string;
+            body: string;
+            /** @description Opens the forge’s new-issue form filled in (GitHub, GitLab, Codeberg). */
+            new_issue_url: string | null;
+            created_at: string;
+        };
+        OverrideCreateBody: {
+            /** @enum {string} */
+            match_kind: "repository" | "owner";
+            /** @description A repository (URL or host/owner/repo) or an owner (host/owner, e.g. github.com/apache). */
+            match: string;
+            /** @description The group’s name: a foundation or a project of several repositories. */
+            group: string;
+        };
+        UpstreamOverride: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            match_kind: "repository" | "owner";
+            match: string;
+            group: {
+                /** Format: uuid */
+                id: string;
+                key: string;
+                name: string;
+            };
+            created_at: string;
+            created_by: string | null;
+        };
+        UpstreamOverrideList: {
+            items: components["schemas"]["UpstreamOverride"][];
+        };
+        SignalsImportResult: {
+            imported: number;
+            lines: number;
+            source: string;
+        };
+        SupplyChainEvidence: {
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                repository: string;
+            };
+            /** @description Some product’s latest upload depends on its repository. */
+            is_depended_on: boolean;
+            /** @description Where it ranks among the portfolio’s upstream projects. */
+            upstream_project: components["schemas"]["UpstreamProject"] | null;
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                packages: number;
+                direct: number;
+                min_depth: number;
+                purls: string[];
+            }[];
+        };
     };
     responses: never;
     parameters: never;
@@ -7491,6 +8430,461 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MachineImportResult"];
+                };
+            };
+        };
+    };
+    listProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductList"];
+                };
+            };
+        };
+    };
+    createProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+        };
+    };
+    getProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id or slug. */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+        };
+    };
+    deleteProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id or slug. */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    updateProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id or slug. */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductUpdateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+        };
+    };
+    listUploads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id or slug. */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadList"];
+                };
+            };
+        };
+    };
+    uploadDependencyFile: {
+        parameters: {
+            query?: {
+                /** @description The file’s name (e.g. Cargo.lock): formats that the content alone cannot tell need it. Default: the multipart file name. */
+                name?: string;
+                /** @description The companion manifest’s name, when a multipart body does not give it. */
+                companion_name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Product id or slug. */
+                product: string;
+            };
+            cookie?: never;
+        };
+        /** @description Either the file itself as the whole body (any content type but multipart, e.g. application/octet-stream) with its name in `?name=`, or multipart/form-data with a `file` part and optionally a `companion` part (the manifest that tells what is direct: package.json, Cargo.toml, pyproject.toml, go.mod, composer.json, requirements.in), each with its file name. Files up to 50 MB. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "multipart/form-data": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Upload"];
+                };
+            };
+        };
+    };
+    listProductProjects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id or slug. */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductProjects"];
+                };
+            };
+        };
+    };
+    listDependencyPaths: {
+        parameters: {
+            query: {
+                /** @description A package URL; without a version, every version of the package. */
+                purl: string;
+                /** @description Paths per package. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Product id or slug. */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathList"];
+                };
+            };
+        };
+    };
+    listUpstreamProjects: {
+        parameters: {
+            query?: {
+                coverage?: components["schemas"]["CoverageStateInput"];
+                /** @description Only projects this product (id or slug) depends on. */
+                product?: string;
+                /** @description Part of the key, name or a repository. */
+                q?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpstreamProjectList"];
+                };
+            };
+        };
+    };
+    getUpstreamProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpstreamProjectDetail"];
+                };
+            };
+        };
+    };
+    inviteUpstreamProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteResult"];
+                };
+            };
+        };
+    };
+    listCriticalUnsupported: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CriticalUnsupportedList"];
+                };
+            };
+        };
+    };
+    getCoverageHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverageHistory"];
+                };
+            };
+        };
+    };
+    getSupplyChainEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplyChainEvidence"];
+                };
+            };
+        };
+    };
+    listUpstreamOverrides: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpstreamOverrideList"];
+                };
+            };
+        };
+    };
+    createUpstreamOverride: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideCreateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpstreamOverride"];
+                };
+            };
+        };
+    };
+    deleteUpstreamOverride: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    importUpstreamSignals: {
+        parameters: {
+            query?: {
+                /** @description Where the figures come from, kept with them. */
+                source?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CSV with a header line: a repository column (repo.url, url, repo, repository) and a score (default_score, criticality_score, score: 0–1) and/or dependents column (depsdev.dependent_count, dependents_count, dependents). The OpenSSF criticality_score CSV works as it comes. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalsImportResult"];
                 };
             };
         };

@@ -11,6 +11,7 @@ import {
   CriticalQuery,
   InviteBody,
   InviteResult,
+  NoContent,
   Override,
   OverrideCreateBody,
   OverrideList,
@@ -75,7 +76,7 @@ export function insightRoutes(app: App, { insight }: { insight: InsightService }
   );
   app.delete(
     '/api/v1/products/:product',
-    { config: write, schema: { tags, operationId: 'deleteProduct', params: ProductParam, response: { 204: { type: 'null' } } } },
+    { config: write, schema: { tags, operationId: 'deleteProduct', params: ProductParam, response: { 204: NoContent } } },
     async (request, reply) => {
       await insight.deleteProduct(signedIn(request.ctx), request.params.product);
       return reply.status(204).send();
@@ -224,7 +225,7 @@ export function insightRoutes(app: App, { insight }: { insight: InsightService }
     '/api/v1/insight/overrides/:id',
     {
       config: { policy: 'admin' },
-      schema: { tags, operationId: 'deleteUpstreamOverride', params: OverrideParam, response: { 204: { type: 'null' } } },
+      schema: { tags, operationId: 'deleteUpstreamOverride', params: OverrideParam, response: { 204: NoContent } },
     },
     async (request, reply) => {
       await insight.deleteOverride(signedIn(request.ctx), request.params.id);

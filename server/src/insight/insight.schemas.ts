@@ -6,6 +6,7 @@ const Slug = z
   .toLowerCase()
   .regex(/^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/, 'use 1–64 lower-case letters, digits and inner hyphens');
 const Ref = z.object({ id: z.uuid(), slug: z.string(), name: z.string() });
+export const NoContent = z.null().describe('No content');
 
 // --- products ----------------------------------------------------------------------------------------
 
