@@ -17,7 +17,14 @@ async function tempDir() {
 
 function context(env: Env): Context {
   const sink = { write: () => true };
-  return { env, out: new Output(sink, sink, env), configPath: configPath(env), userAgent: 'test', readStdin: async () => '' };
+  return {
+    env,
+    out: new Output(sink, sink, env),
+    configPath: configPath(env),
+    userAgent: 'test',
+    readStdin: async () => '',
+    exec: async () => 0,
+  };
 }
 
 describe('configPath', () => {

@@ -13,7 +13,15 @@ export type Env = Record<string, string | undefined>;
 export type StoredConfig = { url: string; token: string; token_id?: string; email?: string };
 
 /** What every command gets from main.ts. */
-export type Context = { env: Env; out: Output; configPath: string; userAgent: string; readStdin(): Promise<string> };
+export type Context = {
+  env: Env;
+  out: Output;
+  configPath: string;
+  userAgent: string;
+  readStdin(): Promise<string>;
+  /** Runs a program on this terminal (`surplus servers ssh`) and resolves with its exit code. */
+  exec(command: string, args: string[]): Promise<number>;
+};
 
 export type Session = { url: string; token: string; tokenSource: 'environment' | 'config' };
 

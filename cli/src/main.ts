@@ -3,6 +3,8 @@
  * The `surplus` command. Only this file reads the process's arguments, environment and streams;
  * the commands get them through a Context.
  */
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { registerAccountCommands } from './commands/account.ts';
@@ -10,11 +12,13 @@ import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDepsCommands } from './commands/deps.ts';
 import { registerGrantCommands } from './commands/grants.ts';
 import { registerKeyCommands } from './commands/keys.ts';
+import { registerMachineCommands } from './commands/machines.ts';
 import { registerMemberCommands } from './commands/members.ts';
 import { registerProgramCommands } from './commands/programs.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerRequestCommands } from './commands/requests.ts';
 import { registerReviewCommands } from './commands/review.ts';
+import { registerServerCommands } from './commands/servers.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { type Context, configPath } from './config.ts';
 import { describeError, EXIT, Output } from './output.ts';
@@ -33,11 +37,22 @@ const ctx: Context = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
+  exec: (command, args) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(command, args, { stdio: 'inherit' });
+      child.on('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'ENOENT' ? new Error(`${command} is not installed or not on PATH`) : error),
+      );
+      // A signal-killed child reports like a shell does: 128 + the signal number.
+      child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
+    }),
 };
 
 // Settings made before the subcommands are added are inherited by them.
 const program = new Command('surplus')
-  .description('Surplus from the command line: projects, keys, tokens, programs, requests, review, grants, dependency scans.')
+  .description(
+    'Surplus from the command line: projects, keys, tokens, programs, requests, review, grants, servers, machines, dependency scans.',
+  )
   .version(pkg.version)
   .exitOverride()
   .showHelpAfterError(!isJson && '(add --help for usage)')
@@ -60,6 +75,8 @@ registerCatalogCommands(program, ctx);
 registerRequestCommands(program, ctx);
 registerReviewCommands(program, ctx);
 registerGrantCommands(program, ctx);
+registerServerCommands(program, ctx);
+registerMachineCommands(program, ctx);
 registerDepsCommands(program, ctx);
 
 try {
