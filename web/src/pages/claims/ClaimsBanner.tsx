@@ -1,5 +1,5 @@
 import { unwrap } from '@surplus/api-client';
-import { Link, useLocation } from 'react-router';
+import { useLocation } from 'react-router';
 import { Banner } from '../../components/Banner.tsx';
 import { ButtonLink } from '../../components/Button.tsx';
 import { useResource } from '../../hooks/use-resource.ts';
@@ -41,7 +41,7 @@ export function ClaimsBanner() {
           <>
             You asked <strong>{first.request.program.name}</strong> for servers in{' '}
             <span className="mono">{first.request.github_repository}</span>. Link it to a project you own, or register the project, to
-            follow it here. <Link to="/claims">What happens when I claim it?</Link>
+            follow it here and get its decision.
           </>
         ) : (
           'Link each request to a project you own, or register the project, to follow them here.'

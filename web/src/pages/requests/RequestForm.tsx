@@ -94,9 +94,9 @@ export function requestFormFields(lineCount: number): string[] {
 
 const ARCH_LABELS: Record<string, string> = { x86_64: 'x86-64', aarch64: 'Arm64' };
 
-/** Short enough to read in the closed select; the line's note below it gives the full specs. */
+/** Short enough to read in the closed select; the line's note below it gives the specs and price. */
 function planOption(plan: Plan) {
-  return `${plan.slug} · ${formatCents(plan.price_cents_per_hour)}/h`;
+  return plan.gpu ? `${plan.slug} (GPU)` : plan.slug;
 }
 
 type LineProblem = Partial<Record<'plan' | 'quantity' | 'metro' | 'operating_system', string>>;
@@ -226,7 +226,7 @@ function LineNote({ plan, os }: { plan: Plan | undefined; os: Schemas['Operating
   const parts: string[] = [];
   if (plan)
     parts.push(
-      `${plan.cpu.cores} cores (${plan.cpu.model}), ${plan.memory_gb} GB RAM, ${plan.storage.summary}, ${plan.nics}${plan.gpu ? `, ${plan.gpu}` : ''}`,
+      `${formatCents(plan.price_cents_per_hour)}/h · ${plan.cpu.cores} cores (${plan.cpu.model}), ${plan.memory_gb} GB RAM, ${plan.storage.summary}, ${plan.nics}${plan.gpu ? `, ${plan.gpu}` : ''}`,
     );
   if (os?.status === 'deprecated') parts.push(`${os.name} is deprecated${os.end_of_life_on ? `; end of life ${os.end_of_life_on}` : ''}`);
   if (parts.length === 0) return null;

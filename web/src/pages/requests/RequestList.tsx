@@ -26,9 +26,13 @@ export function requestColumns({ isProjectShown }: { isProjectShown: boolean }):
             <span className="muted">#{request.number}</span> {request.title}
           </Link>
           <span className="cell-sub">
-            {isProjectShown ? `${request.project?.name ?? (request.github_author ? `@${request.github_author}` : 'no project')} · ` : ''}
-            {purposeLabel(request.purpose)}
-            {request.kind === 'extension' ? ' · extension' : ''}
+            {[
+              isProjectShown ? (request.project?.name ?? (request.github_author ? `@${request.github_author}` : 'no project')) : null,
+              request.purpose ? purposeLabel(request.purpose) : null,
+              request.kind === 'extension' ? 'extension' : null,
+            ]
+              .filter(Boolean)
+              .join(' · ')}
           </span>
         </div>
       ),

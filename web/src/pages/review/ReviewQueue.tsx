@@ -134,8 +134,7 @@ export function ReviewQueue() {
           </Link>
           <span className="cell-sub">
             {item.project ? item.project.name : item.github_author ? `@${item.github_author} (no project yet)` : 'no project'}
-            {' · '}
-            {purposeLabel(item.purpose)}
+            {item.purpose ? ` · ${purposeLabel(item.purpose)}` : ''}
             {item.kind === 'extension' ? ' · extension' : ''}
           </span>
         </div>
@@ -248,8 +247,10 @@ export function ReviewQueue() {
             ))}
           </select>
         </label>
-        <fieldset className="field field-cost fieldset-plain">
-          <legend className="field-label">Monthly cost ($)</legend>
+        <div className="field field-cost">
+          <span className="field-label" aria-hidden="true">
+            Monthly cost ($)
+          </span>
           <div className="range">
             <input
               className="input"
@@ -269,7 +270,7 @@ export function ReviewQueue() {
               onChange={(event) => setMaxInput(event.target.value)}
             />
           </div>
-        </fieldset>
+        </div>
       </search>
       <Card isFlush>
         <DataTable
