@@ -13,6 +13,7 @@ export const ERRORS = {
   ERR_SIGNUP_CLOSED: { status: 403, message: 'Sign-up is closed on this Surplus; ask an admin for an account.' },
   ERR_NOT_FOUND: { status: 404, message: 'Not found.' },
   ERR_GRANT_LIMIT: { status: 403, message: 'The project’s grant does not allow this.' },
+  ERR_GRANT_EXHAUSTED: { status: 403, message: 'The grant used its monthly credit; new servers wait for next month.' },
   ERR_NO_GRANT: { status: 403, message: 'The project has no active grant; request resources first.' },
   ERR_NO_CAPACITY: { status: 409, message: 'No machine of that plan is available in that metro right now.' },
   ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },

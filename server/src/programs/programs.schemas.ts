@@ -27,6 +27,36 @@ export const ProgramPolicy = z
     default_grant_days: z.number().int().min(1).max(3650).default(365),
     min_notice_days: z.number().int().min(0).max(365).default(30),
     review_target_days: z.number().int().min(1).max(365).default(5),
+    metering: z
+      .object({
+        counting: z
+          .enum(['allocated', 'powered_on'])
+          .default('allocated')
+          .describe(
+            'allocated: a server counts from allocation until its machine is back in the pool, powered off or not. powered_on: only while powered on.',
+          ),
+        traffic_cents_per_gb: z
+          .number()
+          .int()
+          .min(0)
+          .max(100_000)
+          .default(0)
+          .describe('Price of outbound traffic per GB (10^9 bytes); 0 counts it without charging.'),
+        over_cap: z
+          .enum(['notify', 'power_off'])
+          .default('notify')
+          .describe('At 100 % of a grant’s monthly credit: only notify, or also power off its running servers after the notice period.'),
+        over_cap_notice_hours: z.number().int().min(0).max(720).default(24),
+        idle_days: z
+          .number()
+          .int()
+          .min(1)
+          .max(365)
+          .default(7)
+          .describe('Active servers with no heartbeat, SSH session or traffic for this long are flagged idle.'),
+        is_impact_public: z.boolean().default(false).describe('Anyone may read the yearly impact report.'),
+      })
+      .prefault({}),
   })
   .meta({ id: 'ProgramPolicy' });
 export type ProgramPolicy = z.infer<typeof ProgramPolicy>;

@@ -8,6 +8,8 @@ import { type Actor, type Ctx, isStaff, type SignedIn, SYSTEM_CTX } from '../htt
 import { AppError, fail, invalid, notFound } from '../http/errors.ts';
 import type { KeysRepository } from '../keys/keys.repository.ts';
 import { parseSshKey } from '../keys/ssh-key.ts';
+import { grantMonthSpendCents } from '../metering/metering.service.ts';
+import { isCreditExhausted } from '../metering/usage.ts';
 import type { ProjectsRepository } from '../projects/projects.repository.ts';
 import type { MachineControl, MachineRow } from './machine-control.ts';
 import type { ProvisionTokens } from './provision-token.ts';
@@ -227,6 +229,20 @@ export class ServersService {
       });
     });
     return this.get(ctx.actor, id);
+  }
+
+  /**
+   * Powers a running server off as the system, for a program rule (metering's over-cap policy):
+   * the same transition and job as a member's power off, with the rule as the reason.
+   */
+  async powerOffBySystem(id: string, reason: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const server = await this.servers.lock(tx, id);
+      if (server?.state !== 'active') return false;
+      await this.move(tx, SYSTEM_CTX, id, 'active', 'powering_off', reason, 0);
+      await enqueue(tx, 'server_power', { server_id: id, action: 'off' }, id);
+      return true;
+    });
   }
 
   async delete(ctx: Ctx, id: string, actor: Actor | null): Promise<void> {
@@ -578,13 +594,13 @@ export class ServersService {
     const live = await this.servers.countLive(tx, projectId);
     if (live >= grant.max_servers)
       throw new AppError('ERR_GRANT_LIMIT', `The grant allows ${grant.max_servers} concurrent server(s); the project has ${live}.`);
-    const monthStart = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
-    const spent = await this.servers.monthSpendCents(tx, projectId, monthStart);
+    // Metered spend this UTC month (server time to the second, traffic): refused from 100 % on.
+    const spent = await grantMonthSpendCents(tx, grant.id);
     const credit = Number(grant.monthly_credit_cents);
-    if (spent + priceCentsPerHour > credit) {
+    if (isCreditExhausted(spent, credit)) {
       throw new AppError(
-        'ERR_GRANT_LIMIT',
-        `The grant's monthly credit is ${credit} cents and ${spent} are spent this month; not enough for another ${plan} (${priceCentsPerHour} cents/hour).`,
+        'ERR_GRANT_EXHAUSTED',
+        `The grant's monthly credit is ${credit} cents and ${spent} are spent this month; no new ${plan} (${priceCentsPerHour} cents/hour) until next month.`,
       );
     }
     return grant;

@@ -10,6 +10,7 @@ export const WEBHOOK_EVENTS = [
   'grant.created',
   'grant.expiring',
   'grant.ended',
+  'grant.usage_alert',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
@@ -55,6 +56,16 @@ export type WebhookPayloads = {
   'grant.created': { grant: WebhookGrant };
   'grant.expiring': { grant: WebhookGrant; days_left: number };
   'grant.ended': { grant: WebhookGrant; reason: string | null };
+  /** A grant's spend this UTC month reached 50, 80 or 100 % of its monthly credit; sent once per threshold and month. */
+  'grant.usage_alert': {
+    grant: { id: string; project: ProjectRef; monthly_credit_cents: number };
+    /** YYYY-MM-01 */
+    month: string;
+    threshold_percent: 50 | 80 | 100;
+    spent_cents: number;
+    /** What happens to running servers at 100 %: the program's over-cap policy. */
+    over_cap: 'notify' | 'power_off';
+  };
   ping: { webhook_id: string };
 };
 

@@ -1,0 +1,726 @@
+import type { Db, Executor } from '../db/database.ts';
+import { addDays, daysBetween } from '../grants/budget.ts';
+import { type Actor, isAdmin, isStaff } from '../http/context.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import type { NotificationsService } from '../notifications/notifications.service.ts';
+import { ProgramPolicy } from '../programs/programs.schemas.ts';
+import type { ProgramsService } from '../programs/programs.service.ts';
+import type { WebhooksService } from '../webhooks/webhooks.service.ts';
+import {
+  isUuid,
+  MeteringRepository,
+  type ResolvedProject,
+  type ResolvedServer,
+  type TrafficRollup,
+  type UsageScope,
+} from './metering.repository.ts';
+import type {
+  GrantMonth,
+  GrantUsage,
+  IdleServer,
+  IdleServerList,
+  ProjectBurn,
+  TrafficIngestResult,
+  UsageQuery,
+  UsageReport,
+} from './metering.schemas.ts';
+import {
+  type CsvHeader,
+  copyText,
+  type LineError,
+  lineBatches,
+  type ParsedSample,
+  parseCsvHeader,
+  parseCsvLine,
+  parseJsonLine,
+  type TrafficFormat,
+} from './traffic.ts';
+import {
+  type AlertThreshold,
+  type Charge,
+  chargesOf,
+  dayStartS,
+  isCreditExhausted,
+  linesOf,
+  monthOf,
+  nextMonthStartS,
+  serverCents,
+  sumCents,
+  thresholdsReached,
+} from './usage.ts';
+
+/** Powers a server off for the over-cap policy (through ServersService, which writes its events). */
+export type PowerOff = (serverId: string, reason: string) => Promise<void>;
+
+export type MeteringSettings = {
+  /** Largest traffic batch, in bytes of body (default 50 MB). */
+  ingestLimitBytes?: number;
+};
+
+/** At most this many bad lines are listed in a 400; the message says how many there were. */
+const MAX_LISTED_ERRORS = 1000;
+const DAY_S = 86_400;
+
+/**
+ * Usage, money and idle servers. Usage is computed from lifecycle events (usage.ts); what a program
+ * spent is what its grants' servers and traffic cost.
+ */
+export class MeteringService {
+  private readonly db: Db;
+  private readonly metering: MeteringRepository;
+  private readonly programs: ProgramsService;
+  private readonly notifications: NotificationsService;
+  private readonly webhooks: WebhooksService;
+  private readonly settings: Required<MeteringSettings>;
+  private powerOff: PowerOff | null;
+
+  constructor(
+    db: Db,
+    deps: {
+      metering: MeteringRepository;
+      programs: ProgramsService;
+      notifications: NotificationsService;
+      webhooks: WebhooksService;
+      powerOff?: PowerOff | null;
+    },
+    settings: MeteringSettings = {},
+  ) {
+    this.db = db;
+    this.metering = deps.metering;
+    this.programs = deps.programs;
+    this.notifications = deps.notifications;
+    this.webhooks = deps.webhooks;
+    this.powerOff = deps.powerOff ?? null;
+    this.settings = { ingestLimitBytes: settings.ingestLimitBytes ?? 50 * 1024 * 1024 };
+  }
+
+  /** Servers depend on metering (the credit check) and metering on servers (power-off): wired after both exist. */
+  setPowerOff(powerOff: PowerOff) {
+    this.powerOff = powerOff;
+  }
+
+  /** Brings the stored segments up to date with the events written since. */
+  refresh(): Promise<number> {
+    return this.metering.refreshSegments(this.db);
+  }
+
+  // ── Usage ──────────────────────────────────────────────────────────────────────────────────────
+
+  async projectUsage(projectId: string, query: UsageQuery, now = new Date()): Promise<UsageReport> {
+    const range = rangeOf(query, now);
+    await this.refresh();
+    const charges = await this.charges({ projectId }, range, now);
+    const grants = await this.metering.projectGrants(this.db, projectId);
+    const currencies = new Set(grants.map((grant) => grant.currency));
+    return {
+      from: range.from,
+      to: range.to,
+      currency: currencies.size === 1 ? ([...currencies][0] as string) : currencies.size === 0 ? 'USD' : null,
+      lines: linesOf(charges),
+      total_cents: sumCents(charges),
+      projects: [],
+    };
+  }
+
+  async programUsage(programKey: string, query: UsageQuery, now = new Date()): Promise<UsageReport> {
+    const program = await this.programs.find(programKey);
+    const range = rangeOf(query, now);
+    await this.refresh();
+    const charges = await this.charges({ programId: program.id }, range, now);
+    const byProject = new Map<string, number>();
+    for (const charge of charges) byProject.set(charge.projectId, (byProject.get(charge.projectId) ?? 0) + charge.cents);
+    const projects = await this.db
+      .selectFrom('projects')
+      .select(['id', 'slug', 'name'])
+      .where('id', 'in', byProject.size > 0 ? [...byProject.keys()] : ['00000000-0000-0000-0000-000000000000'])
+      .execute();
+    return {
+      from: range.from,
+      to: range.to,
+      currency: program.currency,
+      lines: linesOf(charges),
+      total_cents: sumCents(charges),
+      projects: projects
+        .map((project) => ({ id: project.id, slug: project.slug, name: project.name, total_cents: byProject.get(project.id) ?? 0 }))
+        .sort((a, b) => b.total_cents - a.total_cents || a.slug.localeCompare(b.slug)),
+    };
+  }
+
+  /** Every charge of a scope in a range of days, from the stored segments (refresh first). */
+  async charges(scope: UsageScope, range: DayRange, now: Date): Promise<Charge[]> {
+    const fromS = dayStartS(range.from);
+    const toS = dayStartS(range.to) + DAY_S;
+    const nowS = Math.floor(now.getTime() / 1000);
+    const [servers, traffic] = await Promise.all([
+      this.metering.serverUsage(this.db, scope, new Date(fromS * 1000), new Date(toS * 1000)),
+      this.metering.trafficUsage(this.db, scope, range.from, addDays(range.to, 1)),
+    ]);
+    return chargesOf(servers, traffic, fromS, toS, nowS);
+  }
+
+  /**
+   * The SpendSource for program budgets: what the program's grants cost from `from` to `to`
+   * (calendar days, both included) — server time up to now, and traffic.
+   */
+  spendSource = async (programId: string, from: string, to: string): Promise<number> => {
+    await this.refresh();
+    return sumCents(await this.charges({ programId }, { from, to }, new Date()));
+  };
+
+  // ── Money per grant ────────────────────────────────────────────────────────────────────────────
+
+  async grantUsage(actor: Actor, grantId: string, months: number, now = new Date()): Promise<GrantUsage> {
+    const grant = await this.metering.grantById(this.db, grantId);
+    if (!grant) notFound('Grant');
+    if (!isStaff(actor)) {
+      const role = await this.db
+        .selectFrom('project_members')
+        .select('role')
+        .where('project_id', '=', grant.project_id)
+        .where('user_id', '=', actor.userId)
+        .executeTakeFirst();
+      if (!role) notFound('Grant');
+    }
+    const nowS = Math.floor(now.getTime() / 1000);
+    const thisMonth = monthOf(nowS);
+    const firstMonth = [grant.starts_on.slice(0, 8).concat('01'), addMonths(thisMonth, -(months - 1))].sort().at(-1) as string;
+    await this.refresh();
+    const range = { from: firstMonth, to: now.toISOString().slice(0, 10) };
+    const charges = await this.charges({ grantIds: [grantId] }, range, now);
+    const alerts = await this.metering.alertsOf(this.db, [grantId], null);
+    const credit = Number(grant.monthly_credit_cents);
+    const list: GrantMonth[] = [];
+    for (let month = thisMonth; month >= firstMonth; month = addMonths(month, -1)) {
+      const spent = sumCents(charges.filter((charge) => charge.month === month));
+      list.push({
+        month,
+        credit_cents: credit,
+        spent_cents: spent,
+        remaining_cents: credit - spent,
+        percent_used: percentOf(spent, credit),
+        alerts: alerts
+          .filter((alert) => alert.month === month)
+          .map((alert) => ({ threshold_percent: alert.threshold_percent, sent_at: alert.sent_at.toISOString() })),
+      });
+    }
+    return { grant_id: grantId, currency: grant.currency, monthly_credit_cents: credit, months: list };
+  }
+
+  /** This month's burn of a project's live grants, and its idle servers: what the project page shows. */
+  async projectBurn(projectId: string, now = new Date()): Promise<ProjectBurn> {
+    const nowS = Math.floor(now.getTime() / 1000);
+    const month = monthOf(nowS);
+    const today = now.toISOString().slice(0, 10);
+    const grants = await this.metering.projectGrants(this.db, projectId);
+    await this.refresh();
+    const charges = grants.length > 0 ? await this.charges({ grantIds: grants.map((g) => g.id) }, { from: month, to: today }, now) : [];
+    const monthStartS = dayStartS(month);
+    const monthEndS = nextMonthStartS(monthStartS);
+    const elapsedS = Math.max(1, nowS - monthStartS);
+    const idle = await this.metering.idleFlagsOfProject(this.db, projectId);
+    return {
+      month,
+      days_left_in_month: Math.ceil((monthEndS - nowS) / DAY_S),
+      grants: grants.map((grant) => {
+        const credit = Number(grant.monthly_credit_cents);
+        const spent = sumCents(charges.filter((charge) => charge.grantId === grant.id));
+        const lastDay = grant.ends_on;
+        return {
+          id: grant.id,
+          program: grant.program_slug,
+          currency: grant.currency,
+          credit_cents: credit,
+          spent_cents: spent,
+          remaining_cents: credit - spent,
+          percent_used: percentOf(spent, credit),
+          forecast_cents: Math.round((spent * (monthEndS - monthStartS)) / elapsedS),
+          is_exhausted: isCreditExhausted(spent, credit),
+          last_day: lastDay,
+          days_left: lastDay ? Math.max(0, daysBetween(today, lastDay)) : null,
+        };
+      }),
+      idle_servers: idle.map((row) => ({ id: row.server_id, hostname: row.hostname, idle_since: row.idle_since.toISOString() })),
+    };
+  }
+
+  // ── Alerts and caps (the usage_alerts job) ─────────────────────────────────────────────────────
+
+  /**
+   * For every live grant: this month's spend against its credit. Each of 50/80/100 % is recorded
+   * once per grant and month (a primary key), and only the run that recorded it tells people: the
+   * owners (in-app and email), the program's staff at 100 %, and the program's webhooks. Under the
+   * power_off policy, running servers of a grant at 100 % are powered off once the notice is over.
+   */
+  async runAlerts(now = new Date()): Promise<{ alerted: number; poweredOff: number }> {
+    const nowS = Math.floor(now.getTime() / 1000);
+    const month = monthOf(nowS);
+    const grants = await this.metering.liveGrants(this.db);
+    if (grants.length === 0) return { alerted: 0, poweredOff: 0 };
+    await this.refresh();
+    const charges = await this.charges(
+      { grantIds: grants.map((grant) => grant.id) },
+      { from: month, to: now.toISOString().slice(0, 10) },
+      now,
+    );
+    const spentByGrant = new Map<string, number>();
+    for (const charge of charges)
+      if (charge.grantId) spentByGrant.set(charge.grantId, (spentByGrant.get(charge.grantId) ?? 0) + charge.cents);
+    let alerted = 0;
+    let poweredOff = 0;
+    for (const grant of grants) {
+      const spent = spentByGrant.get(grant.id) ?? 0;
+      const credit = Number(grant.monthly_credit_cents);
+      const reached = thresholdsReached(spent, credit);
+      if (reached.length === 0) continue;
+      const policy = ProgramPolicy.parse(grant.policy).metering;
+      alerted += await this.db.transaction().execute(async (tx) => {
+        const recorded = await this.metering.recordAlerts(tx, grant.id, month, reached, spent, credit);
+        if (recorded.length === 0) return 0;
+        await this.tell(tx, grant, month, recorded, spent, credit, policy);
+        return recorded.length;
+      });
+      if (reached.includes(100) && policy.over_cap === 'power_off' && this.powerOff) {
+        const [alert] = await this.metering
+          .alertsOf(this.db, [grant.id], month)
+          .then((rows) => rows.filter((r) => r.threshold_percent === 100));
+        // The alert's time is the database's: compare with the later of the two clocks' now.
+        if (alert && alert.sent_at.getTime() + policy.over_cap_notice_hours * 3_600_000 <= Math.max(now.getTime(), Date.now())) {
+          for (const server of await this.metering.activeServersOfGrant(this.db, grant.id)) {
+            await this.powerOff(server.id, `the grant used its monthly credit for ${month.slice(0, 7)} (over-cap policy: power off)`);
+            await this.metering.recordCapAction(this.db, grant.id, month, server.id);
+            poweredOff++;
+          }
+        }
+      }
+    }
+    return { alerted, poweredOff };
+  }
+
+  private async tell(
+    tx: Executor,
+    grant: Awaited<ReturnType<MeteringRepository['liveGrants']>>[number],
+    month: string,
+    thresholds: number[],
+    spent: number,
+    credit: number,
+    policy: { over_cap: 'notify' | 'power_off'; over_cap_notice_hours: number },
+  ) {
+    const highest = thresholds.at(-1) as number;
+    const monthName = month.slice(0, 7);
+    const consequence =
+      highest < 100
+        ? 'At 100 % new servers are refused until next month.'
+        : policy.over_cap === 'power_off'
+          ? `New servers are refused until next month, and running servers are powered off ${policy.over_cap_notice_hours} hours after this notice.`
+          : 'New servers are refused until next month; running servers keep running.';
+    await this.notifications.notify(tx, {
+      userIds: await this.notifications.projectOwnerIds(tx, grant.project_id),
+      kind: 'grant.usage_alert',
+      title: `${grant.project_name} used ${highest} % of its monthly credit`,
+      body: `${grant.project_name} has used ${spent} of ${credit} cents of its ${monthName} credit from ${grant.program_slug} (${percentOf(spent, credit)} %). ${consequence}`,
+      link: `/projects/${grant.project_slug}/usage`,
+      email: true,
+    });
+    if (highest === 100) {
+      await this.notifications.notify(tx, {
+        userIds: await this.notifications.programStaffIds(tx, grant.program_id),
+        kind: 'grant.usage_alert',
+        title: `${grant.project_name} reached its monthly credit`,
+        body: `${grant.project_name} has used ${spent} of ${credit} cents in ${monthName} (${policy.over_cap === 'power_off' ? 'servers will be powered off' : 'notify only'}).`,
+        link: `/projects/${grant.project_slug}/usage`,
+      });
+    }
+    for (const threshold of thresholds) {
+      await this.webhooks.emit(tx, grant.program_id, 'grant.usage_alert', {
+        grant: {
+          id: grant.id,
+          project: { id: grant.project_id, slug: grant.project_slug, name: grant.project_name },
+          monthly_credit_cents: credit,
+        },
+        month,
+        threshold_percent: threshold as AlertThreshold,
+        spent_cents: spent,
+        over_cap: policy.over_cap,
+      });
+    }
+  }
+
+  // ── Idle servers (the idle_servers job and the staff list) ─────────────────────────────────────
+
+  /** Flags idle servers, clears flags of servers in use again, and nudges owners once per idle spell. */
+  async runIdle(now = new Date()): Promise<{ flagged: number; nudged: number }> {
+    const candidates = await this.metering.idleCandidates(this.db, now);
+    await this.metering.unflagIdle(
+      this.db,
+      candidates.map((candidate) => candidate.id),
+    );
+    let nudged = 0;
+    for (const server of candidates) {
+      nudged += await this.db.transaction().execute(async (tx) => {
+        await this.metering.flagIdle(tx, server.id, server.last_activity_at);
+        if (!(await this.metering.markNudged(tx, server.id))) return 0;
+        const days = Math.floor((now.getTime() - server.last_activity_at.getTime()) / 86_400_000);
+        await this.notifications.notify(tx, {
+          userIds: await this.notifications.projectOwnerIds(tx, server.project_id),
+          kind: 'server.idle',
+          title: `${server.hostname} looks idle`,
+          body: `${server.hostname} (${server.plan_slug} in ${server.metro_code}) has had no heartbeat, SSH session or traffic for ${days} days and still uses ${server.price_cents_per_hour} cents of credit an hour. If you no longer need it, delete it: the machine goes back to the pool for another project.`,
+          link: `/servers/${server.id}?action=delete`,
+          email: true,
+        });
+        return 1;
+      });
+    }
+    return { flagged: candidates.length, nudged };
+  }
+
+  async idleList(now = new Date()): Promise<IdleServerList> {
+    const [candidates, flags] = await Promise.all([this.metering.idleCandidates(this.db, now), this.metering.flaggedIdle(this.db)]);
+    const nudges = new Map(flags.map((flag) => [flag.server_id, flag.nudged_at]));
+    const items: IdleServer[] = candidates.map((server) => {
+      const idleS = Math.max(0, Math.floor((now.getTime() - server.last_activity_at.getTime()) / 1000));
+      return {
+        server: { id: server.id, hostname: server.hostname },
+        project: { id: server.project_id, slug: server.project_slug, name: server.project_name },
+        plan: server.plan_slug,
+        metro: server.metro_code,
+        idle_since: server.last_activity_at.toISOString(),
+        idle_days: Math.floor(idleS / DAY_S),
+        threshold_days: server.idle_days,
+        last_heartbeat_at: server.last_heartbeat_at?.toISOString() ?? null,
+        last_ssh_session_at: server.last_ssh_session_at?.toISOString() ?? null,
+        last_traffic_on: server.last_traffic_on,
+        price_cents_per_hour: server.price_cents_per_hour,
+        consumed_since_idle_cents: serverCents(idleS, server.price_cents_per_hour),
+        cents_per_month: server.price_cents_per_hour * 730,
+        nudged_at: nudges.get(server.id)?.toISOString() ?? null,
+      };
+    });
+    return {
+      items,
+      consumed_since_idle_cents: items.reduce((sum, item) => sum + item.consumed_since_idle_cents, 0),
+      cents_per_month: items.reduce((sum, item) => sum + item.cents_per_month, 0),
+    };
+  }
+
+  // ── Traffic ────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Turns NIC counters from heartbeats into samples: the difference to the last reading, or the
+   * whole counter after a reset (a reboot starts counting from zero) and for the first reading
+   * (counters start at zero when the machine boots for its server). The `traffic_counters` job.
+   */
+  async readCounters(): Promise<number> {
+    const rows = await this.metering.changedCounters(this.db);
+    if (rows.length === 0) return 0;
+    return this.db.transaction().execute(async (tx) => {
+      const samples = [];
+      for (const row of rows) {
+        const rxDelta = counterDelta(row.last_rx, row.rx_bytes);
+        const txDelta = counterDelta(row.last_tx, row.tx_bytes);
+        if (rxDelta > 0n || txDelta > 0n) {
+          samples.push({
+            projectId: row.project_id,
+            id: `nic:${row.id}:${row.read_at.getTime()}`,
+            serverId: row.id,
+            grantId: row.grant_id,
+            at: row.read_at,
+            bytesIn: String(rxDelta),
+            bytesOut: String(txDelta),
+          });
+        }
+        await this.metering.saveReading(tx, row.id, row.rx_bytes, row.tx_bytes, row.read_at);
+      }
+      return this.metering.insertSamples(tx, samples);
+    });
+  }
+
+  /**
+   * One batch of traffic samples, streamed. Operators and admins report for any server or project;
+   * anyone else for the projects they own. Every line is checked; one bad line rejects the batch
+   * with every bad line's number and reason, and nothing is stored. Stored samples are idempotent
+   * by (project, id): a batch sent again stores nothing twice.
+   *
+   * Fast path: the rows stream into COPY straight into the samples table while the body is still
+   * being read. A unique violation there means some ids were stored before: the transaction is
+   * rolled back and the batch goes through a staging table with ON CONFLICT DO NOTHING instead.
+   */
+  async ingestTraffic(actor: Actor, format: TrafficFormat, body: AsyncIterable<Buffer | string>): Promise<TrafficIngestResult> {
+    const canReportAny = isAdmin(actor) || actor.roles.includes('operator');
+    const owned = canReportAny ? null : new Set(await this.metering.ownedProjectIds(this.db, actor.userId));
+    const nowMs = Date.now();
+    const reader = new BatchReader(this.db, this.metering, format, owned, nowMs);
+    const limitBytes = this.settings.ingestLimitBytes;
+    const outcome = await this.db
+      .transaction()
+      .execute(async (tx) => {
+        const copy = await this.metering.startSampleCopy(tx);
+        try {
+          for await (const batch of lineBatches(body, {
+            limitBytes,
+            batchLines: 2000,
+            onTooLarge: () => {
+              throw new AppError(
+                'ERR_PAYLOAD_TOO_LARGE',
+                `A traffic batch is at most ${Math.round(limitBytes / 1024 / 1024)} MB; split the file.`,
+              );
+            },
+          })) {
+            const text = await reader.read(batch);
+            if (text && !copy.error) await copy.write(text).catch(() => {});
+          }
+        } catch (error) {
+          await copy.abort('the batch was not read to its end');
+          throw error;
+        }
+        if (reader.errors.length > 0 || reader.received === 0) {
+          await copy.abort('the batch has bad lines');
+          throw reader.failure();
+        }
+        // A unique violation (code 23505) here aborts the transaction: Kysely rolls it back and rethrows.
+        await copy.end();
+        await this.metering.addRollups(tx, reader.rollups());
+        return reader.received;
+      })
+      .catch((error) => {
+        if ((error as { code?: string }).code === '23505') return 'duplicates' as const;
+        throw error;
+      });
+    if (outcome !== 'duplicates') return { received: reader.received, stored: outcome, duplicates: 0 };
+    const stored = await this.db.transaction().execute((tx) => this.metering.insertViaStaging(tx, reader.chunks));
+    return { received: reader.received, stored, duplicates: reader.received - stored };
+  }
+}
+
+/** Reads batches of lines into COPY text, resolving servers and projects through the pool. */
+class BatchReader {
+  readonly errors: LineError[] = [];
+  readonly chunks: string[] = [];
+  received = 0;
+  private errorCount = 0;
+  private header: CsvHeader | null = null;
+  private isHeaderBad = false;
+  private readonly servers = new Map<string, ResolvedServer | null>();
+  private readonly projects = new Map<string, ResolvedProject | null>();
+  private readonly sums = new Map<string, RollupSum>();
+  private readonly db: Db;
+  private readonly metering: MeteringRepository;
+  private readonly format: TrafficFormat;
+  private readonly owned: Set<string> | null;
+  private readonly nowMs: number;
+
+  constructor(db: Db, metering: MeteringRepository, format: TrafficFormat, owned: Set<string> | null, nowMs: number) {
+    this.db = db;
+    this.metering = metering;
+    this.format = format;
+    this.owned = owned;
+    this.nowMs = nowMs;
+  }
+
+  /** COPY text for the batch's good lines; empty once any line was bad (nothing will be stored). */
+  async read(batch: { line: number; text: string }[]): Promise<string> {
+    const parsed: ParsedSample[] = [];
+    for (const { line, text } of batch) {
+      if (this.isHeaderBad) continue;
+      if (this.format === 'csv' && this.header === null) {
+        const header = parseCsvHeader(text);
+        if ('message' in header) {
+          this.fail({ line, message: header.message });
+          this.isHeaderBad = true;
+        } else this.header = header;
+        continue;
+      }
+      const sample =
+        this.format === 'csv' ? parseCsvLine(line, text, this.header as CsvHeader, this.nowMs) : parseJsonLine(line, text, this.nowMs);
+      if ('message' in sample) this.fail(sample);
+      else parsed.push(sample);
+    }
+    await this.resolve(parsed);
+    let text = '';
+    for (const sample of parsed) {
+      const row = this.rowOf(sample);
+      if (row === null) continue;
+      this.received++;
+      if (this.errorCount === 0) text += row;
+    }
+    if (this.errorCount > 0) {
+      this.chunks.length = 0;
+      return '';
+    }
+    if (text) this.chunks.push(text);
+    return text;
+  }
+
+  rollups(): TrafficRollup[] {
+    return [...this.sums.values()].map((sum) => ({
+      projectId: sum.projectId,
+      serverId: sum.serverId,
+      grantId: sum.grantId,
+      day: sum.day,
+      bytesIn: sum.bytesIn + BigInt(sum.smallIn),
+      bytesOut: sum.bytesOut + BigInt(sum.smallOut),
+      samples: sum.samples,
+    }));
+  }
+
+  failure(): AppError {
+    if (this.errorCount === 0)
+      return new AppError('ERR_VALIDATION', 'The batch holds no samples.', { fields: [{ field: 'body', message: 'is empty' }] });
+    // Errors found while reading come before those found resolving servers: list them by line.
+    this.errors.sort((x, y) => x.line - y.line);
+    const listed = this.errors.map((error) => `${error.line}`).join(', ');
+    return new AppError(
+      'ERR_VALIDATION',
+      `${this.errorCount} bad line${this.errorCount === 1 ? '' : 's'} (${listed}${this.errorCount > this.errors.length ? ', …' : ''}); nothing was stored. Fix ${this.errorCount === 1 ? 'it' : 'them'} and send the whole batch again.`,
+      { fields: this.errors.map((error) => ({ field: `line ${error.line}`, message: error.message })) },
+    );
+  }
+
+  private fail(error: LineError) {
+    this.errorCount++;
+    if (this.errors.length < MAX_LISTED_ERRORS) this.errors.push(error);
+  }
+
+  private async resolve(samples: ParsedSample[]) {
+    const serverIds = new Set<string>();
+    const projectKeys = new Set<string>();
+    for (const sample of samples) {
+      if (sample.server !== null && isUuid(sample.server) && !this.servers.has(sample.server.toLowerCase()))
+        serverIds.add(sample.server.toLowerCase());
+      if (sample.project !== null && !this.projects.has(sample.project)) projectKeys.add(sample.project);
+    }
+    if (serverIds.size > 0) {
+      const found = await this.metering.resolveServers(this.db, [...serverIds]);
+      for (const id of serverIds) this.servers.set(id, null);
+      for (const server of found) this.servers.set(server.id, server);
+    }
+    if (projectKeys.size > 0) {
+      const found = await this.metering.resolveProjects(this.db, [...projectKeys]);
+      for (const key of projectKeys) this.projects.set(key, null);
+      for (const project of found) this.projects.set(project.key, project);
+    }
+  }
+
+  /** The sample's COPY line, or null (and an error) when it cannot be stored. */
+  private rowOf(sample: ParsedSample): string | null {
+    let projectId: string;
+    let serverId: string | null = null;
+    let grantId: string | null = null;
+    const server = sample.server === null ? null : isUuid(sample.server) ? this.servers.get(sample.server.toLowerCase()) : undefined;
+    const project = sample.project === null ? null : this.projects.get(sample.project);
+    if (server === undefined) return this.reject(sample, 'server must be a server id (a UUID)');
+    if (server === null && sample.server !== null) return this.reject(sample, `unknown server ${sample.server}`);
+    if (project === null && sample.project !== null) return this.reject(sample, `unknown project ${sample.project}`);
+    if (server) {
+      if (this.owned && !this.owned.has(server.project_id)) return this.reject(sample, `unknown server ${sample.server}`);
+      if (project && project.id !== server.project_id)
+        return this.reject(sample, `server ${sample.server} is not a server of project ${sample.project}`);
+      projectId = server.project_id;
+      serverId = server.id;
+      grantId = server.grant_id;
+    } else {
+      const resolved = project as ResolvedProject;
+      if (this.owned && !this.owned.has(resolved.id)) return this.reject(sample, `unknown project ${sample.project}`);
+      projectId = resolved.id;
+      grantId =
+        resolved.grants.find((grant) => grant.starts_on <= sample.day && (grant.ends_on === null || grant.ends_on >= sample.day))?.id ??
+        null;
+    }
+    const key = `${projectId}|${serverId}|${grantId}|${sample.day}`;
+    let sum = this.sums.get(key);
+    if (!sum) {
+      sum = { projectId, serverId, grantId, day: sample.day, smallIn: 0, smallOut: 0, bytesIn: 0n, bytesOut: 0n, samples: 0 };
+      this.sums.set(key, sum);
+    }
+    addBytes(sum, sample.bytesIn, sample.bytesOut);
+    return `${projectId}\t${copyText(sample.id)}\t${serverId ?? '\\N'}\t${grantId ?? '\\N'}\t${sample.time}\t${sample.bytesIn}\t${sample.bytesOut}\n`;
+  }
+
+  private reject(sample: ParsedSample, message: string): null {
+    this.fail({ line: sample.line, message });
+    return null;
+  }
+}
+
+/** Per-day sums kept as a float-safe part (fast) and a BigInt part (exact beyond 2^53). */
+type RollupSum = {
+  projectId: string;
+  serverId: string | null;
+  grantId: string | null;
+  day: string;
+  smallIn: number;
+  smallOut: number;
+  bytesIn: bigint;
+  bytesOut: bigint;
+  samples: number;
+};
+
+const SMALL_LIMIT = 2 ** 52;
+
+function addBytes(sum: RollupSum, bytesIn: string, bytesOut: string) {
+  sum.samples++;
+  if (bytesIn.length <= 15) sum.smallIn += Number(bytesIn);
+  else sum.bytesIn += BigInt(bytesIn);
+  if (bytesOut.length <= 15) sum.smallOut += Number(bytesOut);
+  else sum.bytesOut += BigInt(bytesOut);
+  if (sum.smallIn > SMALL_LIMIT) {
+    sum.bytesIn += BigInt(sum.smallIn);
+    sum.smallIn = 0;
+  }
+  if (sum.smallOut > SMALL_LIMIT) {
+    sum.bytesOut += BigInt(sum.smallOut);
+    sum.smallOut = 0;
+  }
+}
+
+function counterDelta(last: string | null, current: string): bigint {
+  const now = BigInt(current);
+  if (last === null) return now;
+  const before = BigInt(last);
+  return now >= before ? now - before : now;
+}
+
+export type DayRange = { from: string; to: string };
+
+function rangeOf(query: UsageQuery, now: Date): DayRange {
+  const today = now.toISOString().slice(0, 10);
+  const from = query.from ?? `${today.slice(0, 8)}01`;
+  const to = query.to ?? today;
+  if (to < from)
+    throw new AppError('ERR_VALIDATION', 'to: must not be before from', { fields: [{ field: 'to', message: 'must not be before from' }] });
+  if (daysBetween(from, to) > 3700)
+    throw new AppError('ERR_VALIDATION', 'to: the range is at most ten years', {
+      fields: [{ field: 'to', message: 'the range is at most ten years' }],
+    });
+  return { from, to };
+}
+
+function percentOf(spent: number, credit: number): number {
+  if (credit <= 0) return spent > 0 ? 100 : 0;
+  return Math.floor((spent * 100) / credit);
+}
+
+/** 'YYYY-MM-01' plus n months. */
+function addMonths(month: string, n: number): string {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  const date = new Date(Date.UTC(year, m - 1 + n, 1));
+  return date.toISOString().slice(0, 10);
+}
+
+// ── What other areas call ────────────────────────────────────────────────────────────────────────
+
+const repository = new MeteringRepository();
+
+/**
+ * What a grant spent this UTC month, from the events themselves inside the caller's transaction:
+ * the credit check at server create (ServersService.enforceGrant) refuses new servers at 100 %.
+ */
+export async function grantMonthSpendCents(db: Executor, grantId: string, now = new Date()): Promise<number> {
+  const nowS = Math.floor(now.getTime() / 1000);
+  const month = monthOf(nowS);
+  const monthStart = new Date(dayStartS(month) * 1000);
+  // One after the other: `db` is usually the caller's transaction, one connection.
+  const servers = await repository.grantUsageFromEvents(db, grantId, monthStart);
+  const traffic = await repository.trafficUsage(db, { grantIds: [grantId] }, month, addDays(now.toISOString().slice(0, 10), 1));
+  return sumCents(chargesOf(servers, traffic, dayStartS(month), nowS + 1, nowS));
+}
