@@ -377,6 +377,11 @@ test('staff see the program with its budget chart: committed from the grant, the
   await page.getByRole('button', { name: 'Add webhook' }).click();
   await page.getByText('Copy its secret now').waitFor();
   assert.match(await text(page, '[data-testid="webhook-secret"]'), /\S{16,}/);
+  await page.getByRole('button', { name: 'Send ping' }).click();
+  await page
+    .getByRole('table', { name: /Deliveries to/ })
+    .getByRole('row', { name: /ping/ })
+    .waitFor();
   await screenshot(page, 'program-webhooks');
   await page.getByRole('navigation', { name: 'Program sections' }).getByRole('link', { name: /Staff/ }).click();
   await page.getByRole('heading', { name: 'Add staff' }).waitFor();
@@ -468,4 +473,94 @@ test('an owner writes an impact story and lists the project; staff publish it; t
   assert.match(await text(visitor, '.public-story'), /Kepler Energy · Open Source Partner Program.*every merge is validated on bare metal/);
   await screenshot(visitor, 'directory-program');
   await visitor.context().close();
+});
+
+test('a reviewer asks for changes, the owner edits and submits again, and the reviewer declines with a template', async () => {
+  const created = await unwrap(
+    owner.POST('/api/v1/requests', {
+      body: {
+        program: 'oss',
+        project: 'kepler-energy',
+        purpose: 'benchmarking',
+        title: 'GPU benchmarks for the energy model',
+        description: 'Benchmarks.',
+        resources: [{ plan: 'g2.large.x86', quantity: 1, metro: 'sv', operating_system: 'ubuntu_22_04' }],
+        duration: 'fixed',
+        end_on: inDays(60),
+        publish_results: '',
+        acknowledges_sponsor: true,
+        submit: true,
+      },
+    }),
+  );
+  const reviewerPage = await open('/login');
+  await signIn(reviewerPage, reviewerPerson.email, reviewerPerson.password);
+  await reviewerPage.goto(`/requests/${created.id}`);
+  await reviewerPage.getByRole('button', { name: 'Request changes' }).click();
+  const changes = reviewerPage.getByRole('dialog', { name: /Request changes/ });
+  await changes.getByLabel('What should change').fill('Say which benchmarks, and for how long each run takes.');
+  await changes.getByRole('button', { name: 'Request changes' }).click();
+  await reviewerPage.locator('.page-header .badge', { hasText: 'Changes requested' }).waitFor();
+
+  const ownerPage = await open('/login');
+  await signIn(ownerPage, ownerPerson.email, ownerPerson.password);
+  await ownerPage.goto(`/requests/${created.id}`);
+  assert.match(await text(ownerPage, '.banner-warning'), /Say which benchmarks/);
+  await ownerPage.getByRole('link', { name: 'Edit' }).click();
+  await ownerPage.getByRole('heading', { name: `Edit request #${created.number}` }).waitFor();
+  assert.equal(await ownerPage.getByLabel('Plan, line 1').inputValue(), 'g2.large.x86', 'the form starts from the saved request');
+  await ownerPage.getByRole('textbox', { name: 'What you will do' }).fill('SPECpower runs, 40 minutes each, twice a week.');
+  await ownerPage.getByLabel('Quantity, line 1').fill('2');
+  await waitForText(ownerPage, '[data-testid="estimate-total"]', money(priceOf('g2.large.x86') * 730 * 2));
+  await screenshot(ownerPage, 'request-edit');
+  await ownerPage.getByRole('button', { name: 'Submit request' }).click();
+  await ownerPage.waitForURL(`**/requests/${created.id}`);
+  await ownerPage.locator('.page-header .badge', { hasText: 'Submitted' }).waitFor();
+  assert.equal(await text(ownerPage, '[data-testid="request-estimate"]'), money(priceOf('g2.large.x86') * 730 * 2));
+  await ownerPage.context().close();
+
+  await reviewerPage.reload();
+  await reviewerPage.getByRole('button', { name: 'Decline' }).click();
+  const decline = reviewerPage.getByRole('dialog', { name: /Decline request/ });
+  await decline.getByLabel('Reason').selectOption({ label: 'Out of scope' });
+  await decline.getByText('outside what this program supports').waitFor();
+  await decline.getByLabel(/Add to it/).fill('GPU benchmarking belongs to the accelerator program.');
+  await screenshot(reviewerPage, 'decline-dialog');
+  await decline.getByRole('button', { name: 'Decline request' }).click();
+  await reviewerPage.locator('.page-header .badge', { hasText: 'Declined' }).waitFor();
+  assert.match(await text(reviewerPage, '.banner-error'), /outside what this program supports.*accelerator program/);
+  assert.match(await text(reviewerPage, '.timeline'), /Changes requested.*Submitted.*Declined/);
+  await reviewerPage.context().close();
+});
+
+test('staff end a grant early with notice, and an admin revokes it for abuse', async () => {
+  const grants = await unwrap(admin.GET('/api/v1/grants', { params: { query: { project: 'kepler-energy' } } }));
+  const grant = grants.items[0];
+  assert.ok(grant, 'the grant from the approval');
+  const reviewerPage = await open('/login');
+  await signIn(reviewerPage, reviewerPerson.email, reviewerPerson.password);
+  await reviewerPage.goto(`/grants/${grant.id}`);
+  await reviewerPage.getByRole('button', { name: 'End early…' }).click();
+  const end = reviewerPage.getByRole('dialog', { name: 'End the grant early' });
+  await end.getByText('at least 30 days notice').waitFor();
+  assert.equal(await end.getByLabel('New last day').inputValue(), inDays(30), 'the earliest day the notice allows');
+  await end.getByLabel('Reason').fill('The program is moving its CI grants to the new metro.');
+  await end.getByRole('button', { name: 'End the grant' }).click();
+  await reviewerPage.locator('.banner-warning', { hasText: 'Ending early' }).waitFor();
+  assert.match(await text(reviewerPage, '.grant-time'), /30 days left/);
+  assert.equal(await reviewerPage.getByRole('button', { name: 'Revoke…' }).count(), 0, 'only admins revoke');
+  await reviewerPage.context().close();
+
+  const adminPage = await open('/login');
+  await signIn(adminPage, server.admin.email, server.admin.password);
+  await adminPage.goto(`/grants/${grant.id}`);
+  await adminPage.getByRole('button', { name: 'Revoke…' }).click();
+  const revoke = adminPage.getByRole('dialog', { name: 'Revoke the grant' });
+  await revoke.getByLabel('What abuse this answers').fill('Crypto mining on the CI servers.');
+  await screenshot(adminPage, 'revoke-dialog');
+  await revoke.getByRole('button', { name: 'Revoke now' }).click();
+  await adminPage.locator('.page-header .badge', { hasText: 'Revoked' }).waitFor();
+  assert.match(await text(adminPage, '.banner-error'), /Crypto mining/);
+  await screenshot(adminPage, 'grant-revoked');
+  await adminPage.context().close();
 });
