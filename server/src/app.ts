@@ -3,6 +3,7 @@ import { AccountsRepository } from './accounts/accounts.repository.ts';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { type GithubSettings, type OidcSettings, SsoService } from './accounts/sso.ts';
+import { EmailVerificationService } from './accounts/verification.service.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { AuditService } from './audit/audit.service.ts';
@@ -114,9 +115,11 @@ export function createServices(db: Db, config: SurplusConfig) {
   const projectsRepository = new ProjectsRepository();
   const audit = new AuditService(auditRepository);
   const outbox = new Outbox();
-  const accounts = new AccountsService(db, new AccountsRepository(), audit);
+  const accountsRepository = new AccountsRepository();
+  const verification = new EmailVerificationService(db, accountsRepository, audit, outbox, config.publicUrl);
+  const accounts = new AccountsService(db, accountsRepository, audit, verification);
   const projects = new ProjectsService(db, projectsRepository, audit);
-  const members = new MembersService(db, projectsRepository, audit, outbox, config.publicUrl);
+  const members = new MembersService(db, projectsRepository, audit, outbox, verification, config.publicUrl);
   const keys = new KeysService(db, new KeysRepository(), audit);
   const sso = new SsoService({ oidc: config.oidc, github: config.github });
   const mailer = new Mailer(db, config.mail);
@@ -252,6 +255,7 @@ export function createServices(db: Db, config: SurplusConfig) {
     db,
     audit,
     accounts,
+    verification,
     projects,
     members,
     keys,
@@ -295,6 +299,7 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   });
   accountsRoutes(app, {
     accounts: services.accounts,
+    verification: services.verification,
     sso: services.sso,
     publicUrl: config.publicUrl,
     isSecureCookie: config.isSecureCookie,

@@ -21,7 +21,15 @@ export type TestApp = {
     url: string,
     options?: { as?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string },
   ): Promise<Response>;
-  user(options?: { roles?: Role[]; email?: string; name?: string; password?: string; githubLogin?: string }): Promise<TestUser>;
+  /** A signed-up user with an API token; `isEmailVerified: false` leaves the address unproven. */
+  user(options?: {
+    roles?: Role[];
+    email?: string;
+    name?: string;
+    password?: string;
+    githubLogin?: string;
+    isEmailVerified?: boolean;
+  }): Promise<TestUser>;
   project(owner: TestUser, overrides?: Record<string, unknown>): Promise<any>;
   runJobs(): Promise<void>;
 };
@@ -94,6 +102,17 @@ export async function createTestApp(overrides: Partial<SurplusConfig> = {}): Pro
     if (options.roles?.length) await db.updateTable('users').set({ roles: options.roles }).where('id', '=', session.user.id).execute();
     if (options.githubLogin)
       await db.updateTable('users').set({ github_login: options.githubLogin }).where('id', '=', session.user.id).execute();
+    if (options.isEmailVerified ?? true) {
+      // Most tests want an ordinary, trusted user. Their sign-up's verification email goes too, so a
+      // test that counts someone's emails counts only the ones it caused (its job then finds nothing).
+      await db.updateTable('users').set({ email_verified_at: new Date() }).where('id', '=', session.user.id).execute();
+      await db.deleteFrom('email_verifications').where('user_id', '=', session.user.id).execute();
+      await db
+        .deleteFrom('emails')
+        .where('to_address', '=', email)
+        .where('subject', '=', 'Confirm your email address for Surplus')
+        .execute();
+    }
     const actor = {
       userId: session.user.id,
       email,

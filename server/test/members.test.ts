@@ -48,8 +48,8 @@ describe('invitations', () => {
     assert.equal(invitation.role, 'member');
     const mine = await t.call('GET', '/api/v1/invitations', { as: invitee.token });
     assert.deepEqual(
-      mine.body.items.map((item: { id: string }) => item.id),
-      [invitation.id],
+      mine.body.items.map((item: { id: string; needs_verification: boolean }) => [item.id, item.needs_verification]),
+      [[invitation.id, false]],
     );
     const email = await t.db.selectFrom('emails').selectAll().where('to_address', '=', invitee.email).executeTakeFirstOrThrow();
     assert.ok(email.body_text.includes(accept_url));
@@ -116,6 +116,66 @@ describe('invitations', () => {
     assert.equal((await invitationRow(invitation.id)).state, 'pending');
     assert.equal((await roles(project.id))[stranger.id], undefined);
     assert.deepEqual((await t.call('GET', '/api/v1/invitations', { as: stranger.token })).body.items, []);
+  });
+
+  it('shows an unverified address its invitations, flagged, but answers them by id only once it is verified', async () => {
+    // Whoever signs up first with an address may not read its mail: the address proves nothing yet.
+    const owner = await t.user();
+    const invitee = await t.user({ isEmailVerified: false });
+    const project = await t.project(owner);
+    const { invitation } = await invite(owner, project.id, { email: invitee.email });
+    const mine = await t.call('GET', '/api/v1/invitations', { as: invitee.token });
+    assert.deepEqual(
+      mine.body.items.map((item: { id: string; needs_verification: boolean }) => [item.id, item.needs_verification]),
+      [[invitation.id, true]],
+    );
+    for (const verb of ['accept', 'decline']) {
+      const response = await t.call('POST', `/api/v1/invitations/${invitation.id}/${verb}`, { as: invitee.token });
+      assert.equal(response.status, 403, verb);
+      assert.equal(response.body.error.code, 'ERR_EMAIL_UNVERIFIED');
+      assert.match(response.body.error.message, /Verify your email address .* or open the link in the invitation email/);
+    }
+    assert.equal((await invitationRow(invitation.id)).state, 'pending');
+    assert.equal((await roles(project.id))[invitee.id], undefined);
+
+    const link = await t.db
+      .selectFrom('emails')
+      .select('body_text')
+      .where('to_address', '=', invitee.email)
+      .where('subject', '=', 'Confirm your email address for Surplus')
+      .executeTakeFirstOrThrow();
+    const token = new URL(/http\S+verify-email\S+/.exec(link.body_text)?.[0] as string).searchParams.get('token');
+    assert.equal((await t.call('POST', '/api/v1/auth/verify-email', { body: { token } })).status, 200);
+    const verified = await t.call('GET', '/api/v1/invitations', { as: invitee.token });
+    assert.equal(verified.body.items[0].needs_verification, false);
+    const accepted = await t.call('POST', `/api/v1/invitations/${invitation.id}/accept`, { as: invitee.token });
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+    assert.equal((await roles(project.id))[invitee.id], 'member');
+  });
+
+  it('lets an unverified user answer by id an invitation to their GitHub login, which only GitHub sign-in sets', async () => {
+    const owner = await t.user();
+    const login = githubLogin();
+    const invitee = await t.user({ isEmailVerified: false, githubLogin: login });
+    const project = await t.project(owner);
+    const { invitation } = await invite(owner, project.id, { github_login: login });
+    const mine = await t.call('GET', '/api/v1/invitations', { as: invitee.token });
+    assert.equal(mine.body.items[0].needs_verification, false);
+    assert.equal((await t.call('POST', `/api/v1/invitations/${invitation.id}/accept`, { as: invitee.token })).status, 200);
+    assert.equal((await roles(project.id))[invitee.id], 'member');
+  });
+
+  it('lets an unverified user accept through the emailed link, which proves the address', async () => {
+    const owner = await t.user();
+    const invitee = await t.user({ isEmailVerified: false });
+    const project = await t.project(owner);
+    const { invitation, accept_url } = await invite(owner, project.id, { email: invitee.email });
+    const token = new URL(accept_url).searchParams.get('token');
+    const accepted = await t.call('POST', '/api/v1/invitations/accept-token', { as: invitee.token, body: { token } });
+    assert.equal(accepted.status, 200);
+    assert.equal(accepted.body.id, invitation.id);
+    assert.equal((await roles(project.id))[invitee.id], 'member');
+    assert.equal((await t.call('GET', '/api/v1/me', { as: invitee.token })).body.user.email_verified, true);
   });
 
   it('declines: the invitee does not join and the invitation is closed', async () => {

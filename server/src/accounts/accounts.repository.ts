@@ -28,7 +28,14 @@ export class AccountsRepository {
 
   insertUser(
     db: Executor,
-    user: { email: string; name: string; passwordHash: string | null; roles?: Role[]; githubLogin?: string | null },
+    user: {
+      email: string;
+      name: string;
+      passwordHash: string | null;
+      roles?: Role[];
+      githubLogin?: string | null;
+      isEmailVerified?: boolean;
+    },
   ): Promise<UserRow> {
     return db
       .insertInto('users')
@@ -38,6 +45,7 @@ export class AccountsRepository {
         password_hash: user.passwordHash,
         roles: user.roles ?? [],
         github_login: user.githubLogin ?? null,
+        email_verified_at: user.isEmailVerified ? sql<Date>`now()` : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -46,7 +54,7 @@ export class AccountsRepository {
   async updateUser(
     db: Executor,
     id: string,
-    patch: Partial<{ name: string; password_hash: string; roles: Role[]; github_login: string | null; is_disabled: boolean }>,
+    patch: Partial<{ name: string; password_hash: string | null; roles: Role[]; github_login: string | null; is_disabled: boolean }>,
   ): Promise<UserRow> {
     return db
       .updateTable('users')
@@ -54,6 +62,42 @@ export class AccountsRepository {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Marks the user's address proven, only while it is still `email` (the address that was proven)
+   * and not yet marked; returns the row when this call marked it.
+   */
+  markEmailVerified(db: Executor, userId: string, email: string): Promise<UserRow | undefined> {
+    return db
+      .updateTable('users')
+      .set({ email_verified_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', userId)
+      .where('email', '=', email)
+      .where('email_verified_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async insertEmailVerification(db: Executor, link: { tokenHash: Buffer; userId: string; email: string; expiresAt: Date }) {
+    await db
+      .insertInto('email_verifications')
+      .values({ token_hash: link.tokenHash, user_id: link.userId, email: link.email, expires_at: link.expiresAt })
+      .execute();
+  }
+
+  findEmailVerification(db: Executor, tokenHash: Buffer) {
+    return db.selectFrom('email_verifications').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  }
+
+  /** Once the address is proven its other links have nothing left to prove. */
+  async deleteEmailVerifications(db: Executor, userId: string) {
+    await db.deleteFrom('email_verifications').where('user_id', '=', userId).execute();
+  }
+
+  /** Called before each new link, so a user's rows stay as few as the links still usable. */
+  async deleteExpiredEmailVerifications(db: Executor, userId: string) {
+    await db.deleteFrom('email_verifications').where('user_id', '=', userId).where('expires_at', '<=', sql<Date>`now()`).execute();
   }
 
   listUsers(db: Executor, options: { after?: { at: Date; id: string }; limit: number; query?: string; role?: Role }) {
@@ -164,6 +208,15 @@ export class AccountsRepository {
       .executeTakeFirst();
   }
 
+  async revokeTokensOfUser(db: Executor, userId: string) {
+    await db
+      .updateTable('api_tokens')
+      .set({ revoked_at: sql`now()` })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
   findToken(db: Executor, userId: string, id: string) {
     return db.selectFrom('api_tokens').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
   }
@@ -174,6 +227,10 @@ export class AccountsRepository {
 
   listIdentities(db: Executor, userId: string) {
     return db.selectFrom('identities').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+  }
+
+  async deleteIdentitiesOfUser(db: Executor, userId: string) {
+    await db.deleteFrom('identities').where('user_id', '=', userId).execute();
   }
 
   async upsertIdentity(

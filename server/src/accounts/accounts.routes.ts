@@ -8,6 +8,9 @@ import {
   ApiTokenCreated,
   AuthSettings,
   AuthSettingsUpdateBody,
+  EmailVerificationSent,
+  EmailVerified,
+  EmailVerifyBody,
   IdParam,
   LoginBody,
   PasswordChangeBody,
@@ -20,13 +23,20 @@ import {
 } from './accounts.schemas.ts';
 import type { AccountsService } from './accounts.service.ts';
 import type { SsoService, SsoState } from './sso.ts';
+import type { EmailVerificationService } from './verification.service.ts';
 
 const SSO_COOKIE = 'surplus_sso';
 const NoContent = z.null().describe('No content');
 
-export type AccountsRouteOptions = { accounts: AccountsService; sso: SsoService; publicUrl: string; isSecureCookie: boolean };
+export type AccountsRouteOptions = {
+  accounts: AccountsService;
+  verification: EmailVerificationService;
+  sso: SsoService;
+  publicUrl: string;
+  isSecureCookie: boolean;
+};
 
-export function accountsRoutes(app: App, { accounts, sso, publicUrl, isSecureCookie }: AccountsRouteOptions) {
+export function accountsRoutes(app: App, { accounts, verification, sso, publicUrl, isSecureCookie }: AccountsRouteOptions) {
   const tags = ['accounts'];
 
   app.get(
@@ -88,6 +98,21 @@ export function accountsRoutes(app: App, { accounts, sso, publicUrl, isSecureCoo
       const actor = signedIn(request.ctx).actor;
       return { ...(await accounts.me(actor.userId)), csrf_token: request.auth?.csrfToken ?? null, via: actor.via };
     },
+  );
+
+  app.post(
+    '/api/v1/auth/verify-email',
+    {
+      config: { policy: 'public' },
+      schema: { tags, operationId: 'verifyEmail', body: EmailVerifyBody, response: { 200: EmailVerified } },
+    },
+    async (request) => verification.verify(request.ctx, request.body.token),
+  );
+
+  app.post(
+    '/api/v1/me/verify-email/resend',
+    { config: { policy: 'user' }, schema: { tags, operationId: 'resendEmailVerification', response: { 202: EmailVerificationSent } } },
+    async (request, reply) => reply.status(202).send(await verification.resend(signedIn(request.ctx))),
   );
 
   app.post(

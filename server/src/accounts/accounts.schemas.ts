@@ -20,6 +20,9 @@ export const User = z
     roles: z.array(Role),
     github_login: z.string().nullable(),
     has_password: z.boolean(),
+    email_verified: z
+      .boolean()
+      .describe('Whether the owner proved they read mail at `email` (SSO, an emailed link, or an invitation link sent there).'),
     is_disabled: z.boolean(),
     created_at: z.string(),
   })
@@ -91,5 +94,13 @@ export const AuthSettings = z
   })
   .meta({ id: 'AuthSettings' });
 export const AuthSettingsUpdateBody = z.strictObject({ signup_open: z.boolean() }).meta({ id: 'AuthSettingsUpdateBody' });
+
+export const EmailVerifyBody = z
+  .strictObject({ token: z.string().min(10).max(200).describe('From the link in the verification email.') })
+  .meta({ id: 'EmailVerifyBody' });
+export const EmailVerified = z.object({ email: z.string(), verified_at: z.string() }).meta({ id: 'EmailVerified' });
+export const EmailVerificationSent = z
+  .object({ email: z.string().describe('Where the link was sent.'), expires_at: z.string() })
+  .meta({ id: 'EmailVerificationSent' });
 
 export const IdParam = z.object({ id: z.uuid() });

@@ -10,6 +10,7 @@ import type { ApiToken, User } from './accounts.schemas.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { addressKey, RateLimiter } from './rate-limiter.ts';
 import { API_TOKEN_PREFIX, digest, newSecret, SESSION_PREFIX } from './tokens.ts';
+import type { EmailVerificationService } from './verification.service.ts';
 
 const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 const SESSION_REFRESH_MS = 3600 * 1000;
@@ -30,14 +31,16 @@ export class AccountsService {
   private readonly db: Db;
   private readonly accounts: AccountsRepository;
   private readonly audit: AuditService;
+  private readonly verification: EmailVerificationService;
   // Per account: a few guesses. Per address: enough for a shared office NAT, not for a spray.
   private readonly perAccount = new RateLimiter(10, 15 * 60 * 1000);
   private readonly perAddress = new RateLimiter(60, 15 * 60 * 1000);
 
-  constructor(db: Db, accounts: AccountsRepository, audit: AuditService) {
+  constructor(db: Db, accounts: AccountsRepository, audit: AuditService, verification: EmailVerificationService) {
     this.db = db;
     this.accounts = accounts;
     this.audit = audit;
+    this.verification = verification;
   }
 
   async isSignupOpen(): Promise<boolean> {
@@ -70,6 +73,8 @@ export class AccountsService {
         targetId: created.id,
         summary: { email: created.email },
       });
+      // Anyone can type any address: it is trusted only once the link sent to it is followed.
+      await this.verification.send(tx, created);
       return this.startSession(tx, created);
     });
   }
@@ -97,6 +102,7 @@ export class AccountsService {
       const identity = await this.accounts.findIdentity(tx, profile.provider, profile.subject);
       let user: UserRow | undefined;
       let action = 'user.logged_in';
+      let isLinkedByEmail = false;
       if (identity) {
         // Linking must never quietly switch the browser to whoever owns the identity.
         if (currentUserId && identity.user_id !== currentUserId)
@@ -109,6 +115,7 @@ export class AccountsService {
         // A verified address at the provider proves the same person as our account with that address.
         user = await this.accounts.findUserByEmail(tx, profile.email.toLowerCase());
         if (user) action = 'user.identity_linked';
+        isLinkedByEmail = user !== undefined;
       }
       if (!user) {
         if (!(await this.accounts.getSetting(tx, 'signup_open', true))) fail('ERR_SIGNUP_CLOSED');
@@ -124,10 +131,24 @@ export class AccountsService {
           name: profile.name ?? profile.login ?? profile.email,
           passwordHash: null,
           githubLogin: profile.provider === 'github' ? profile.login : null,
+          isEmailVerified: profile.isEmailVerified,
         });
         action = 'user.signed_up';
+        if (!profile.isEmailVerified) await this.verification.send(tx, user);
       }
       if (user.is_disabled) fail('ERR_INVALID_CREDENTIALS', 'This account is disabled.');
+      let hasDroppedCredentials = false;
+      if (isLinkedByEmail && !user.email_verified_at) {
+        // Whoever signed up with this address never proved it; the provider just did for this person.
+        // The account is theirs now: every way in its registrant set up (password, sessions, tokens,
+        // other identities) stops working, or someone who registered another person's address first
+        // would share a verified account with them.
+        user = await this.accounts.updateUser(tx, user.id, { password_hash: null, github_login: null });
+        await this.accounts.deleteSessionsOfUser(tx, user.id);
+        await this.accounts.revokeTokensOfUser(tx, user.id);
+        await this.accounts.deleteIdentitiesOfUser(tx, user.id);
+        hasDroppedCredentials = true;
+      }
       await this.accounts.upsertIdentity(tx, {
         provider: profile.provider,
         subject: profile.subject,
@@ -144,8 +165,14 @@ export class AccountsService {
         action,
         targetType: 'user',
         targetId: user.id,
-        summary: { method: profile.provider, login: profile.login },
+        summary: {
+          method: profile.provider,
+          login: profile.login,
+          ...(hasDroppedCredentials ? { unproven_credentials_removed: true } : {}),
+        },
       });
+      if (profile.email && profile.isEmailVerified && profile.email.toLowerCase() === user.email.toLowerCase())
+        user = (await this.verification.markVerified(tx, actorCtx(ctx, user), user, 'sso')) ?? user;
       return this.startSession(tx, user);
     });
   }
@@ -317,6 +344,8 @@ export class AccountsService {
         name: 'Administrator',
         passwordHash,
         roles: ['admin'],
+        // The operator chose this address in the server's configuration: nobody else could have.
+        isEmailVerified: true,
       });
       await this.audit.record(
         tx,
@@ -365,6 +394,7 @@ export function toUser(user: UserRow): User {
     roles: user.roles as Role[],
     github_login: user.github_login,
     has_password: user.password_hash !== null,
+    email_verified: user.email_verified_at !== null,
     is_disabled: user.is_disabled,
     created_at: user.created_at.toISOString(),
   };

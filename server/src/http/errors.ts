@@ -11,6 +11,15 @@ export const ERRORS = {
   ERR_CSRF: { status: 403, message: 'The CSRF token is missing or wrong; reload the page.' },
   ERR_FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
   ERR_SIGNUP_CLOSED: { status: 403, message: 'Sign-up is closed on this Surplus; ask an admin for an account.' },
+  ERR_EMAIL_UNVERIFIED: {
+    status: 403,
+    message:
+      'Verify your email address first (follow the link Surplus emailed you, or send a new one), or open the link in the invitation email.',
+  },
+  ERR_VERIFICATION_INVALID: {
+    status: 400,
+    message: 'This verification link is not valid; open the latest one Surplus emailed you, or send a new one.',
+  },
   ERR_NOT_FOUND: { status: 404, message: 'Not found.' },
   ERR_GRANT_LIMIT: { status: 403, message: 'The project’s grant does not allow this.' },
   ERR_GRANT_EXHAUSTED: { status: 403, message: 'The grant used its monthly credit; new servers wait for next month.' },
@@ -23,6 +32,7 @@ export const ERRORS = {
   ERR_ALREADY_MEMBER: { status: 409, message: 'That person is already a member of the project.' },
   ERR_DUPLICATE_KEY: { status: 409, message: 'You already added this SSH key.' },
   ERR_INVITATION_CLOSED: { status: 410, message: 'This invitation is no longer open.' },
+  ERR_VERIFICATION_EXPIRED: { status: 410, message: 'This verification link has expired; sign in and send a new one.' },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
   ERR_MALFORMED_FILE: { status: 400, message: 'The file is not well-formed in its format.' },

@@ -1,4 +1,5 @@
 import { digest, newSecret } from '../accounts/tokens.ts';
+import type { EmailVerificationService } from '../accounts/verification.service.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Db, Executor } from '../db/database.ts';
 import type { ProjectRole } from '../db/schema.ts';
@@ -7,7 +8,7 @@ import { fail, notFound } from '../http/errors.ts';
 import type { ProjectAccess } from '../http/policy.ts';
 import type { Outbox } from '../mail/outbox.ts';
 import type { InvitationWithProject, ProjectsRepository } from './projects.repository.ts';
-import type { Invitation, InvitationCreateBody } from './projects.schemas.ts';
+import type { Invitation, InvitationCreateBody, MyInvitation } from './projects.schemas.ts';
 
 type SignedIn = Ctx & { actor: Actor };
 
@@ -20,13 +21,22 @@ export class MembersService {
   private readonly projects: ProjectsRepository;
   private readonly audit: AuditService;
   private readonly outbox: Outbox;
+  private readonly verification: EmailVerificationService;
   private readonly publicUrl: string;
 
-  constructor(db: Db, projects: ProjectsRepository, audit: AuditService, outbox: Outbox, publicUrl: string) {
+  constructor(
+    db: Db,
+    projects: ProjectsRepository,
+    audit: AuditService,
+    outbox: Outbox,
+    verification: EmailVerificationService,
+    publicUrl: string,
+  ) {
     this.db = db;
     this.projects = projects;
     this.audit = audit;
     this.outbox = outbox;
+    this.verification = verification;
     this.publicUrl = publicUrl;
   }
 
@@ -147,8 +157,11 @@ export class MembersService {
     return (await this.projects.listProjectInvitations(this.db, access.project.id)).map(toInvitation);
   }
 
-  async listMine(actor: Actor): Promise<Invitation[]> {
-    return (await this.projects.listInvitationsFor(this.db, { email: actor.email, githubLogin: actor.githubLogin })).map(toInvitation);
+  /** Shown even before the address is proven, flagged, so the invitee learns what to do about them. */
+  async listMine(actor: Actor): Promise<MyInvitation[]> {
+    const rows = await this.projects.listInvitationsFor(this.db, { email: actor.email, githubLogin: actor.githubLogin });
+    const isVerified = rows.length > 0 && (await this.verification.isVerified(this.db, actor.userId));
+    return rows.map((row) => ({ ...toInvitation(row), needs_verification: !isVerified && !isForLogin(row, actor) }));
   }
 
   async revoke(ctx: SignedIn, access: ProjectAccess, id: string) {
@@ -167,15 +180,19 @@ export class MembersService {
   }
 
   /**
-   * Accepts or declines. By id, the invitation must name the caller (email or GitHub login); by
-   * token, holding the emailed link is the proof.
+   * Accepts or declines. By id, the invitation must name the caller: their GitHub login (only GitHub
+   * sign-in sets it) or their email address once proven, since anyone can sign up with any address.
+   * By token, holding the emailed link is the proof, and also proves the address it was sent to.
    */
   async respond(ctx: SignedIn, by: { id: string } | { token: string }, decision: 'accepted' | 'declined'): Promise<Invitation> {
     return this.db.transaction().execute(async (tx) => {
       const invitation =
         'id' in by ? await this.projects.findInvitation(tx, by.id) : await this.projects.findInvitationByToken(tx, digest(by.token));
       if (!invitation) notFound('Invitation');
-      if ('id' in by && !isFor(invitation, ctx.actor)) notFound('Invitation');
+      if ('id' in by) {
+        if (!isForLogin(invitation, ctx.actor) && !isForEmail(invitation, ctx.actor)) notFound('Invitation');
+        if (!isForLogin(invitation, ctx.actor) && !(await this.verification.isVerified(tx, ctx.actor.userId))) fail('ERR_EMAIL_UNVERIFIED');
+      }
       const state = stateOf(invitation);
       if (state !== 'pending') fail('ERR_INVITATION_CLOSED', `This invitation is ${state}.`);
       await this.projects.lockById(tx, invitation.project_id);
@@ -193,6 +210,8 @@ export class MembersService {
         projectId: invitation.project_id,
         summary: { role: invitation.role },
       });
+      if ('token' in by && decision === 'accepted' && isForEmail(invitation, ctx.actor))
+        await this.verification.markVerified(tx, ctx, { id: ctx.actor.userId, email: ctx.actor.email }, 'invitation');
       return toInvitation({ ...invitation, state: decision, responded_at: new Date() });
     });
   }
@@ -219,12 +238,15 @@ export class MembersService {
   }
 }
 
-function isFor(invitation: InvitationWithProject, actor: Actor) {
+function isForEmail(invitation: InvitationWithProject, actor: Actor) {
+  return invitation.email !== null && invitation.email.toLowerCase() === actor.email.toLowerCase();
+}
+
+function isForLogin(invitation: InvitationWithProject, actor: Actor) {
   return (
-    (invitation.email !== null && invitation.email.toLowerCase() === actor.email.toLowerCase()) ||
-    (invitation.github_login !== null &&
-      actor.githubLogin !== null &&
-      invitation.github_login.toLowerCase() === actor.githubLogin.toLowerCase())
+    invitation.github_login !== null &&
+    actor.githubLogin !== null &&
+    invitation.github_login.toLowerCase() === actor.githubLogin.toLowerCase()
   );
 }
 

@@ -20,6 +20,7 @@ import {
   MemberList,
   MemberParam,
   MemberUpdateBody,
+  MyInvitationList,
   Project,
   ProjectCreateBody,
   ProjectListQuery,
@@ -177,7 +178,7 @@ export function projectsRoutes(app: App, deps: { projects: ProjectsService; memb
 
   app.get(
     '/api/v1/invitations',
-    { config: { policy: 'user' }, schema: { tags, operationId: 'listMyInvitations', response: { 200: InvitationList } } },
+    { config: { policy: 'user' }, schema: { tags, operationId: 'listMyInvitations', response: { 200: MyInvitationList } } },
     async (request) => ({
       items: await members.listMine(signedIn(request.ctx).actor),
     }),

@@ -144,6 +144,15 @@ export const Invitation = z
   .meta({ id: 'Invitation' });
 export type Invitation = z.infer<typeof Invitation>;
 export const InvitationList = z.object({ items: z.array(Invitation) }).meta({ id: 'InvitationList' });
+export const MyInvitation = Invitation.extend({
+  needs_verification: z
+    .boolean()
+    .describe(
+      'Sent to your email address, which you have not verified yet: verify it, or accept through the link in the invitation email.',
+    ),
+}).meta({ id: 'MyInvitation' });
+export type MyInvitation = z.infer<typeof MyInvitation>;
+export const MyInvitationList = z.object({ items: z.array(MyInvitation) }).meta({ id: 'MyInvitationList' });
 export const InvitationCreated = z
   .object({ invitation: Invitation, accept_url: z.string().describe('Also sent by email when the invitee has an address.') })
   .meta({ id: 'InvitationCreated' });
