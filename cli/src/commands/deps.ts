@@ -7,6 +7,7 @@ import { normalizePurl, ParseError, type ScanResult, scan, UnrecognizedFormatErr
 import type { Command } from 'commander';
 import type { Context } from '../config.ts';
 import { CliError, EXIT, notFoundError, positiveInteger, usageError } from '../output.ts';
+import { registerInsightCommands } from './insight.ts';
 
 type ScanOptions = { with?: string; json?: boolean; top: number; why?: string };
 
@@ -147,4 +148,7 @@ export function registerDepsCommands(program: Command, ctx: Context) {
       }
       for (const note of result.notes) ctx.out.note(`note: ${note}`);
     });
+
+  // upload and projects talk to a server; scan never does.
+  registerInsightCommands(deps, ctx);
 }

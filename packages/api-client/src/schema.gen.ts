@@ -8660,7 +8660,8 @@ export interface operations {
     listUpstreamProjects: {
         parameters: {
             query?: {
-                coverage?: components["schemas"]["CoverageStateInput"];
+                /** @description One coverage state or several, comma-separated: registered,unsupported is everything no grant supports. */
+                coverage?: string;
                 /** @description Only projects this product (id or slug) depends on. */
                 product?: string;
                 /** @description Part of the key, name or a repository. */

@@ -79,7 +79,7 @@ export function insightRoutes(app: App, { insight }: { insight: InsightService }
     { config: write, schema: { tags, operationId: 'deleteProduct', params: ProductParam, response: { 204: NoContent } } },
     async (request, reply) => {
       await insight.deleteProduct(signedIn(request.ctx), request.params.product);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
   app.get(
@@ -229,7 +229,7 @@ export function insightRoutes(app: App, { insight }: { insight: InsightService }
     },
     async (request, reply) => {
       await insight.deleteOverride(signedIn(request.ctx), request.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 

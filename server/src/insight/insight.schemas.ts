@@ -167,8 +167,14 @@ export const CoverageSummary = z
   .meta({ id: 'CoverageSummary' });
 export type CoverageSummary = z.infer<typeof CoverageSummary>;
 
+const COVERAGE_STATES = ['supported', 'registered', 'unsupported'];
 export const UpstreamProjectQuery = z.object({
-  coverage: CoverageState.optional(),
+  coverage: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('One coverage state or several, comma-separated: registered,unsupported is everything no grant supports.')
+    .refine((value) => !value || value.split(',').every((state) => COVERAGE_STATES.includes(state)), 'has an unknown coverage state'),
   product: z.string().min(1).max(64).optional().describe('Only projects this product (id or slug) depends on.'),
   q: z.string().trim().max(200).optional().describe('Part of the key, name or a repository.'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

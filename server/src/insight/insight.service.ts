@@ -292,7 +292,10 @@ export class InsightService {
       const product = await this.productOrFail(query.product);
       ranked = ranked.filter((p) => p.productIds.includes(product.id));
     }
-    if (query.coverage) ranked = ranked.filter((p) => p.coverage === query.coverage);
+    if (query.coverage) {
+      const wanted = new Set(query.coverage.split(','));
+      ranked = ranked.filter((p) => wanted.has(p.coverage));
+    }
     if (query.q) {
       const needle = query.q.toLowerCase();
       ranked = ranked.filter(
