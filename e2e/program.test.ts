@@ -398,6 +398,20 @@ test('staff see the program with its budget chart: committed from the grant, the
     .getByText(/remaining/)
     .waitFor();
   await screenshot(page, 'programs');
+
+  // A second program from the form: the budget is typed in dollars and stored in cents.
+  await page.getByRole('link', { name: 'New program' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Arm builders');
+  assert.equal(await page.getByLabel('Slug').inputValue(), 'arm-builders', 'the slug follows the name');
+  await page.getByRole('button', { name: 'Create program' }).click();
+  await page.locator('.field-error').first().waitFor();
+  await page.getByLabel(/Yearly budget/).fill('250,000');
+  await page.getByRole('switch', { name: /Two-vote rule/ }).check();
+  await page.getByRole('button', { name: 'Create program' }).click();
+  await page.waitForURL('**/programs/arm-builders');
+  await page.getByRole('heading', { name: 'Arm builders', level: 1 }).waitFor();
+  assert.match(await text(page, '.page-header'), /\$250,000\.00 a year/);
+  await page.getByText('Two-vote rule: two +1 and no −1').waitFor();
   await page.context().close();
 });
 

@@ -15,7 +15,7 @@ type Grant = Schemas['Grant'];
 /** "12 days left", "ends today", "ended 3 days ago": how far the grant's last day is. */
 export function daysLeftText(grant: Pick<Grant, 'last_day' | 'state'>): string {
   const days = daysBetween(isoDay(), grant.last_day);
-  if (grant.state === 'revoked') return 'revoked';
+  if (grant.state === 'revoked') return 'Revoked';
   if (days > 1) return `${days} days left`;
   if (days === 1) return '1 day left';
   if (days === 0) return 'last day today';
