@@ -136,6 +136,9 @@ async function main() {
         crontab: CRONTAB,
         concurrency: Number(env.SURPLUS_WORKER_CONCURRENCY ?? 4),
         log: (m) => log.info(m),
+        // One worker per database (this process): jobs still locked at start-up belong to a process that
+        // died (kill -9, power loss). Without this, a provision cut short waits hours for graphile-worker's lock expiry.
+        recoverLockedJobs: true,
       })
     : null;
 
