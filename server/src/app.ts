@@ -57,6 +57,9 @@ import { createLabProvider } from './providers/lab/lab-provider.ts';
 import { ManualProvider } from './providers/manual/manual-provider.ts';
 import { RedfishProvider } from './providers/redfish/redfish-provider.ts';
 import { ProviderRegistry } from './providers/registry.ts';
+import { ReportsRepository } from './reports/reports.repository.ts';
+import { reportsRoutes } from './reports/reports.routes.ts';
+import { ReportsService } from './reports/reports.service.ts';
 import { RequestsRepository } from './requests/requests.repository.ts';
 import { requestsRoutes } from './requests/requests.routes.ts';
 import { RequestsService } from './requests/requests.service.ts';
@@ -197,6 +200,7 @@ export function createServices(db: Db, config: SurplusConfig) {
 
   // --- metering and reports ------------------------------------------------------------------------
   const metering: MeteringService = new MeteringService(db, { metering: new MeteringRepository(), programs, notifications, webhooks });
+  const reports = new ReportsService(db, { reports: new ReportsRepository(), metering, programs });
   // --- end metering and reports --------------------------------------------------------------------
 
   // --- machine back ends: one registry for enrollment probes and workflows ---------------------------
@@ -273,6 +277,7 @@ export function createServices(db: Db, config: SurplusConfig) {
     grants,
     review,
     metering,
+    reports,
     inventory,
     insight,
   };
@@ -320,6 +325,7 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   githubWebhookRoutes(app, { intake: services.intake });
   claimsRoutes(app, { intake: services.intake });
   meteringRoutes(app, { metering: services.metering });
+  reportsRoutes(app, { reports: services.reports });
   inventoryRoutes(app, { inventory: services.inventory });
   serversRoutes(app, { servers: services.servers });
   insightRoutes(app, { insight: services.insight });

@@ -159,6 +159,22 @@ export class MeteringService {
   }
 
   /**
+   * A program's charges over whole UTC months [fromMonth, toMonth) — server time up to now, traffic
+   * from the monthly sums — for dashboards and reports, which must stay fast over a year of data.
+   */
+  async programMonthCharges(programId: string, fromMonth: string, toMonth: string, now: Date): Promise<Charge[]> {
+    await this.refresh();
+    const fromS = dayStartS(fromMonth);
+    const toS = dayStartS(toMonth);
+    const nowS = Math.floor(now.getTime() / 1000);
+    const [servers, traffic] = await Promise.all([
+      this.metering.serverUsage(this.db, { programId }, new Date(fromS * 1000), new Date(toS * 1000)),
+      this.metering.programTrafficByMonth(this.db, programId, fromMonth, toMonth),
+    ]);
+    return chargesOf(servers, traffic, fromS, toS, nowS);
+  }
+
+  /**
    * The SpendSource for program budgets: what the program's grants cost from `from` to `to`
    * (calendar days, both included) — server time up to now, and traffic.
    */

@@ -1,0 +1,428 @@
+import type { Db } from '../db/database.ts';
+import { addDays, daysBetween, type FiscalYear, fiscalYearOf } from '../grants/budget.ts';
+import { type Actor, isStaff } from '../http/context.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import type { MeteringService } from '../metering/metering.service.ts';
+import { type Charge, dayStartS, forecastCents, nextMonthStartS } from '../metering/usage.ts';
+import type { ProgramRow, ProgramsService } from '../programs/programs.service.ts';
+import type { ReportGrant, ReportsRepository } from './reports.repository.ts';
+import type { Dashboard, ImpactReport, ReportQuery, SeriesName, SeriesTable } from './reports.schemas.ts';
+
+const TRAILING_DAYS = 30;
+
+const PURPOSE_LABELS: Record<string, string> = {
+  ci_cd: 'CI/CD',
+  benchmarking: 'Benchmarking',
+  labs: 'Labs, workshops and POCs',
+  hosting: 'Hosting',
+  other: 'Other',
+};
+
+/**
+ * The program dashboard's series and the yearly impact report. Money comes from metering (the
+ * same charges as usage and budgets); the rest from grants, requests, servers and machine events.
+ */
+export class ReportsService {
+  private readonly db: Db;
+  private readonly reports: ReportsRepository;
+  private readonly metering: MeteringService;
+  private readonly programs: ProgramsService;
+
+  constructor(db: Db, deps: { reports: ReportsRepository; metering: MeteringService; programs: ProgramsService }) {
+    this.db = db;
+    this.reports = deps.reports;
+    this.metering = deps.metering;
+    this.programs = deps.programs;
+  }
+
+  async dashboard(key: string, query: ReportQuery, now = new Date()): Promise<Dashboard> {
+    const program = await this.programs.find(key);
+    return this.build(program, query, now, new Set(SERIES_ALL));
+  }
+
+  /** One series as a table (what a chart draws and its CSV holds). */
+  async series(key: string, name: SeriesName, query: ReportQuery, now = new Date()): Promise<SeriesTable> {
+    const program = await this.programs.find(key);
+    const dashboard = await this.build(program, query, now, new Set([name]));
+    const value = dashboard[name];
+    const rows = (Array.isArray(value) ? value : [value]) as Record<string, string | number | null>[];
+    return { series: name, columns: COLUMNS[name], rows };
+  }
+
+  private async build(program: ProgramRow, query: ReportQuery, now: Date, wanted: Set<SeriesName>): Promise<Dashboard> {
+    const year = yearOf(program, query, now);
+    const today = now.toISOString().slice(0, 10);
+    const asOf = [today, year.endsOn].sort()[0] as string;
+    const months = monthsOf(year);
+    const elapsed = months.filter((month) => month <= asOf);
+    const toMonth = elapsed.length > 0 ? nextMonth(elapsed.at(-1) as string) : year.startsOn;
+    const needsCharges = [
+      'burn_down',
+      'forecast',
+      'spend_by_project',
+      'spend_by_purpose',
+      'spend_by_metro',
+      'spend_by_plan',
+      'projects_supported',
+    ].some((name) => wanted.has(name as SeriesName));
+    const needsGrants = ['burn_down', 'spend_by_project', 'spend_by_purpose', 'projects_supported'].some((name) =>
+      wanted.has(name as SeriesName),
+    );
+    const needsTrailing = wanted.has('burn_down') || wanted.has('forecast');
+    const yearStart = new Date(`${year.startsOn}T00:00:00Z`);
+    const yearEnd = new Date(`${addDays(year.endsOn, 1)}T00:00:00Z`);
+    const [charges, trailing, grants, fleet, turnaround, tts] = await Promise.all([
+      needsCharges && elapsed.length > 0 ? this.metering.programMonthCharges(program.id, year.startsOn, toMonth, now) : [],
+      needsTrailing && elapsed.length > 0
+        ? this.metering.charges({ programId: program.id }, { from: addDays(asOf, -TRAILING_DAYS), to: addDays(asOf, -1) }, now)
+        : [],
+      needsGrants ? this.reports.programGrants(this.db, program.id, year.startsOn, year.endsOn) : [],
+      wanted.has('utilization') ? this.reports.fleetByMonth(this.db, monthBounds(elapsed, now), now) : [],
+      wanted.has('review_turnaround') ? this.reports.reviewTurnaround(this.db, program.id, yearStart, yearEnd) : [],
+      wanted.has('time_to_server') ? this.reports.timeToServer(this.db, program.id, yearStart, yearEnd) : [],
+    ]);
+    const budget = Number(program.budget_cents_per_year);
+    const spentByMonth = sumBy(charges, (charge) => charge.month);
+    const spentToDate = sum(charges);
+    const trailingCents = sum(trailing);
+    const daysLeft = Math.max(0, daysBetween(asOf, year.endsOn));
+    const grantById = new Map(grants.map((grant) => [grant.id, grant]));
+
+    let cumulative = 0;
+    const burnDown = months.map((month) => {
+      const isPast = month <= asOf;
+      const spent = spentByMonth.get(month) ?? 0;
+      if (isPast) cumulative += spent;
+      const lastDay = addDays(nextMonth(month), -1);
+      const isForecast = month >= asOf.slice(0, 8).concat('01');
+      return {
+        month,
+        budget_cents: budget,
+        committed_cents: committedIn(grants, month),
+        spent_cents: spent,
+        cumulative_spent_cents: isPast ? cumulative : null,
+        remaining_cents: isPast ? budget - cumulative : null,
+        forecast_cumulative_cents: isForecast
+          ? forecastCents(
+              spentToDate,
+              trailingCents,
+              TRAILING_DAYS,
+              Math.max(0, daysBetween(asOf, [lastDay, year.endsOn].sort()[0] as string)),
+            )
+          : null,
+      };
+    });
+    const projected = forecastCents(spentToDate, trailingCents, TRAILING_DAYS, daysLeft);
+
+    const projectNames = new Map<string, { slug: string; name: string }>();
+    for (const grant of grants) projectNames.set(grant.project_id, { slug: grant.project_slug, name: grant.project_name });
+    const byProject = shares(
+      charges,
+      (charge) => charge.projectId,
+      (id) => projectNames.get(id)?.name ?? id,
+      (id) => projectNames.get(id)?.slug ?? id,
+    );
+    const byPurpose = shares(
+      charges,
+      (charge) => (charge.grantId ? (grantById.get(charge.grantId)?.purpose ?? 'other') : 'other'),
+      (purpose) => PURPOSE_LABELS[purpose] ?? purpose,
+    );
+    const byMetro = shares(
+      charges,
+      (charge) => charge.metroCode ?? 'unassigned',
+      (metro) => metro,
+    );
+    const byPlan = shares(
+      charges,
+      (charge) => charge.planSlug ?? 'unassigned',
+      (plan) => plan,
+    );
+
+    const utilization = fleet.map((row) => {
+      const bounds = monthBounds([row.month], now);
+      const seconds = Math.max(1, (Date.parse(bounds.ends[0] as string) - Date.parse(bounds.starts[0] as string)) / 1000);
+      const allocated = row.allocated_s / seconds;
+      const available = row.available_s / seconds;
+      return {
+        month: row.month,
+        machines: row.machines,
+        allocated_avg: round(allocated, 2),
+        available_avg: round(available, 2),
+        other_avg: round(row.other_s / seconds, 2),
+        utilization_percent: allocated + available > 0 ? round((allocated * 100) / (allocated + available), 1) : 0,
+      };
+    });
+
+    const percentiles = (rows: { month: string; count: number; median: number | null; p90: number | null }[]) => {
+      const byMonth = new Map(rows.map((row) => [row.month, row]));
+      return [...elapsed, 'all'].map((month) => {
+        const row = byMonth.get(month);
+        return { month, count: row?.count ?? 0, median: row?.median ?? null, p90: row?.p90 ?? null };
+      });
+    };
+    const usageProjects = new Map<string, Set<string>>();
+    for (const charge of charges) {
+      if (charge.cents === 0 && charge.seconds === 0 && charge.bytesOut === 0n) continue;
+      let set = usageProjects.get(charge.month);
+      if (!set) {
+        set = new Set();
+        usageProjects.set(charge.month, set);
+      }
+      set.add(charge.projectId);
+    }
+    const supported = elapsed.map((month) => ({
+      month,
+      with_grant: new Set(grants.filter((grant) => liveDays(grant, month) > 0).map((grant) => grant.project_id)).size,
+      with_usage: usageProjects.get(month)?.size ?? 0,
+    }));
+    supported.push({
+      month: 'all',
+      with_grant: new Set(grants.map((grant) => grant.project_id)).size,
+      with_usage: new Set(charges.filter((charge) => charge.cents > 0 || charge.seconds > 0).map((charge) => charge.projectId)).size,
+    });
+
+    return {
+      program: { id: program.id, slug: program.slug, name: program.name, currency: program.currency },
+      fiscal_year: { starts_on: year.startsOn, ends_on: year.endsOn },
+      burn_down: burnDown,
+      forecast: {
+        as_of: asOf,
+        fiscal_year_ends_on: year.endsOn,
+        trailing_days: TRAILING_DAYS,
+        trailing_spent_cents: trailingCents,
+        daily_burn_cents: round(trailingCents / TRAILING_DAYS, 2),
+        spent_to_date_cents: spentToDate,
+        days_left: daysLeft,
+        projected_spent_cents: projected,
+        budget_cents: budget,
+        projected_remaining_cents: budget - projected,
+      },
+      spend_by_project: byProject,
+      spend_by_purpose: byPurpose,
+      spend_by_metro: byMetro,
+      spend_by_plan: byPlan,
+      utilization,
+      review_turnaround: percentiles(turnaround).map((row) => ({
+        month: row.month,
+        decided: row.count,
+        median_days: roundOrNull(row.median, 2),
+        p90_days: roundOrNull(row.p90, 2),
+      })),
+      time_to_server: percentiles(tts).map((row) => ({
+        month: row.month,
+        servers: row.count,
+        median_minutes: roundOrNull(row.median, 1),
+        p90_minutes: roundOrNull(row.p90, 1),
+      })),
+      projects_supported: supported,
+    };
+  }
+
+  /** The yearly impact report; public when the program says so, else for staff. */
+  async impact(actor: Actor | null, key: string, query: ReportQuery, now = new Date()): Promise<ImpactReport> {
+    const program = await this.programs.find(key);
+    const policy = this.programs.policyOf(program);
+    if (!policy.metering.is_impact_public && !isStaff(actor)) {
+      if (!actor) throw new AppError('ERR_UNAUTHENTICATED');
+      if (!program.is_public) notFound('Program');
+      throw new AppError('ERR_FORBIDDEN', 'The program’s impact report is for its staff; its leads can make it public.');
+    }
+    const year = yearOf(program, query, now);
+    const asOf = [now.toISOString().slice(0, 10), year.endsOn].sort()[0] as string;
+    const toMonth = asOf < year.startsOn ? year.startsOn : nextMonth(asOf.slice(0, 8).concat('01'));
+    const yearStart = new Date(`${year.startsOn}T00:00:00Z`);
+    const yearEnd = new Date(`${addDays(year.endsOn, 1)}T00:00:00Z`);
+    const [charges, grants, stories] = await Promise.all([
+      toMonth > year.startsOn ? this.metering.programMonthCharges(program.id, year.startsOn, toMonth, now) : [],
+      this.reports.programGrants(this.db, program.id, year.startsOn, year.endsOn),
+      this.reports.publishedStories(this.db, program.id, yearStart, yearEnd),
+    ]);
+    const names = new Map(grants.map((grant) => [grant.project_id, { slug: grant.project_slug, name: grant.project_name }]));
+    const perProject = new Map<string, { seconds: number; cents: number; bytesOut: bigint }>();
+    let seconds = 0;
+    let bytesOut = 0n;
+    let bytesIn = 0n;
+    for (const charge of charges) {
+      seconds += charge.seconds;
+      bytesOut += charge.bytesOut;
+      bytesIn += charge.bytesIn;
+      const entry = perProject.get(charge.projectId) ?? { seconds: 0, cents: 0, bytesOut: 0n };
+      entry.seconds += charge.seconds;
+      entry.cents += charge.cents;
+      entry.bytesOut += charge.bytesOut;
+      perProject.set(charge.projectId, entry);
+    }
+    return {
+      program: { id: program.id, slug: program.slug, name: program.name, currency: program.currency },
+      fiscal_year: { starts_on: year.startsOn, ends_on: year.endsOn },
+      projects_supported: new Set(grants.map((grant) => grant.project_id)).size,
+      server_hours: round(seconds / 3600, 2),
+      value_donated_cents: sum(charges),
+      traffic: { bytes_out: String(bytesOut), bytes_in: String(bytesIn), tb_out: round(Number(bytesOut) / 1e12, 3) },
+      projects: [...perProject.entries()]
+        .map(([id, entry]) => ({
+          slug: names.get(id)?.slug ?? id,
+          name: names.get(id)?.name ?? id,
+          server_hours: round(entry.seconds / 3600, 2),
+          value_cents: entry.cents,
+          bytes_out: String(entry.bytesOut),
+        }))
+        .sort((a, b) => b.value_cents - a.value_cents || a.slug.localeCompare(b.slug)),
+      published_stories: {
+        count: stories.length,
+        items: stories.map((story) => ({
+          id: story.id,
+          title: story.title,
+          project: { slug: story.project_slug, name: story.project_name },
+          published_at: story.published_at.toISOString(),
+        })),
+      },
+    };
+  }
+}
+
+const SERIES_ALL: SeriesName[] = [
+  'burn_down',
+  'forecast',
+  'spend_by_project',
+  'spend_by_purpose',
+  'spend_by_metro',
+  'spend_by_plan',
+  'utilization',
+  'review_turnaround',
+  'time_to_server',
+  'projects_supported',
+];
+
+const SHARE_COLUMNS = ['key', 'label', 'spent_cents', 'share_percent'];
+const COLUMNS: Record<SeriesName, string[]> = {
+  burn_down: [
+    'month',
+    'budget_cents',
+    'committed_cents',
+    'spent_cents',
+    'cumulative_spent_cents',
+    'remaining_cents',
+    'forecast_cumulative_cents',
+  ],
+  forecast: [
+    'as_of',
+    'fiscal_year_ends_on',
+    'trailing_days',
+    'trailing_spent_cents',
+    'daily_burn_cents',
+    'spent_to_date_cents',
+    'days_left',
+    'projected_spent_cents',
+    'budget_cents',
+    'projected_remaining_cents',
+  ],
+  spend_by_project: SHARE_COLUMNS,
+  spend_by_purpose: SHARE_COLUMNS,
+  spend_by_metro: SHARE_COLUMNS,
+  spend_by_plan: SHARE_COLUMNS,
+  utilization: ['month', 'machines', 'allocated_avg', 'available_avg', 'other_avg', 'utilization_percent'],
+  review_turnaround: ['month', 'decided', 'median_days', 'p90_days'],
+  time_to_server: ['month', 'servers', 'median_minutes', 'p90_minutes'],
+  projects_supported: ['month', 'with_grant', 'with_usage'],
+};
+
+/** A table as CSV (RFC 4180): a header, then one line per row; empty for null. */
+export function toCsv(table: SeriesTable): string {
+  const cell = (value: string | number | null | undefined) => {
+    if (value === null || value === undefined) return '';
+    const text = String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const lines = [table.columns.map(cell).join(',')];
+  for (const row of table.rows) lines.push(table.columns.map((column) => cell(row[column])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function yearOf(program: ProgramRow, query: ReportQuery, now: Date): FiscalYear {
+  const month = String(program.fiscal_year_start_month).padStart(2, '0');
+  if (query.year === undefined) return fiscalYearOf(now.toISOString().slice(0, 10), program.fiscal_year_start_month);
+  return { startsOn: `${query.year}-${month}-01`, endsOn: addDays(`${query.year + 1}-${month}-01`, -1) };
+}
+
+function nextMonth(month: string): string {
+  return new Date(nextMonthStartS(dayStartS(month)) * 1000).toISOString().slice(0, 10);
+}
+
+function monthsOf(year: FiscalYear): string[] {
+  const months: string[] = [];
+  for (let month = year.startsOn; month <= year.endsOn; month = nextMonth(month)) months.push(month);
+  return months;
+}
+
+/** [start, end) of each month, the current one ending now. */
+function monthBounds(months: string[], now: Date) {
+  return {
+    starts: months.map((month) => `${month}T00:00:00Z`),
+    ends: months.map((month) => {
+      const end = nextMonthStartS(dayStartS(month)) * 1000;
+      return new Date(Math.min(end, now.getTime())).toISOString();
+    }),
+  };
+}
+
+/** Days of a month a grant was live (could spend). */
+function liveDays(grant: ReportGrant, month: string): number {
+  const lastOfMonth = addDays(nextMonth(month), -1);
+  const from = [grant.starts_on, month].sort().at(-1) as string;
+  const to = [grant.last_day ?? lastOfMonth, lastOfMonth].sort()[0] as string;
+  return Math.max(0, daysBetween(from, to) + 1);
+}
+
+/** Monthly credits of the grants live in a month, pro rata by day, each rounded up (as budgets commit). */
+function committedIn(grants: ReportGrant[], month: string): number {
+  const days = daysBetween(month, nextMonth(month));
+  let total = 0;
+  for (const grant of grants) {
+    const live = liveDays(grant, month);
+    if (live > 0) total += Math.ceil((Number(grant.monthly_credit_cents) * live) / days);
+  }
+  return total;
+}
+
+function shares(
+  charges: Charge[],
+  keyOf: (charge: Charge) => string,
+  labelOf: (key: string) => string,
+  displayKey?: (key: string) => string,
+) {
+  const totals = sumBy(charges, keyOf);
+  const all = sum(charges);
+  return [...totals.entries()]
+    .map(([key, cents]) => ({
+      key: displayKey ? displayKey(key) : key,
+      label: labelOf(key),
+      spent_cents: cents,
+      share_percent: all > 0 ? round((cents * 100) / all, 1) : 0,
+    }))
+    .sort((a, b) => b.spent_cents - a.spent_cents || a.key.localeCompare(b.key));
+}
+
+function sumBy(charges: Charge[], keyOf: (charge: Charge) => string): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const charge of charges) {
+    const key = keyOf(charge);
+    totals.set(key, (totals.get(key) ?? 0) + charge.cents);
+  }
+  return totals;
+}
+
+function sum(charges: readonly Charge[]): number {
+  let total = 0;
+  for (const charge of charges) total += charge.cents;
+  return total;
+}
+
+function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+function roundOrNull(value: number | null, decimals: number): number | null {
+  return value === null ? null : round(value, decimals);
+}
