@@ -84,6 +84,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/verify-email/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["resendEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -1650,6 +1682,8 @@ export interface components {
             roles: components["schemas"]["RoleInput"][];
             github_login: string | null;
             has_password: boolean;
+            /** @description Whether the owner proved they read mail at `email` (SSO, an emailed link, or an invitation link sent there). */
+            email_verified: boolean;
             is_disabled: boolean;
             created_at: string;
         };
@@ -1726,6 +1760,19 @@ export interface components {
         };
         AuthSettingsUpdateBodyInput: {
             signup_open: boolean;
+        };
+        EmailVerifyBodyInput: {
+            /** @description From the link in the verification email. */
+            token: string;
+        };
+        EmailVerifiedInput: {
+            email: string;
+            verified_at: string;
+        };
+        EmailVerificationSentInput: {
+            /** @description Where the link was sent. */
+            email: string;
+            expires_at: string;
         };
         AuditEventInput: {
             id: string;
@@ -2003,6 +2050,30 @@ export interface components {
         };
         InvitationListInput: {
             items: components["schemas"]["InvitationInput"][];
+        };
+        MyInvitationInput: {
+            /** Format: uuid */
+            id: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            email: string | null;
+            github_login: string | null;
+            role: components["schemas"]["ProjectRoleInput"];
+            state: components["schemas"]["InvitationStateInput"];
+            /** @description Name of the person who invited. */
+            invited_by: string | null;
+            created_at: string;
+            expires_at: string;
+            responded_at: string | null;
+            /** @description Sent to your email address, which you have not verified yet: verify it, or accept through the link in the invitation email. */
+            needs_verification: boolean;
+        };
+        MyInvitationListInput: {
+            items: components["schemas"]["MyInvitationInput"][];
         };
         InvitationCreatedInput: {
             invitation: components["schemas"]["InvitationInput"];
@@ -3351,6 +3422,8 @@ export interface components {
             roles: components["schemas"]["Role"][];
             github_login: string | null;
             has_password: boolean;
+            /** @description Whether the owner proved they read mail at `email` (SSO, an emailed link, or an invitation link sent there). */
+            email_verified: boolean;
             is_disabled: boolean;
             created_at: string;
         };
@@ -3425,6 +3498,19 @@ export interface components {
         };
         AuthSettingsUpdateBody: {
             signup_open: boolean;
+        };
+        EmailVerifyBody: {
+            /** @description From the link in the verification email. */
+            token: string;
+        };
+        EmailVerified: {
+            email: string;
+            verified_at: string;
+        };
+        EmailVerificationSent: {
+            /** @description Where the link was sent. */
+            email: string;
+            expires_at: string;
         };
         AuditEvent: {
             id: string;
@@ -3702,6 +3788,30 @@ export interface components {
         };
         InvitationList: {
             items: components["schemas"]["Invitation"][];
+        };
+        MyInvitation: {
+            /** Format: uuid */
+            id: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            email: string | null;
+            github_login: string | null;
+            role: components["schemas"]["ProjectRole"];
+            state: components["schemas"]["InvitationState"];
+            /** @description Name of the person who invited. */
+            invited_by: string | null;
+            created_at: string;
+            expires_at: string;
+            responded_at: string | null;
+            /** @description Sent to your email address, which you have not verified yet: verify it, or accept through the link in the invitation email. */
+            needs_verification: boolean;
+        };
+        MyInvitationList: {
+            items: components["schemas"]["MyInvitation"][];
         };
         InvitationCreated: {
             invitation: components["schemas"]["Invitation"];
@@ -5887,6 +5997,50 @@ export interface operations {
             };
         };
     };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailVerifyBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailVerified"];
+                };
+            };
+        };
+    };
+    resendEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailVerificationSent"];
+                };
+            };
+        };
+    };
     changePassword: {
         parameters: {
             query?: never;
@@ -6445,7 +6599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvitationList"];
+                    "application/json": components["schemas"]["MyInvitationList"];
                 };
             };
         };
