@@ -10,7 +10,6 @@ import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -20,6 +19,7 @@ import type { Actor, Ctx } from './context.ts';
 import { AppError, ERRORS, type FieldError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { checkRoutePolicy, enforcePolicy, type Policy, type ProjectAccess, type ProjectResolver, type RoutePolicy } from './policy.ts';
+import { serializerCompiler } from './serializer.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -117,7 +117,10 @@ export async function createHttpServer(options: HttpOptions): Promise<App> {
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+    request.log.info(
+      { req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10 },
+      'request completed',
+    );
   });
 
   if (options.metrics) {
