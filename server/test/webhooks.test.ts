@@ -125,6 +125,7 @@ describe('program webhooks', () => {
       'grant.created',
       'grant.expiring',
       'grant.ended',
+      'grant.usage_alert',
     ]);
 
     const [id] = await emitGrantCreated();

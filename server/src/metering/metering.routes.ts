@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { z } from 'zod';
 import { signedIn } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import type { App } from '../http/server.ts';
@@ -110,6 +111,8 @@ export function meteringRoutes(app: App, { metering }: { metering: MeteringServi
             'bad line rejects the batch with each bad line’s number and reason in `error.fields`, and nothing is stored.',
           ].join(' '),
           consumes: Object.keys(TRAFFIC_CONTENT_TYPES),
+          // Documents the body; the stream itself is read by the service, line by line.
+          body: z.any().describe('JSON lines (application/x-ndjson) or CSV with a header row (text/csv): one sample a line.'),
           response: { 200: TrafficIngestResult },
         },
       },

@@ -2,12 +2,10 @@ import { z } from 'zod';
 
 const IsoDate = z.iso.date();
 
-export const UsageQuery = z
-  .strictObject({
-    from: IsoDate.optional().describe('First UTC day counted (default: the first day of this month).'),
-    to: IsoDate.optional().describe('Last UTC day counted, included (default: today).'),
-  })
-  .meta({ id: 'UsageQuery' });
+export const UsageQuery = z.strictObject({
+  from: IsoDate.optional().describe('First UTC day counted (default: the first day of this month).'),
+  to: IsoDate.optional().describe('Last UTC day counted, included (default: today).'),
+});
 export type UsageQuery = z.infer<typeof UsageQuery>;
 
 export const UsageLine = z
@@ -73,9 +71,7 @@ export const GrantUsage = z
   .meta({ id: 'GrantUsage' });
 export type GrantUsage = z.infer<typeof GrantUsage>;
 
-export const GrantUsageQuery = z
-  .strictObject({ months: z.coerce.number().int().min(1).max(36).default(12) })
-  .meta({ id: 'GrantUsageQuery' });
+export const GrantUsageQuery = z.strictObject({ months: z.coerce.number().int().min(1).max(36).default(12) });
 
 export const IdleServer = z
   .object({

@@ -181,7 +181,7 @@ export function copyText(value: string): string {
 
 /**
  * Splits a byte stream into numbered lines (LF or CRLF), in batches, counting bytes against a
- * limit. Blank lines are skipped but counted, so numbers match the file.
+ * limit. Blank (or all-space) lines are skipped but counted, so numbers match the file.
  */
 export async function* lineBatches(
   body: AsyncIterable<Buffer | string>,
@@ -202,7 +202,8 @@ export async function* lineBatches(
     while (newline !== -1) {
       lineNo++;
       const end = newline > start && pending.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      if (end > start) batch.push({ line: lineNo, text: pending.slice(start, end) });
+      if (end > start && (pending.charCodeAt(start) > 32 || pending.slice(start, end).trim() !== ''))
+        batch.push({ line: lineNo, text: pending.slice(start, end) });
       start = newline + 1;
       newline = pending.indexOf('\n', start);
     }
@@ -216,7 +217,7 @@ export async function* lineBatches(
   if (pending.length > 0) {
     lineNo++;
     const text = pending.endsWith('\r') ? pending.slice(0, -1) : pending;
-    if (text.length > 0) batch.push({ line: lineNo, text });
+    if (text.trim() !== '') batch.push({ line: lineNo, text });
   }
   if (batch.length > 0) yield batch;
 }

@@ -14,20 +14,18 @@ export const SERIES = [
 ] as const;
 export type SeriesName = (typeof SERIES)[number];
 
-export const ReportQuery = z
-  .strictObject({
-    year: z.coerce
-      .number()
-      .int()
-      .min(2000)
-      .max(2100)
-      .optional()
-      .describe('The calendar year the fiscal year starts in (default: the current fiscal year).'),
-  })
-  .meta({ id: 'ReportQuery' });
+export const ReportQuery = z.strictObject({
+  year: z.coerce
+    .number()
+    .int()
+    .min(2000)
+    .max(2100)
+    .optional()
+    .describe('The calendar year the fiscal year starts in (default: the current fiscal year).'),
+});
 export type ReportQuery = z.infer<typeof ReportQuery>;
 
-export const SeriesQuery = ReportQuery.extend({ format: z.enum(['json', 'csv']).default('json') }).meta({ id: 'SeriesQuery' });
+export const SeriesQuery = ReportQuery.extend({ format: z.enum(['json', 'csv']).default('json') });
 export const SeriesParam = z.object({ program: z.string().min(1).max(64), series: z.enum(SERIES) });
 export const ReportParam = z.object({ program: z.string().min(1).max(64) });
 
