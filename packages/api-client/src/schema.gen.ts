@@ -1293,6 +1293,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Server time and traffic of the project in a range of UTC days, grouped by plan, metro and unit, priced. */
+        get: operations["getProjectUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/usage/burn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description This month’s spend against each live grant’s credit, days left, and the project’s idle servers. */
+        get: operations["getProjectBurn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Usage of every grant of the program in a range of UTC days, grouped by plan, metro and unit, with per-project totals. */
+        get: operations["getProgramUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grants/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Per UTC month: the credit, what was spent, what remains, and the alerts sent. */
+        get: operations["getGrantUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/idle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Active servers with no heartbeat, SSH session or traffic for their program’s idle days, and the credit they use. */
+        get: operations["listIdleServers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every chart of the program dashboard for a fiscal year: burn-down (budget, committed, spent, forecast), spend by project, purpose, metro and plan, fleet utilization, review turnaround, time to server, projects supported. */
+        get: operations["getProgramDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/dashboard/{series}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One dashboard series as a table; `format=csv` downloads it as CSV (text/csv) with the same columns and rows. */
+        get: operations["getProgramDashboardSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{program}/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The yearly impact report: projects supported, server hours, value donated at list prices, traffic served, published stories. Public when the program’s policy says so, otherwise for staff. */
+        get: operations["getProgramImpact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/machines": {
         parameters: {
             query?: never;
@@ -1415,22 +1551,6 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["serverAction"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/machines/import": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["importMachines"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1646,6 +1766,39 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["deleteUpstreamOverride"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A batch of traffic samples as JSON lines (`application/x-ndjson`) or CSV with a header (`text/csv`); each sample has `id`, `server` (a server id) or `project` (id or slug), `time` (RFC 3339) and `bytes_in`/`bytes_out` (whole bytes). Operators and admins report for anyone, project owners for their projects. Idempotent by (project, id); atomic: one bad line rejects the batch with each bad line’s number and reason in `error.fields`, and nothing is stored. */
+        post: operations["ingestTraffic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/machines/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["importMachines"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2463,6 +2616,38 @@ export interface components {
             min_notice_days: number;
             /** @default 5 */
             review_target_days: number;
+            /** @default {} */
+            metering: {
+                /**
+                 * @description allocated: a server counts from allocation until its machine is back in the pool, powered off or not. powered_on: only while powered on.
+                 * @default allocated
+                 * @enum {string}
+                 */
+                counting: "allocated" | "powered_on";
+                /**
+                 * @description Price of outbound traffic per GB (10^9 bytes); 0 counts it without charging.
+                 * @default 0
+                 */
+                traffic_cents_per_gb: number;
+                /**
+                 * @description At 100 % of a grant’s monthly credit: only notify, or also power off its running servers after the notice period.
+                 * @default notify
+                 * @enum {string}
+                 */
+                over_cap: "notify" | "power_off";
+                /** @default 24 */
+                over_cap_notice_hours: number;
+                /**
+                 * @description Active servers with no heartbeat, SSH session or traffic for this long are flagged idle.
+                 * @default 7
+                 */
+                idle_days: number;
+                /**
+                 * @description Anyone may read the yearly impact report.
+                 * @default false
+                 */
+                is_impact_public: boolean;
+            };
         };
         ProgramCreateBodyInput: {
             slug: string;
@@ -2700,6 +2885,360 @@ export interface components {
         GrantRevokeBodyInput: {
             /** @description What abuse this answers; kept in the audit log. */
             reason: string;
+        };
+        ProductCreateBodyInput: {
+            slug: string;
+            name: string;
+            /** @default  */
+            description: string;
+        };
+        ProductUpdateBodyInput: {
+            slug?: string;
+            name?: string;
+            description?: string;
+        };
+        UploadInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            product_id: string;
+            file_name: string;
+            /** @description The manifest sent with the file, when one was. */
+            companion_name: string | null;
+            /** @description The format the scan recognized, e.g. package-lock.json, cyclonedx-json. */
+            format: string;
+            format_version: string | null;
+            size_bytes: number;
+            /** @description Of the file as uploaded (hex). */
+            sha256: string;
+            /** @description Distinct packages the product depends on (its own not counted). */
+            packages: number;
+            /** @description Distinct direct dependencies, dev and optional included; null when the file cannot say. */
+            direct: number | null;
+            /** @description Element i counts the packages at depth i + 1 (element 0: direct). */
+            depth_histogram: number[];
+            /** @description What the scan ignored or could not tell. */
+            notes: string[];
+            upstream_projects: number;
+            uploaded_at: string;
+            uploaded_by: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            } | null;
+        };
+        UploadListInput: {
+            items: components["schemas"]["UploadInput"][];
+        };
+        ProductInput: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            description: string;
+            /** @description How many files were uploaded for it; the newest is current. */
+            uploads: number;
+            latest_upload: components["schemas"]["UploadInput"] | null;
+            created_at: string;
+            updated_at: string;
+        };
+        ProductListInput: {
+            items: components["schemas"]["ProductInput"][];
+        };
+        /**
+         * @description supported: a Surplus project with this repository has an active or expiring grant; registered: one exists, without such a grant; unsupported: none.
+         * @enum {string}
+         */
+        CoverageStateInput: "supported" | "registered" | "unsupported";
+        /** @description score = (usage + proximity + breadth + reach + signals) × dev_factor */
+        PortfolioTermsInput: {
+            /** @description 4 · log2(1 + products) */
+            usage: number;
+            /** @description 4 / min_depth */
+            proximity: number;
+            /** @description 2 · log2(1 + packages) */
+            breadth: number;
+            /** @description log2(1 + paths) */
+            reach: number;
+            /** @description 4 · criticality_score + log10(1 + dependents_count); 0 without imported signals */
+            signals: number;
+            /** @description ½ when every product needs it only for development, else 1 */
+            dev_factor: number;
+        };
+        UpstreamInvitationInput: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "github_issue";
+            email: string | null;
+            repository: string | null;
+            created_at: string;
+            invited_by: string | null;
+        };
+        UpstreamProjectInput: {
+            rank: number;
+            /** Format: uuid */
+            id: string;
+            /** @description The repository (github.com/owner/repo), a package without repository (pkg:cargo/serde) or a group (group:apache). */
+            key: string;
+            /** @enum {string} */
+            kind: "repository" | "package" | "group";
+            name: string;
+            repository: string | null;
+            /** @description Its repositories in the products: its own, or a group’s members. */
+            repositories: string[];
+            owner: string | null;
+            /** @description The products whose latest upload depends on it. */
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            }[];
+            /** @description Distinct packages (purls) it supplies across the products. */
+            packages: number;
+            /** @description Products that ask for one of its packages directly. */
+            direct_products: number;
+            min_depth: number;
+            /** @description Paths from the products to its packages, summed (saturates at 2^53). */
+            paths: number;
+            dev_only: boolean;
+            /** @description Imported OpenSSF criticality score, 0–1. */
+            criticality_score: number | null;
+            /** @description Imported dependents count. */
+            dependents_count: number | null;
+            score: number;
+            terms: components["schemas"]["PortfolioTermsInput"];
+            coverage: components["schemas"]["CoverageStateInput"];
+            surplus_projects: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                is_supported: boolean;
+            }[];
+            funding: string[];
+            /** @description Not supported and on a forge we can open an issue on or write to. */
+            invitable: boolean;
+            last_invitation: components["schemas"]["UpstreamInvitationInput"] | null;
+        };
+        CoverageSummaryInput: {
+            /** @description Products with at least one upload. */
+            products: number;
+            projects: number;
+            /** @description Projects with a known repository: only these can match a Surplus project. */
+            with_repository: number;
+            supported: number;
+            registered: number;
+            unsupported: number;
+            /** @description supported / with_repository. */
+            supported_share: number;
+            /** @description The same, weighted by score. */
+            supported_score_share: number;
+        };
+        UpstreamProjectListInput: {
+            summary: components["schemas"]["CoverageSummaryInput"];
+            total: number;
+            items: components["schemas"]["UpstreamProjectInput"][];
+        };
+        UpstreamProjectDetailInput: {
+            rank: number;
+            /** Format: uuid */
+            id: string;
+            /** @description The repository (github.com/owner/repo), a package without repository (pkg:cargo/serde) or a group (group:apache). */
+            key: string;
+            /** @enum {string} */
+            kind: "repository" | "package" | "group";
+            name: string;
+            repository: string | null;
+            /** @description Its repositories in the products: its own, or a group’s members. */
+            repositories: string[];
+            owner: string | null;
+            /** @description The products whose latest upload depends on it. */
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            }[];
+            /** @description Distinct packages (purls) it supplies across the products. */
+            packages: number;
+            /** @description Products that ask for one of its packages directly. */
+            direct_products: number;
+            min_depth: number;
+            /** @description Paths from the products to its packages, summed (saturates at 2^53). */
+            paths: number;
+            dev_only: boolean;
+            /** @description Imported OpenSSF criticality score, 0–1. */
+            criticality_score: number | null;
+            /** @description Imported dependents count. */
+            dependents_count: number | null;
+            score: number;
+            terms: components["schemas"]["PortfolioTermsInput"];
+            coverage: components["schemas"]["CoverageStateInput"];
+            surplus_projects: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                is_supported: boolean;
+            }[];
+            funding: string[];
+            /** @description Not supported and on a forge we can open an issue on or write to. */
+            invitable: boolean;
+            last_invitation: components["schemas"]["UpstreamInvitationInput"] | null;
+            usage: {
+                product: {
+                    /** Format: uuid */
+                    id: string;
+                    slug: string;
+                    name: string;
+                };
+                /** Format: uuid */
+                upload_id: string;
+                repository: string | null;
+                packages: number;
+                direct: number;
+                min_depth: number;
+                paths: number;
+                dev_only: boolean;
+                purls: string[];
+            }[];
+            invitations: components["schemas"]["UpstreamInvitationInput"][];
+        };
+        CriticalUnsupportedListInput: {
+            items: components["schemas"]["UpstreamProjectInput"][];
+            /** @description How the list is chosen. */
+            rule: string;
+        };
+        CoverageHistoryInput: {
+            current: components["schemas"]["CoverageSummaryInput"];
+            /** @description At every upload, grant start or end, and now; oldest first. */
+            history: {
+                /** @description Products with at least one upload. */
+                products: number;
+                projects: number;
+                /** @description Projects with a known repository: only these can match a Surplus project. */
+                with_repository: number;
+                supported: number;
+                registered: number;
+                unsupported: number;
+                /** @description supported / with_repository. */
+                supported_share: number;
+                /** @description The same, weighted by score. */
+                supported_score_share: number;
+                at: string;
+            }[];
+        };
+        ProductProjectsInput: {
+            product: components["schemas"]["ProductInput"];
+            summary: components["schemas"]["CoverageSummaryInput"];
+            /** @description Its upstream projects ranked by the same formula over this product alone. */
+            items: components["schemas"]["UpstreamProjectInput"][];
+        };
+        PathListInput: {
+            /** Format: uuid */
+            upload_id: string;
+            items: {
+                purl: string;
+                name: string;
+                version: string | null;
+                repository: string | null;
+                depth: number;
+                is_direct: boolean;
+                is_dev: boolean;
+                is_optional: boolean;
+                /** @description All paths (a cycle counted once); `paths` lists at most `limit`. */
+                path_count: number;
+                /** @description Each from the product to the package, shortest first. */
+                paths: {
+                    /** @description null for the product (a root). */
+                    purl: string | null;
+                    name: string;
+                }[][];
+            }[];
+        };
+        InviteBodyInput: {
+            /** @enum {string} */
+            channel: "email" | "github_issue";
+            /**
+             * Format: email
+             * @description Where the email goes; required for channel email.
+             */
+            email?: string;
+            /** @description The program to apply to (id or slug); default: the oldest public one. */
+            program?: string;
+            /** @description A paragraph of your own, added to the text. */
+            message?: string;
+        };
+        InviteResultInput: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "github_issue";
+            /** @description The address the email was queued to. */
+            to: string | null;
+            repository: string | null;
+            /** @description The email subject, or the issue title. */
+            subject: string;
+            body: string;
+            /** @description Opens the forge’s new-issue form filled in (GitHub, GitLab, Codeberg). */
+            new_issue_url: string | null;
+            created_at: string;
+        };
+        OverrideCreateBodyInput: {
+            /** @enum {string} */
+            match_kind: "repository" | "owner";
+            /** @description A repository (URL or host/owner/repo) or an owner (host/owner, e.g. github.com/apache). */
+            match: string;
+            /** @description The group’s name: a foundation or a project of several repositories. */
+            group: string;
+        };
+        UpstreamOverrideInput: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            match_kind: "repository" | "owner";
+            match: string;
+            group: {
+                /** Format: uuid */
+                id: string;
+                key: string;
+                name: string;
+            };
+            created_at: string;
+            created_by: string | null;
+        };
+        UpstreamOverrideListInput: {
+            items: components["schemas"]["UpstreamOverrideInput"][];
+        };
+        SignalsImportResultInput: {
+            imported: number;
+            lines: number;
+            source: string;
+        };
+        SupplyChainEvidenceInput: {
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                repository: string;
+            };
+            /** @description Some product’s latest upload depends on its repository. */
+            is_depended_on: boolean;
+            /** @description Where it ranks among the portfolio’s upstream projects. */
+            upstream_project: components["schemas"]["UpstreamProjectInput"] | null;
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                packages: number;
+                direct: number;
+                min_depth: number;
+                purls: string[];
+            }[];
         };
         ProjectClaimInput: {
             /** Format: uuid */
@@ -2973,6 +3512,132 @@ export interface components {
             /** @description Every member's keys: what a new server trusts unless it is given others. */
             items: components["schemas"]["ProjectSshKeyInput"][];
         };
+        UsageLineInput: {
+            /** @enum {string} */
+            type: "server" | "traffic";
+            /** @description Null for traffic reported for a project rather than a server. */
+            plan: string | null;
+            metro: string | null;
+            /** @enum {string} */
+            unit: "server_hour" | "gb_out";
+            /** @description Server-hours (4 decimals) or GB out (10^9 bytes, 3 decimals). */
+            quantity: number;
+            unit_price_cents: number;
+            /** @description Sum of the charges, each server’s time per month and each source’s traffic per month rounded half up to a cent. */
+            total_cents: number;
+            /** @description Server time, exact. */
+            seconds: number | null;
+            /** @description Traffic in, exact (a decimal string: it can exceed 2^53). */
+            bytes_in: string | null;
+            bytes_out: string | null;
+        };
+        UsageReportInput: {
+            from: string;
+            to: string;
+            /** @description Null when the usage spans programs with different currencies. */
+            currency: string | null;
+            lines: components["schemas"]["UsageLineInput"][];
+            total_cents: number;
+            /** @description Per project, for program usage: these add up to total_cents. */
+            projects: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                total_cents: number;
+            }[];
+        };
+        TrafficIngestResultInput: {
+            /** @description Samples in the batch. */
+            received: number;
+            /** @description Samples stored now. */
+            stored: number;
+            /** @description Samples whose id was already stored (for the same project), or repeated in the batch. */
+            duplicates: number;
+        };
+        GrantMonthInput: {
+            /** @description YYYY-MM-01 */
+            month: string;
+            credit_cents: number;
+            spent_cents: number;
+            /** @description credit − spent; negative when the month went over. */
+            remaining_cents: number;
+            percent_used: number;
+            alerts: {
+                threshold_percent: number;
+                sent_at: string;
+            }[];
+        };
+        GrantUsageInput: {
+            /** Format: uuid */
+            grant_id: string;
+            currency: string;
+            monthly_credit_cents: number;
+            /** @description From the grant’s first month to this one, newest first. */
+            months: components["schemas"]["GrantMonthInput"][];
+        };
+        IdleServerInput: {
+            server: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            plan: string;
+            metro: string;
+            /** @description The last sign of use: becoming active, a heartbeat, an SSH session or a day with traffic. */
+            idle_since: string;
+            idle_days: number;
+            /** @description The program’s idle days. */
+            threshold_days: number;
+            last_heartbeat_at: string | null;
+            last_ssh_session_at: string | null;
+            last_traffic_on: string | null;
+            price_cents_per_hour: number;
+            /** @description Credit the server used while idle (counted as allocated). */
+            consumed_since_idle_cents: number;
+            /** @description What it keeps costing per month (730 hours). */
+            cents_per_month: number;
+            /** @description When the owners were nudged. */
+            nudged_at: string | null;
+        };
+        IdleServerListInput: {
+            items: components["schemas"]["IdleServerInput"][];
+            consumed_since_idle_cents: number;
+            cents_per_month: number;
+        };
+        ProjectBurnInput: {
+            month: string;
+            days_left_in_month: number;
+            grants: {
+                /** Format: uuid */
+                id: string;
+                program: string;
+                currency: string;
+                credit_cents: number;
+                spent_cents: number;
+                remaining_cents: number;
+                percent_used: number;
+                /** @description This month’s spend at the month-to-date burn rate. */
+                forecast_cents: number;
+                /** @description At 100 %: new servers are refused until next month. */
+                is_exhausted: boolean;
+                /** @description When the grant ends (or lapses, for an ongoing grant). */
+                last_day: string | null;
+                days_left: number | null;
+            }[];
+            idle_servers: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+                idle_since: string;
+            }[];
+        };
         NotificationInput: {
             /** Format: uuid */
             id: string;
@@ -2999,6 +3664,154 @@ export interface components {
             /** @description How many were unread and are now read. */
             marked: number;
             unread_count: number;
+        };
+        BurnMonthInput: {
+            /** @description YYYY-MM-01 */
+            month: string;
+            /** @description The fiscal year’s budget: the line spend must stay under. */
+            budget_cents: number;
+            /** @description Monthly credits of the grants live that month, pro rata by day. */
+            committed_cents: number;
+            spent_cents: number;
+            /** @description Null for months still to come. */
+            cumulative_spent_cents: number | null;
+            /** @description budget − cumulative spent; null for months still to come. */
+            remaining_cents: number | null;
+            /** @description From this month on: the cumulative spend at the trailing 30-day burn rate. */
+            forecast_cumulative_cents: number | null;
+        };
+        ForecastInput: {
+            as_of: string;
+            fiscal_year_ends_on: string;
+            trailing_days: number;
+            trailing_spent_cents: number;
+            /** @description trailing spent ÷ trailing days. */
+            daily_burn_cents: number;
+            spent_to_date_cents: number;
+            days_left: number;
+            /** @description Spent to date + daily burn × days left, rounded half up. */
+            projected_spent_cents: number;
+            budget_cents: number;
+            projected_remaining_cents: number;
+        };
+        SpendShareInput: {
+            /** @description Project slug, purpose, metro or plan; "unassigned" for traffic reported for a project. */
+            key: string;
+            label: string;
+            spent_cents: number;
+            share_percent: number;
+        };
+        UtilizationMonthInput: {
+            /** @description YYYY-MM-01 */
+            month: string;
+            /** @description Machines with any state that month. */
+            machines: number;
+            /** @description Machines allocated to servers, on average over the month (so far). */
+            allocated_avg: number;
+            /** @description Machines in the pool: the surplus. */
+            available_avg: number;
+            /** @description Enrolling, wiping, in maintenance or failed. */
+            other_avg: number;
+            /** @description allocated ÷ (allocated + available). */
+            utilization_percent: number;
+        };
+        TurnaroundMonthInput: {
+            /** @description YYYY-MM-01, or "all" for the whole fiscal year. */
+            month: string;
+            decided: number;
+            median_days: number | null;
+            p90_days: number | null;
+        };
+        TimeToServerMonthInput: {
+            /** @description YYYY-MM-01, or "all" for the whole fiscal year. */
+            month: string;
+            servers: number;
+            median_minutes: number | null;
+            p90_minutes: number | null;
+        };
+        SupportedMonthInput: {
+            /** @description YYYY-MM-01, or "all" for the whole fiscal year. */
+            month: string;
+            /** @description Projects with a grant live that month. */
+            with_grant: number;
+            /** @description Projects that used servers or traffic that month. */
+            with_usage: number;
+        };
+        DashboardInput: {
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                currency: string;
+            };
+            fiscal_year: {
+                starts_on: string;
+                ends_on: string;
+            };
+            burn_down: components["schemas"]["BurnMonthInput"][];
+            forecast: components["schemas"]["ForecastInput"];
+            spend_by_project: components["schemas"]["SpendShareInput"][];
+            spend_by_purpose: components["schemas"]["SpendShareInput"][];
+            spend_by_metro: components["schemas"]["SpendShareInput"][];
+            spend_by_plan: components["schemas"]["SpendShareInput"][];
+            utilization: components["schemas"]["UtilizationMonthInput"][];
+            review_turnaround: components["schemas"]["TurnaroundMonthInput"][];
+            time_to_server: components["schemas"]["TimeToServerMonthInput"][];
+            projects_supported: components["schemas"]["SupportedMonthInput"][];
+        };
+        SeriesTableInput: {
+            /** @enum {string} */
+            series: "burn_down" | "forecast" | "spend_by_project" | "spend_by_purpose" | "spend_by_metro" | "spend_by_plan" | "utilization" | "review_turnaround" | "time_to_server" | "projects_supported";
+            columns: string[];
+            rows: {
+                [key: string]: string | number | null;
+            }[];
+        };
+        ImpactReportInput: {
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                currency: string;
+            };
+            fiscal_year: {
+                starts_on: string;
+                ends_on: string;
+            };
+            /** @description Projects with a grant live during the year. */
+            projects_supported: number;
+            /** @description Counted server time, in hours (2 decimals). */
+            server_hours: number;
+            /** @description What the servers and traffic would have cost at list prices. */
+            value_donated_cents: number;
+            traffic: {
+                bytes_out: string;
+                bytes_in: string;
+                /** @description 10^12 bytes, 3 decimals. */
+                tb_out: number;
+            };
+            projects: {
+                slug: string;
+                name: string;
+                server_hours: number;
+                value_cents: number;
+                bytes_out: string;
+            }[];
+            published_stories: {
+                count: number;
+                items: {
+                    /** Format: uuid */
+                    id: string;
+                    title: string;
+                    project: {
+                        slug: string;
+                        name: string;
+                    };
+                    published_at: string;
+                }[];
+            };
         };
         /**
          * @description impact: how much of the ecosystem (and of our products) depends on the project; need: why these servers; readiness: can they use them now; value: benefit for the cost.
@@ -3350,7 +4163,7 @@ export interface components {
             preserve_data: boolean;
         };
         /** @enum {string} */
-        WebhookEventInput: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended";
+        WebhookEventInput: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended" | "grant.usage_alert";
         WebhookCreateBodyInput: {
             /** @description Where Surplus POSTs events (http or https). */
             url: string;
@@ -3362,7 +4175,8 @@ export interface components {
              *       "request.declined",
              *       "grant.created",
              *       "grant.expiring",
-             *       "grant.ended"
+             *       "grant.ended",
+             *       "grant.usage_alert"
              *     ]
              */
             events: components["schemas"]["WebhookEventInput"][];
@@ -4199,6 +5013,37 @@ export interface components {
             min_notice_days: number;
             /** @default 5 */
             review_target_days: number;
+            metering: {
+                /**
+                 * @description allocated: a server counts from allocation until its machine is back in the pool, powered off or not. powered_on: only while powered on.
+                 * @default allocated
+                 * @enum {string}
+                 */
+                counting: "allocated" | "powered_on";
+                /**
+                 * @description Price of outbound traffic per GB (10^9 bytes); 0 counts it without charging.
+                 * @default 0
+                 */
+                traffic_cents_per_gb: number;
+                /**
+                 * @description At 100 % of a grant’s monthly credit: only notify, or also power off its running servers after the notice period.
+                 * @default notify
+                 * @enum {string}
+                 */
+                over_cap: "notify" | "power_off";
+                /** @default 24 */
+                over_cap_notice_hours: number;
+                /**
+                 * @description Active servers with no heartbeat, SSH session or traffic for this long are flagged idle.
+                 * @default 7
+                 */
+                idle_days: number;
+                /**
+                 * @description Anyone may read the yearly impact report.
+                 * @default false
+                 */
+                is_impact_public: boolean;
+            };
         };
         ProgramCreateBody: {
             slug: string;
@@ -4435,1074 +5280,6 @@ export interface components {
         GrantRevokeBody: {
             /** @description What abuse this answers; kept in the audit log. */
             reason: string;
-        };
-        ProjectClaim: {
-            /** Format: uuid */
-            id: string;
-            /** @description The GitHub account that opened the issue; only it can accept the claim. */
-            github_login: string;
-            /** @description The repository the issue named, if any: the default for the new project. */
-            repository_url: string | null;
-            /** @description The project title the issue gave: the default name for the new project. */
-            suggested_name: string;
-            request: {
-                /** Format: uuid */
-                id: string;
-                number: number;
-                title: string;
-                state: components["schemas"]["RequestState"];
-                program: {
-                    slug: string;
-                    name: string;
-                };
-                github_repository: string | null;
-                github_issue: number | null;
-            };
-            created_at: string;
-        };
-        ProjectClaimList: {
-            items: components["schemas"]["ProjectClaim"][];
-            /** @description Your GitHub login; null until you sign in with GitHub once. */
-            github_login: string | null;
-        };
-        ClaimAcceptBody: {
-            /** @description Link a project you already own (id or slug) instead of registering one. */
-            project?: string;
-            /** @description Defaults to the project title the issue gave. */
-            name?: string;
-            /** @description Defaults to one made from the name. */
-            slug?: string;
-            /** @description Defaults to the repository the issue named. */
-            repository_url?: string;
-            /** @description SPDX licence expression; required when a new project is registered. */
-            license?: string;
-            /** @description Markdown; defaults to the request description. */
-            description?: string;
-        };
-        ClaimAccepted: {
-            /** Format: uuid */
-            claim_id: string;
-            /** @description True when the claim registered the project; false when it linked one you had. */
-            is_new_project: boolean;
-            project: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-            };
-            request: {
-                /** Format: uuid */
-                id: string;
-                number: number;
-                state: components["schemas"]["RequestState"];
-            };
-        };
-        /** @enum {string} */
-        MachineState: "enrolling" | "available" | "allocated" | "wiping" | "maintenance" | "failed";
-        /** @enum {string} */
-        BmcProvider: "redfish" | "lab" | "manual";
-        MachineEnrollBody: {
-            hostname: string;
-            serial?: string;
-            plan: string;
-            metro: string;
-            /**
-             * @description Where it is: site, rack, unit.
-             * @default
-             */
-            location: string;
-            /**
-             * @description NIC MACs; more are added from the BMC at enrollment.
-             * @default []
-             */
-            macs: unknown[];
-            bmc_provider: components["schemas"]["BmcProvider"];
-            /** @description Redfish service URL (http or https); required for redfish and lab. */
-            bmc_url?: string;
-            bmc_username?: string;
-            /** @description Stored encrypted; never returned. */
-            bmc_password?: string;
-            /** @description PEM of the CA (or self-signed certificate) the BMC’s certificate is checked against. */
-            bmc_ca_pem?: string;
-            /** @description Skip TLS verification for this BMC only (instead of bmc_ca_pem). */
-            bmc_insecure?: boolean;
-            /** @description The ComputerSystem to manage when the BMC has several. */
-            bmc_system_path?: string;
-        };
-        MachineUpdateBody: {
-            serial?: string | null;
-            plan?: string;
-            metro?: string;
-            location?: string;
-            bmc_provider?: components["schemas"]["BmcProvider"];
-            bmc_url?: string | null;
-            bmc_username?: string | null;
-            /** @description Stored encrypted; never returned. null removes it. */
-            bmc_password?: string | null;
-            bmc_ca_pem?: string | null;
-            bmc_insecure?: boolean;
-            bmc_system_path?: string | null;
-        };
-        MachineMaintenanceBody: {
-            reason: string;
-        };
-        MachineFacts: {
-            /** @description The provider that answered the probe. */
-            provider: string;
-            probe_detail: string;
-            inspected_at: string;
-            manufacturer: string | null;
-            model: string | null;
-            serial: string | null;
-            cpu: {
-                model: string | null;
-                sockets: number | null;
-                cores: number | null;
-            };
-            memory_gb: number | null;
-            nics: {
-                mac: string;
-                speed_mbps: number | null;
-            }[];
-            /** @enum {string} */
-            power_state: "on" | "off" | "unknown";
-            system_path: string | null;
-        };
-        MachineServer: {
-            /** Format: uuid */
-            id: string;
-            hostname: string;
-            state: string;
-            project: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-            };
-        };
-        Machine: {
-            /** Format: uuid */
-            id: string;
-            hostname: string;
-            serial: string | null;
-            plan: string;
-            metro: string;
-            location: string;
-            macs: string[];
-            state: components["schemas"]["MachineState"];
-            state_reason: string | null;
-            bmc_provider: components["schemas"]["BmcProvider"];
-            bmc_url: string | null;
-            bmc_username: string | null;
-            has_bmc_password: boolean;
-            bmc_ca_pem: string | null;
-            bmc_insecure: boolean;
-            bmc_system_path: string | null;
-            is_lab: boolean;
-            /** @description What the BMC reported at the last successful probe; null before one. */
-            facts: components["schemas"]["MachineFacts"] | null;
-            /** @description The server the machine is allocated to. */
-            server: components["schemas"]["MachineServer"] | null;
-            created_at: string;
-            updated_at: string;
-        };
-        MachineEvent: {
-            id: string;
-            from_state: string | null;
-            to_state: string;
-            reason: string | null;
-            actor: string;
-            occurred_at: string;
-        };
-        MachineDetail: {
-            /** Format: uuid */
-            id: string;
-            hostname: string;
-            serial: string | null;
-            plan: string;
-            metro: string;
-            location: string;
-            macs: string[];
-            state: components["schemas"]["MachineState"];
-            state_reason: string | null;
-            bmc_provider: components["schemas"]["BmcProvider"];
-            bmc_url: string | null;
-            bmc_username: string | null;
-            has_bmc_password: boolean;
-            bmc_ca_pem: string | null;
-            bmc_insecure: boolean;
-            bmc_system_path: string | null;
-            is_lab: boolean;
-            /** @description What the BMC reported at the last successful probe; null before one. */
-            facts: components["schemas"]["MachineFacts"] | null;
-            /** @description The server the machine is allocated to. */
-            server: components["schemas"]["MachineServer"] | null;
-            created_at: string;
-            updated_at: string;
-            /** @description Every state change, oldest first. */
-            events: components["schemas"]["MachineEvent"][];
-        };
-        MachineStateCounts: {
-            enrolling: number;
-            available: number;
-            allocated: number;
-            wiping: number;
-            maintenance: number;
-            failed: number;
-            total: number;
-        };
-        MachineList: {
-            items: components["schemas"]["Machine"][];
-            /** @description Pass as cursor to get the next page; null on the last page. */
-            next_cursor: string | null;
-            /** @description Machines per state under the plan, metro and q filters (not the state filter): the fleet view. */
-            counts: components["schemas"]["MachineStateCounts"];
-        };
-        MachineImportResult: {
-            dry_run: boolean;
-            /** @description Lines that were (or, on a dry run, would be) imported. */
-            count: number;
-            machines: {
-                line: number;
-                hostname: string;
-                id: string | null;
-                state: components["schemas"]["MachineState"] | null;
-            }[];
-        };
-        SshKey: {
-            /** Format: uuid */
-            id: string;
-            label: string;
-            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
-            type: string;
-            bits: number;
-            /** @description SHA256:… as `ssh-keygen -l` prints it. */
-            fingerprint: string;
-            public_key: string;
-            created_at: string;
-        };
-        SshKeyCreateBody: {
-            /** @description One line of ~/.ssh/id_*.pub. */
-            public_key: string;
-            /** @description Defaults to the key’s comment. */
-            label?: string;
-        };
-        SshKeyList: {
-            items: components["schemas"]["SshKey"][];
-        };
-        ProjectSshKey: {
-            /** Format: uuid */
-            id: string;
-            label: string;
-            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
-            type: string;
-            bits: number;
-            /** @description SHA256:… as `ssh-keygen -l` prints it. */
-            fingerprint: string;
-            public_key: string;
-            created_at: string;
-            owner: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-            };
-        };
-        ProjectSshKeyList: {
-            /** @description Every member's keys: what a new server trusts unless it is given others. */
-            items: components["schemas"]["ProjectSshKey"][];
-        };
-        Notification: {
-            /** Format: uuid */
-            id: string;
-            /** @description What happened, e.g. request.approved, grant.expiring, story.published. */
-            kind: string;
-            title: string;
-            /** @description Plain text. */
-            body: string;
-            /** @description Where to look: a path in the web UI (e.g. /requests/…) or an absolute URL. */
-            link: string | null;
-            is_read: boolean;
-            created_at: string;
-            read_at: string | null;
-        };
-        NotificationPage: {
-            /** @description Unread first, then newest first. */
-            items: components["schemas"]["Notification"][];
-            /** @description Pass as cursor to get the next page; null on the last page. */
-            next_cursor: string | null;
-            /** @description All your unread notifications, not only this page’s. */
-            unread_count: number;
-        };
-        NotificationsReadAll: {
-            /** @description How many were unread and are now read. */
-            marked: number;
-            unread_count: number;
-        };
-        /**
-         * @description impact: how much of the ecosystem (and of our products) depends on the project; need: why these servers; readiness: can they use them now; value: benefit for the cost.
-         * @enum {string}
-         */
-        RubricCriterion: "impact" | "need" | "readiness" | "value";
-        /** @enum {string} */
-        DeclineTemplateId: "not_open_source" | "out_of_scope" | "insufficient_detail" | "over_budget" | "duplicate";
-        DeclineTemplateList: {
-            items: {
-                id: components["schemas"]["DeclineTemplateId"];
-                title: string;
-                text: string;
-            }[];
-        };
-        VoteTally: {
-            /** @description +1 votes. */
-            up: number;
-            /** @description −1 votes. */
-            down: number;
-            /** @description 2 where the program applies the two-vote rule. */
-            approvals_required: number;
-            /** @description Whether an approval would pass the two-vote rule now. */
-            meets_vote_rule: boolean;
-        };
-        ReviewQueueItem: {
-            /** Format: uuid */
-            id: string;
-            number: number;
-            program: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-            };
-            project: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-            } | null;
-            /** @enum {string} */
-            source: "web" | "github";
-            github_issue: number | null;
-            github_author: string | null;
-            state: components["schemas"]["RequestState"];
-            /** @enum {string} */
-            kind: "new" | "extension";
-            extends_grant_id: string | null;
-            purpose: components["schemas"]["Purpose"] | null;
-            title: string;
-            description: string;
-            description_html: string;
-            contact: {
-                name: string | null;
-                email: string | null;
-                organization: string | null;
-            };
-            project_urls: string[];
-            resources: components["schemas"]["ResourceLine"][];
-            /** @enum {string} */
-            duration: "fixed" | "ongoing";
-            end_on: string | null;
-            review_on: string | null;
-            start_on: string | null;
-            publish_results: string;
-            acknowledges_sponsor: boolean;
-            progress_report: string | null;
-            monthly_estimate_cents: number;
-            /** @description For needs_info: what the request still lacks. */
-            missing: string[];
-            decision_reason: string | null;
-            /** @description Days since submission until decision (or now). */
-            waiting_days: number;
-            /** @description Waiting longer than the program’s review-time target. */
-            is_overdue: boolean;
-            grant_id: string | null;
-            created_at: string;
-            submitted_at: string | null;
-            decided_at: string | null;
-            votes: components["schemas"]["VoteTally"];
-        };
-        ReviewQueuePage: {
-            items: components["schemas"]["ReviewQueueItem"][];
-            next_cursor: string | null;
-        };
-        RequestComment: {
-            /** Format: uuid */
-            id: string;
-            author: {
-                user_id: string | null;
-                name: string;
-            };
-            body: string;
-            /** @description The Markdown rendered and sanitized. */
-            body_html: string;
-            /** @description Seen by program staff only, never by the applicant. */
-            is_staff_only: boolean;
-            created_at: string;
-        };
-        RequestCommentList: {
-            items: components["schemas"]["RequestComment"][];
-        };
-        RequestCommentCreateBody: {
-            /** @description Markdown. */
-            body: string;
-            /**
-             * @description Staff only: a note the applicant never sees.
-             * @default false
-             */
-            is_staff_only: boolean;
-        };
-        VoteBody: {
-            /** @description +1 to approve, −1 against. */
-            vote: 1 | -1;
-            /**
-             * @description Optional rubric: 1 (poor) to 5 (excellent) per criterion.
-             * @default {}
-             */
-            scores: {
-                [key: string]: number;
-            };
-            note?: string;
-        };
-        Vote: {
-            user: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                email: string;
-            };
-            vote: number;
-            scores: {
-                [key: string]: number;
-            };
-            note: string | null;
-            created_at: string;
-            updated_at: string;
-        };
-        VoteList: {
-            items: components["schemas"]["Vote"][];
-            tally: components["schemas"]["VoteTally"];
-        };
-        RequestChangesBody: {
-            /** @description What the applicant should change; shown to them. */
-            reason: string;
-        };
-        DeclineBody: {
-            /** @description A standard reason; `reason` adds to it. */
-            template?: components["schemas"]["DeclineTemplateId"];
-            reason?: string;
-        };
-        ApproveBody: {
-            /** @description Default: the request’s monthly estimate. */
-            monthly_credit_cents?: number;
-            /** @description Default: the total quantity of the request’s lines. */
-            max_servers?: number;
-            /** @description Default: the plans of the request’s lines. */
-            allowed_plans?: string[];
-            /** @description Default: the metros of the request’s lines. */
-            allowed_metros?: string[];
-            /**
-             * Format: date
-             * @description Default: the wished start, or today.
-             */
-            starts_on?: string;
-            /** @description Default: the requested end, or start + the program’s default grant length. */
-            ends_on?: string | null;
-            /** @description For ongoing grants. Default: the requested review date, or start + default length. */
-            review_on?: string | null;
-            /** @description Admins only: why to approve beyond the remaining budget. */
-            override_reason?: string;
-            /** @description A word to the applicant, on the timeline. */
-            note?: string;
-        };
-        GrantTerms: {
-            monthly_credit_cents: number;
-            max_servers: number;
-            allowed_plans: string[];
-            allowed_metros: string[];
-            starts_on: string;
-            ends_on: string | null;
-            review_on: string | null;
-        };
-        Approval: {
-            request: components["schemas"]["RequestDetail"];
-            grant: components["schemas"]["GrantDetail"];
-        };
-        ReviewEvidence: {
-            eligibility: components["schemas"]["EligibilityCheck"][];
-            /** @description The program’s figures today. */
-            budget: components["schemas"]["Budget"];
-            /** @description What approving without changes would grant. */
-            proposed_terms: components["schemas"]["GrantTerms"];
-            /** @description What the proposed terms add to the committed budget this fiscal year. */
-            needed_cents: number;
-            remaining_after_cents: number;
-            /** @description Approving needs an admin and an override reason. */
-            needs_override: boolean;
-            votes: components["schemas"]["VoteTally"];
-            past_grants: components["schemas"]["Grant"][];
-            past_requests: {
-                /** Format: uuid */
-                id: string;
-                number: number;
-                state: string;
-                kind: string;
-                decided_at: string | null;
-            }[];
-            /** @description Published impact stories. */
-            stories: {
-                /** Format: uuid */
-                id: string;
-                title: string;
-                published_at: string | null;
-            }[];
-        };
-        /** @enum {string} */
-        ServerState: "queued" | "provisioning" | "active" | "powering_off" | "inactive" | "powering_on" | "rebooting" | "reinstalling" | "deprovisioning" | "deleted" | "failed";
-        ServerCreateBody: {
-            /** @description Project id or slug. */
-            project: string;
-            plan: string;
-            metro: string;
-            operating_system: string;
-            /** @description Defaults to a generated name. */
-            hostname?: string;
-            /** @description OpenSSH public keys; by default every project member's keys. */
-            ssh_keys?: string[];
-            /** @default  */
-            userdata: string;
-            /** @description For custom_ipxe: a script to chain. */
-            ipxe_script_url?: string;
-            /** @description For custom_ipxe: an inline script. */
-            ipxe_script?: string;
-            /**
-             * @description Netboot on every boot instead of booting the installed disk.
-             * @default false
-             */
-            always_pxe: boolean;
-            /**
-             * Format: date-time
-             * @description When Surplus deletes the server by itself.
-             */
-            termination_time?: string;
-        };
-        ServerEvent: {
-            from_state: string | null;
-            to_state: string;
-            step: string | null;
-            progress_percent: number | null;
-            note: string | null;
-            actor: string;
-            occurred_at: string;
-        };
-        Server: {
-            /** Format: uuid */
-            id: string;
-            hostname: string;
-            project: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-            };
-            plan: string;
-            metro: string;
-            operating_system: string;
-            state: components["schemas"]["ServerState"];
-            state_reason: string | null;
-            progress_percent: number;
-            /** @description How to reach the server once it is active. */
-            ssh: {
-                host: string;
-                port: number;
-                user: string;
-                command: string;
-            } | null;
-            ip_addresses: {
-                address: string;
-                public: boolean;
-            }[];
-            always_pxe: boolean;
-            termination_time: string | null;
-            /** @description Shown to staff only. */
-            machine: {
-                /** Format: uuid */
-                id: string;
-                hostname: string;
-            } | null;
-            last_heartbeat_at: string | null;
-            created_at: string;
-            activated_at: string | null;
-            deleted_at: string | null;
-        };
-        ServerDetail: {
-            /** Format: uuid */
-            id: string;
-            hostname: string;
-            project: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-            };
-            plan: string;
-            metro: string;
-            operating_system: string;
-            state: components["schemas"]["ServerState"];
-            state_reason: string | null;
-            progress_percent: number;
-            /** @description How to reach the server once it is active. */
-            ssh: {
-                host: string;
-                port: number;
-                user: string;
-                command: string;
-            } | null;
-            ip_addresses: {
-                address: string;
-                public: boolean;
-            }[];
-            always_pxe: boolean;
-            termination_time: string | null;
-            /** @description Shown to staff only. */
-            machine: {
-                /** Format: uuid */
-                id: string;
-                hostname: string;
-            } | null;
-            last_heartbeat_at: string | null;
-            created_at: string;
-            activated_at: string | null;
-            deleted_at: string | null;
-            timeline: components["schemas"]["ServerEvent"][];
-        };
-        ServerList: {
-            items: components["schemas"]["Server"][];
-        };
-        ServerActionBody: {
-            /** @enum {string} */
-            type: "power_on" | "power_off" | "reboot" | "reinstall";
-            /** @description reinstall: the new OS (default: the current one). */
-            operating_system?: string;
-            /**
-             * @description reinstall: keep the data disks.
-             * @default false
-             */
-            preserve_data: boolean;
-        };
-        /** @enum {string} */
-        WebhookEvent: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended";
-        WebhookCreateBody: {
-            /** @description Where Surplus POSTs events (http or https). */
-            url: string;
-            /**
-             * @description Events to send; every event when left out.
-             * @default [
-             *       "request.submitted",
-             *       "request.approved",
-             *       "request.declined",
-             *       "grant.created",
-             *       "grant.expiring",
-             *       "grant.ended"
-             *     ]
-             */
-            events: components["schemas"]["WebhookEvent"][];
-        };
-        Webhook: {
-            /** Format: uuid */
-            id: string;
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            is_active: boolean;
-            created_at: string;
-        };
-        WebhookList: {
-            items: components["schemas"]["Webhook"][];
-        };
-        WebhookCreated: {
-            webhook: components["schemas"]["Webhook"];
-            /** @description Signs every delivery (X-Surplus-Signature-256). Shown only now: store it with the receiver. */
-            secret: string;
-        };
-        WebhookDelivery: {
-            /**
-             * Format: uuid
-             * @description Also the X-Surplus-Delivery header and the body’s id.
-             */
-            id: string;
-            event: string;
-            /**
-             * @description pending while retries remain; failed once Surplus gave up.
-             * @enum {string}
-             */
-            state: "pending" | "delivered" | "failed";
-            /** @description The receiver’s last HTTP status; null when it did not answer. */
-            status_code: number | null;
-            /** @description Why the last attempt failed. */
-            error: string | null;
-            attempts: number;
-            /** @description The JSON body sent. */
-            payload: {
-                [key: string]: unknown;
-            };
-            created_at: string;
-            delivered_at: string | null;
-        };
-        WebhookDeliveryPage: {
-            items: components["schemas"]["WebhookDelivery"][];
-            /** @description Pass as cursor to get the next page; null on the last page. */
-            next_cursor: string | null;
-        };
-        ProductCreateBodyInput: {
-            slug: string;
-            name: string;
-            /** @default  */
-            description: string;
-        };
-        ProductUpdateBodyInput: {
-            slug?: string;
-            name?: string;
-            description?: string;
-        };
-        UploadInput: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            product_id: string;
-            file_name: string;
-            /** @description The manifest sent with the file, when one was. */
-            companion_name: string | null;
-            /** @description The format the scan recognized, e.g. package-lock.json, cyclonedx-json. */
-            format: string;
-            format_version: string | null;
-            size_bytes: number;
-            /** @description Of the file as uploaded (hex). */
-            sha256: string;
-            /** @description Distinct packages the product depends on (its own not counted). */
-            packages: number;
-            /** @description Distinct direct dependencies, dev and optional included; null when the file cannot say. */
-            direct: number | null;
-            /** @description Element i counts the packages at depth i + 1 (element 0: direct). */
-            depth_histogram: number[];
-            /** @description What the scan ignored or could not tell. */
-            notes: string[];
-            upstream_projects: number;
-            uploaded_at: string;
-            uploaded_by: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-            } | null;
-        };
-        UploadListInput: {
-            items: components["schemas"]["UploadInput"][];
-        };
-        ProductInput: {
-            /** Format: uuid */
-            id: string;
-            slug: string;
-            name: string;
-            description: string;
-            /** @description How many files were uploaded for it; the newest is current. */
-            uploads: number;
-            latest_upload: components["schemas"]["UploadInput"] | null;
-            created_at: string;
-            updated_at: string;
-        };
-        ProductListInput: {
-            items: components["schemas"]["ProductInput"][];
-        };
-        /**
-         * @description supported: a Surplus project with this repository has an active or expiring grant; registered: one exists, without such a grant; unsupported: none.
-         * @enum {string}
-         */
-        CoverageStateInput: "supported" | "registered" | "unsupported";
-        /** @description score = (usage + proximity + breadth + reach + signals) × dev_factor */
-        PortfolioTermsInput: {
-            /** @description 4 · log2(1 + products) */
-            usage: number;
-            /** @description 4 / min_depth */
-            proximity: number;
-            /** @description 2 · log2(1 + packages) */
-            breadth: number;
-            /** @description log2(1 + paths) */
-            reach: number;
-            /** @description 4 · criticality_score + log10(1 + dependents_count); 0 without imported signals */
-            signals: number;
-            /** @description ½ when every product needs it only for development, else 1 */
-            dev_factor: number;
-        };
-        UpstreamInvitationInput: {
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            channel: "email" | "github_issue";
-            email: string | null;
-            repository: string | null;
-            created_at: string;
-            invited_by: string | null;
-        };
-        UpstreamProjectInput: {
-            rank: number;
-            /** Format: uuid */
-            id: string;
-            /** @description The repository (github.com/owner/repo), a package without repository (pkg:cargo/serde) or a group (group:apache). */
-            key: string;
-            /** @enum {string} */
-            kind: "repository" | "package" | "group";
-            name: string;
-            repository: string | null;
-            /** @description Its repositories in the products: its own, or a group’s members. */
-            repositories: string[];
-            owner: string | null;
-            /** @description The products whose latest upload depends on it. */
-            products: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-            }[];
-            /** @description Distinct packages (purls) it supplies across the products. */
-            packages: number;
-            /** @description Products that ask for one of its packages directly. */
-            direct_products: number;
-            min_depth: number;
-            /** @description Paths from the products to its packages, summed (saturates at 2^53). */
-            paths: number;
-            dev_only: boolean;
-            /** @description Imported OpenSSF criticality score, 0–1. */
-            criticality_score: number | null;
-            /** @description Imported dependents count. */
-            dependents_count: number | null;
-            score: number;
-            terms: components["schemas"]["PortfolioTermsInput"];
-            coverage: components["schemas"]["CoverageStateInput"];
-            surplus_projects: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-                is_supported: boolean;
-            }[];
-            funding: string[];
-            /** @description Not supported and on a forge we can open an issue on or write to. */
-            invitable: boolean;
-            last_invitation: components["schemas"]["UpstreamInvitationInput"] | null;
-        };
-        CoverageSummaryInput: {
-            /** @description Products with at least one upload. */
-            products: number;
-            projects: number;
-            /** @description Projects with a known repository: only these can match a Surplus project. */
-            with_repository: number;
-            supported: number;
-            registered: number;
-            unsupported: number;
-            /** @description supported / with_repository. */
-            supported_share: number;
-            /** @description The same, weighted by score. */
-            supported_score_share: number;
-        };
-        UpstreamProjectListInput: {
-            summary: components["schemas"]["CoverageSummaryInput"];
-            total: number;
-            items: components["schemas"]["UpstreamProjectInput"][];
-        };
-        UpstreamProjectDetailInput: {
-            rank: number;
-            /** Format: uuid */
-            id: string;
-            /** @description The repository (github.com/owner/repo), a package without repository (pkg:cargo/serde) or a group (group:apache). */
-            key: string;
-            /** @enum {string} */
-            kind: "repository" | "package" | "group";
-            name: string;
-            repository: string | null;
-            /** @description Its repositories in the products: its own, or a group’s members. */
-            repositories: string[];
-            owner: string | null;
-            /** @description The products whose latest upload depends on it. */
-            products: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-            }[];
-            /** @description Distinct packages (purls) it supplies across the products. */
-            packages: number;
-            /** @description Products that ask for one of its packages directly. */
-            direct_products: number;
-            min_depth: number;
-            /** @description Paths from the products to its packages, summed (saturates at 2^53). */
-            paths: number;
-            dev_only: boolean;
-            /** @description Imported OpenSSF criticality score, 0–1. */
-            criticality_score: number | null;
-            /** @description Imported dependents count. */
-            dependents_count: number | null;
-            score: number;
-            terms: components["schemas"]["PortfolioTermsInput"];
-            coverage: components["schemas"]["CoverageStateInput"];
-            surplus_projects: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-                is_supported: boolean;
-            }[];
-            funding: string[];
-            /** @description Not supported and on a forge we can open an issue on or write to. */
-            invitable: boolean;
-            last_invitation: components["schemas"]["UpstreamInvitationInput"] | null;
-            usage: {
-                product: {
-                    /** Format: uuid */
-                    id: string;
-                    slug: string;
-                    name: string;
-                };
-                /** Format: uuid */
-                upload_id: string;
-                repository: string | null;
-                packages: number;
-                direct: number;
-                min_depth: number;
-                paths: number;
-                dev_only: boolean;
-                purls: string[];
-            }[];
-            invitations: components["schemas"]["UpstreamInvitationInput"][];
-        };
-        CriticalUnsupportedListInput: {
-            items: components["schemas"]["UpstreamProjectInput"][];
-            /** @description How the list is chosen. */
-            rule: string;
-        };
-        CoverageHistoryInput: {
-            current: components["schemas"]["CoverageSummaryInput"];
-            /** @description At every upload, grant start or end, and now; oldest first. */
-            history: {
-                /** @description Products with at least one upload. */
-                products: number;
-                projects: number;
-                /** @description Projects with a known repository: only these can match a Surplus project. */
-                with_repository: number;
-                supported: number;
-                registered: number;
-                unsupported: number;
-                /** @description supported / with_repository. */
-                supported_share: number;
-                /** @description The same, weighted by score. */
-                supported_score_share: number;
-                at: string;
-            }[];
-        };
-        ProductProjectsInput: {
-            product: components["schemas"]["ProductInput"];
-            summary: components["schemas"]["CoverageSummaryInput"];
-            /** @description Its upstream projects ranked by the same formula over this product alone. */
-            items: components["schemas"]["UpstreamProjectInput"][];
-        };
-        PathListInput: {
-            /** Format: uuid */
-            upload_id: string;
-            items: {
-                purl: string;
-                name: string;
-                version: string | null;
-                repository: string | null;
-                depth: number;
-                is_direct: boolean;
-                is_dev: boolean;
-                is_optional: boolean;
-                /** @description All paths (a cycle counted once); `paths` lists at most `limit`. */
-                path_count: number;
-                /** @description Each from the product to the package, shortest first. */
-                paths: {
-                    /** @description null for the product (a root). */
-                    purl: string | null;
-                    name: string;
-                }[][];
-            }[];
-        };
-        InviteBodyInput: {
-            /** @enum {string} */
-            channel: "email" | "github_issue";
-            /**
-             * Format: email
-             * @description Where the email goes; required for channel email.
-             */
-            email?: string;
-            /** @description The program to apply to (id or slug); default: the oldest public one. */
-            program?: string;
-            /** @description A paragraph of your own, added to the text. */
-            message?: string;
-        };
-        InviteResultInput: {
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            channel: "email" | "github_issue";
-            /** @description The address the email was queued to. */
-            to: string | null;
-            repository: string | null;
-            /** @description The email subject, or the issue title. */
-            subject: string;
-            body: string;
-            /** @description Opens the forge’s new-issue form filled in (GitHub, GitLab, Codeberg). */
-            new_issue_url: string | null;
-            created_at: string;
-        };
-        OverrideCreateBodyInput: {
-            /** @enum {string} */
-            match_kind: "repository" | "owner";
-            /** @description A repository (URL or host/owner/repo) or an owner (host/owner, e.g. github.com/apache). */
-            match: string;
-            /** @description The group’s name: a foundation or a project of several repositories. */
-            group: string;
-        };
-        UpstreamOverrideInput: {
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            match_kind: "repository" | "owner";
-            match: string;
-            group: {
-                /** Format: uuid */
-                id: string;
-                key: string;
-                name: string;
-            };
-            created_at: string;
-            created_by: string | null;
-        };
-        UpstreamOverrideListInput: {
-            items: components["schemas"]["UpstreamOverrideInput"][];
-        };
-        SignalsImportResultInput: {
-            imported: number;
-            lines: number;
-            source: string;
-        };
-        SupplyChainEvidenceInput: {
-            project: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-                repository: string;
-            };
-            /** @description Some product’s latest upload depends on its repository. */
-            is_depended_on: boolean;
-            /** @description Where it ranks among the portfolio’s upstream projects. */
-            upstream_project: components["schemas"]["UpstreamProjectInput"] | null;
-            products: {
-                /** Format: uuid */
-                id: string;
-                slug: string;
-                name: string;
-                packages: number;
-                direct: number;
-                min_depth: number;
-                purls: string[];
-            }[];
         };
         ProductCreateBody: {
             slug: string;
@@ -5857,6 +5634,995 @@ export interface components {
                 min_depth: number;
                 purls: string[];
             }[];
+        };
+        ProjectClaim: {
+            /** Format: uuid */
+            id: string;
+            /** @description The GitHub account that opened the issue; only it can accept the claim. */
+            github_login: string;
+            /** @description The repository the issue named, if any: the default for the new project. */
+            repository_url: string | null;
+            /** @description The project title the issue gave: the default name for the new project. */
+            suggested_name: string;
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                title: string;
+                state: components["schemas"]["RequestState"];
+                program: {
+                    slug: string;
+                    name: string;
+                };
+                github_repository: string | null;
+                github_issue: number | null;
+            };
+            created_at: string;
+        };
+        ProjectClaimList: {
+            items: components["schemas"]["ProjectClaim"][];
+            /** @description Your GitHub login; null until you sign in with GitHub once. */
+            github_login: string | null;
+        };
+        ClaimAcceptBody: {
+            /** @description Link a project you already own (id or slug) instead of registering one. */
+            project?: string;
+            /** @description Defaults to the project title the issue gave. */
+            name?: string;
+            /** @description Defaults to one made from the name. */
+            slug?: string;
+            /** @description Defaults to the repository the issue named. */
+            repository_url?: string;
+            /** @description SPDX licence expression; required when a new project is registered. */
+            license?: string;
+            /** @description Markdown; defaults to the request description. */
+            description?: string;
+        };
+        ClaimAccepted: {
+            /** Format: uuid */
+            claim_id: string;
+            /** @description True when the claim registered the project; false when it linked one you had. */
+            is_new_project: boolean;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            request: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                state: components["schemas"]["RequestState"];
+            };
+        };
+        /** @enum {string} */
+        MachineState: "enrolling" | "available" | "allocated" | "wiping" | "maintenance" | "failed";
+        /** @enum {string} */
+        BmcProvider: "redfish" | "lab" | "manual";
+        MachineEnrollBody: {
+            hostname: string;
+            serial?: string;
+            plan: string;
+            metro: string;
+            /**
+             * @description Where it is: site, rack, unit.
+             * @default
+             */
+            location: string;
+            /**
+             * @description NIC MACs; more are added from the BMC at enrollment.
+             * @default []
+             */
+            macs: unknown[];
+            bmc_provider: components["schemas"]["BmcProvider"];
+            /** @description Redfish service URL (http or https); required for redfish and lab. */
+            bmc_url?: string;
+            bmc_username?: string;
+            /** @description Stored encrypted; never returned. */
+            bmc_password?: string;
+            /** @description PEM of the CA (or self-signed certificate) the BMC’s certificate is checked against. */
+            bmc_ca_pem?: string;
+            /** @description Skip TLS verification for this BMC only (instead of bmc_ca_pem). */
+            bmc_insecure?: boolean;
+            /** @description The ComputerSystem to manage when the BMC has several. */
+            bmc_system_path?: string;
+        };
+        MachineUpdateBody: {
+            serial?: string | null;
+            plan?: string;
+            metro?: string;
+            location?: string;
+            bmc_provider?: components["schemas"]["BmcProvider"];
+            bmc_url?: string | null;
+            bmc_username?: string | null;
+            /** @description Stored encrypted; never returned. null removes it. */
+            bmc_password?: string | null;
+            bmc_ca_pem?: string | null;
+            bmc_insecure?: boolean;
+            bmc_system_path?: string | null;
+        };
+        MachineMaintenanceBody: {
+            reason: string;
+        };
+        MachineFacts: {
+            /** @description The provider that answered the probe. */
+            provider: string;
+            probe_detail: string;
+            inspected_at: string;
+            manufacturer: string | null;
+            model: string | null;
+            serial: string | null;
+            cpu: {
+                model: string | null;
+                sockets: number | null;
+                cores: number | null;
+            };
+            memory_gb: number | null;
+            nics: {
+                mac: string;
+                speed_mbps: number | null;
+            }[];
+            /** @enum {string} */
+            power_state: "on" | "off" | "unknown";
+            system_path: string | null;
+        };
+        MachineServer: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            state: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+        };
+        Machine: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            serial: string | null;
+            plan: string;
+            metro: string;
+            location: string;
+            macs: string[];
+            state: components["schemas"]["MachineState"];
+            state_reason: string | null;
+            bmc_provider: components["schemas"]["BmcProvider"];
+            bmc_url: string | null;
+            bmc_username: string | null;
+            has_bmc_password: boolean;
+            bmc_ca_pem: string | null;
+            bmc_insecure: boolean;
+            bmc_system_path: string | null;
+            is_lab: boolean;
+            /** @description What the BMC reported at the last successful probe; null before one. */
+            facts: components["schemas"]["MachineFacts"] | null;
+            /** @description The server the machine is allocated to. */
+            server: components["schemas"]["MachineServer"] | null;
+            created_at: string;
+            updated_at: string;
+        };
+        MachineEvent: {
+            id: string;
+            from_state: string | null;
+            to_state: string;
+            reason: string | null;
+            actor: string;
+            occurred_at: string;
+        };
+        MachineDetail: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            serial: string | null;
+            plan: string;
+            metro: string;
+            location: string;
+            macs: string[];
+            state: components["schemas"]["MachineState"];
+            state_reason: string | null;
+            bmc_provider: components["schemas"]["BmcProvider"];
+            bmc_url: string | null;
+            bmc_username: string | null;
+            has_bmc_password: boolean;
+            bmc_ca_pem: string | null;
+            bmc_insecure: boolean;
+            bmc_system_path: string | null;
+            is_lab: boolean;
+            /** @description What the BMC reported at the last successful probe; null before one. */
+            facts: components["schemas"]["MachineFacts"] | null;
+            /** @description The server the machine is allocated to. */
+            server: components["schemas"]["MachineServer"] | null;
+            created_at: string;
+            updated_at: string;
+            /** @description Every state change, oldest first. */
+            events: components["schemas"]["MachineEvent"][];
+        };
+        MachineStateCounts: {
+            enrolling: number;
+            available: number;
+            allocated: number;
+            wiping: number;
+            maintenance: number;
+            failed: number;
+            total: number;
+        };
+        MachineList: {
+            items: components["schemas"]["Machine"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description Machines per state under the plan, metro and q filters (not the state filter): the fleet view. */
+            counts: components["schemas"]["MachineStateCounts"];
+        };
+        MachineImportResult: {
+            dry_run: boolean;
+            /** @description Lines that were (or, on a dry run, would be) imported. */
+            count: number;
+            machines: {
+                line: number;
+                hostname: string;
+                id: string | null;
+                state: components["schemas"]["MachineState"] | null;
+            }[];
+        };
+        SshKey: {
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
+            type: string;
+            bits: number;
+            /** @description SHA256:… as `ssh-keygen -l` prints it. */
+            fingerprint: string;
+            public_key: string;
+            created_at: string;
+        };
+        SshKeyCreateBody: {
+            /** @description One line of ~/.ssh/id_*.pub. */
+            public_key: string;
+            /** @description Defaults to the key’s comment. */
+            label?: string;
+        };
+        SshKeyList: {
+            items: components["schemas"]["SshKey"][];
+        };
+        ProjectSshKey: {
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
+            type: string;
+            bits: number;
+            /** @description SHA256:… as `ssh-keygen -l` prints it. */
+            fingerprint: string;
+            public_key: string;
+            created_at: string;
+            owner: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+        };
+        ProjectSshKeyList: {
+            /** @description Every member's keys: what a new server trusts unless it is given others. */
+            items: components["schemas"]["ProjectSshKey"][];
+        };
+        UsageLine: {
+            /** @enum {string} */
+            type: "server" | "traffic";
+            /** @description Null for traffic reported for a project rather than a server. */
+            plan: string | null;
+            metro: string | null;
+            /** @enum {string} */
+            unit: "server_hour" | "gb_out";
+            /** @description Server-hours (4 decimals) or GB out (10^9 bytes, 3 decimals). */
+            quantity: number;
+            unit_price_cents: number;
+            /** @description Sum of the charges, each server’s time per month and each source’s traffic per month rounded half up to a cent. */
+            total_cents: number;
+            /** @description Server time, exact. */
+            seconds: number | null;
+            /** @description Traffic in, exact (a decimal string: it can exceed 2^53). */
+            bytes_in: string | null;
+            bytes_out: string | null;
+        };
+        UsageReport: {
+            from: string;
+            to: string;
+            /** @description Null when the usage spans programs with different currencies. */
+            currency: string | null;
+            lines: components["schemas"]["UsageLine"][];
+            total_cents: number;
+            /** @description Per project, for program usage: these add up to total_cents. */
+            projects: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                total_cents: number;
+            }[];
+        };
+        TrafficIngestResult: {
+            /** @description Samples in the batch. */
+            received: number;
+            /** @description Samples stored now. */
+            stored: number;
+            /** @description Samples whose id was already stored (for the same project), or repeated in the batch. */
+            duplicates: number;
+        };
+        GrantMonth: {
+            /** @description YYYY-MM-01 */
+            month: string;
+            credit_cents: number;
+            spent_cents: number;
+            /** @description credit − spent; negative when the month went over. */
+            remaining_cents: number;
+            percent_used: number;
+            alerts: {
+                threshold_percent: number;
+                sent_at: string;
+            }[];
+        };
+        GrantUsage: {
+            /** Format: uuid */
+            grant_id: string;
+            currency: string;
+            monthly_credit_cents: number;
+            /** @description From the grant’s first month to this one, newest first. */
+            months: components["schemas"]["GrantMonth"][];
+        };
+        IdleServer: {
+            server: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            plan: string;
+            metro: string;
+            /** @description The last sign of use: becoming active, a heartbeat, an SSH session or a day with traffic. */
+            idle_since: string;
+            idle_days: number;
+            /** @description The program’s idle days. */
+            threshold_days: number;
+            last_heartbeat_at: string | null;
+            last_ssh_session_at: string | null;
+            last_traffic_on: string | null;
+            price_cents_per_hour: number;
+            /** @description Credit the server used while idle (counted as allocated). */
+            consumed_since_idle_cents: number;
+            /** @description What it keeps costing per month (730 hours). */
+            cents_per_month: number;
+            /** @description When the owners were nudged. */
+            nudged_at: string | null;
+        };
+        IdleServerList: {
+            items: components["schemas"]["IdleServer"][];
+            consumed_since_idle_cents: number;
+            cents_per_month: number;
+        };
+        ProjectBurn: {
+            month: string;
+            days_left_in_month: number;
+            grants: {
+                /** Format: uuid */
+                id: string;
+                program: string;
+                currency: string;
+                credit_cents: number;
+                spent_cents: number;
+                remaining_cents: number;
+                percent_used: number;
+                /** @description This month’s spend at the month-to-date burn rate. */
+                forecast_cents: number;
+                /** @description At 100 %: new servers are refused until next month. */
+                is_exhausted: boolean;
+                /** @description When the grant ends (or lapses, for an ongoing grant). */
+                last_day: string | null;
+                days_left: number | null;
+            }[];
+            idle_servers: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+                idle_since: string;
+            }[];
+        };
+        Notification: {
+            /** Format: uuid */
+            id: string;
+            /** @description What happened, e.g. request.approved, grant.expiring, story.published. */
+            kind: string;
+            title: string;
+            /** @description Plain text. */
+            body: string;
+            /** @description Where to look: a path in the web UI (e.g. /requests/…) or an absolute URL. */
+            link: string | null;
+            is_read: boolean;
+            created_at: string;
+            read_at: string | null;
+        };
+        NotificationPage: {
+            /** @description Unread first, then newest first. */
+            items: components["schemas"]["Notification"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description All your unread notifications, not only this page’s. */
+            unread_count: number;
+        };
+        NotificationsReadAll: {
+            /** @description How many were unread and are now read. */
+            marked: number;
+            unread_count: number;
+        };
+        BurnMonth: {
+            /** @description YYYY-MM-01 */
+            month: string;
+            /** @description The fiscal year’s budget: the line spend must stay under. */
+            budget_cents: number;
+            /** @description Monthly credits of the grants live that month, pro rata by day. */
+            committed_cents: number;
+            spent_cents: number;
+            /** @description Null for months still to come. */
+            cumulative_spent_cents: number | null;
+            /** @description budget − cumulative spent; null for months still to come. */
+            remaining_cents: number | null;
+            /** @description From this month on: the cumulative spend at the trailing 30-day burn rate. */
+            forecast_cumulative_cents: number | null;
+        };
+        Forecast: {
+            as_of: string;
+            fiscal_year_ends_on: string;
+            trailing_days: number;
+            trailing_spent_cents: number;
+            /** @description trailing spent ÷ trailing days. */
+            daily_burn_cents: number;
+            spent_to_date_cents: number;
+            days_left: number;
+            /** @description Spent to date + daily burn × days left, rounded half up. */
+            projected_spent_cents: number;
+            budget_cents: number;
+            projected_remaining_cents: number;
+        };
+        SpendShare: {
+            /** @description Project slug, purpose, metro or plan; "unassigned" for traffic reported for a project. */
+            key: string;
+            label: string;
+            spent_cents: number;
+            share_percent: number;
+        };
+        UtilizationMonth: {
+            /** @description YYYY-MM-01 */
+            month: string;
+            /** @description Machines with any state that month. */
+            machines: number;
+            /** @description Machines allocated to servers, on average over the month (so far). */
+            allocated_avg: number;
+            /** @description Machines in the pool: the surplus. */
+            available_avg: number;
+            /** @description Enrolling, wiping, in maintenance or failed. */
+            other_avg: number;
+            /** @description allocated ÷ (allocated + available). */
+            utilization_percent: number;
+        };
+        TurnaroundMonth: {
+            /** @description YYYY-MM-01, or "all" for the whole fiscal year. */
+            month: string;
+            decided: number;
+            median_days: number | null;
+            p90_days: number | null;
+        };
+        TimeToServerMonth: {
+            /** @description YYYY-MM-01, or "all" for the whole fiscal year. */
+            month: string;
+            servers: number;
+            median_minutes: number | null;
+            p90_minutes: number | null;
+        };
+        SupportedMonth: {
+            /** @description YYYY-MM-01, or "all" for the whole fiscal year. */
+            month: string;
+            /** @description Projects with a grant live that month. */
+            with_grant: number;
+            /** @description Projects that used servers or traffic that month. */
+            with_usage: number;
+        };
+        Dashboard: {
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                currency: string;
+            };
+            fiscal_year: {
+                starts_on: string;
+                ends_on: string;
+            };
+            burn_down: components["schemas"]["BurnMonth"][];
+            forecast: components["schemas"]["Forecast"];
+            spend_by_project: components["schemas"]["SpendShare"][];
+            spend_by_purpose: components["schemas"]["SpendShare"][];
+            spend_by_metro: components["schemas"]["SpendShare"][];
+            spend_by_plan: components["schemas"]["SpendShare"][];
+            utilization: components["schemas"]["UtilizationMonth"][];
+            review_turnaround: components["schemas"]["TurnaroundMonth"][];
+            time_to_server: components["schemas"]["TimeToServerMonth"][];
+            projects_supported: components["schemas"]["SupportedMonth"][];
+        };
+        SeriesTable: {
+            /** @enum {string} */
+            series: "burn_down" | "forecast" | "spend_by_project" | "spend_by_purpose" | "spend_by_metro" | "spend_by_plan" | "utilization" | "review_turnaround" | "time_to_server" | "projects_supported";
+            columns: string[];
+            rows: {
+                [key: string]: string | number | null;
+            }[];
+        };
+        ImpactReport: {
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                currency: string;
+            };
+            fiscal_year: {
+                starts_on: string;
+                ends_on: string;
+            };
+            /** @description Projects with a grant live during the year. */
+            projects_supported: number;
+            /** @description Counted server time, in hours (2 decimals). */
+            server_hours: number;
+            /** @description What the servers and traffic would have cost at list prices. */
+            value_donated_cents: number;
+            traffic: {
+                bytes_out: string;
+                bytes_in: string;
+                /** @description 10^12 bytes, 3 decimals. */
+                tb_out: number;
+            };
+            projects: {
+                slug: string;
+                name: string;
+                server_hours: number;
+                value_cents: number;
+                bytes_out: string;
+            }[];
+            published_stories: {
+                count: number;
+                items: {
+                    /** Format: uuid */
+                    id: string;
+                    title: string;
+                    project: {
+                        slug: string;
+                        name: string;
+                    };
+                    published_at: string;
+                }[];
+            };
+        };
+        /**
+         * @description impact: how much of the ecosystem (and of our products) depends on the project; need: why these servers; readiness: can they use them now; value: benefit for the cost.
+         * @enum {string}
+         */
+        RubricCriterion: "impact" | "need" | "readiness" | "value";
+        /** @enum {string} */
+        DeclineTemplateId: "not_open_source" | "out_of_scope" | "insufficient_detail" | "over_budget" | "duplicate";
+        DeclineTemplateList: {
+            items: {
+                id: components["schemas"]["DeclineTemplateId"];
+                title: string;
+                text: string;
+            }[];
+        };
+        VoteTally: {
+            /** @description +1 votes. */
+            up: number;
+            /** @description −1 votes. */
+            down: number;
+            /** @description 2 where the program applies the two-vote rule. */
+            approvals_required: number;
+            /** @description Whether an approval would pass the two-vote rule now. */
+            meets_vote_rule: boolean;
+        };
+        ReviewQueueItem: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            } | null;
+            /** @enum {string} */
+            source: "web" | "github";
+            github_issue: number | null;
+            github_author: string | null;
+            state: components["schemas"]["RequestState"];
+            /** @enum {string} */
+            kind: "new" | "extension";
+            extends_grant_id: string | null;
+            purpose: components["schemas"]["Purpose"] | null;
+            title: string;
+            description: string;
+            description_html: string;
+            contact: {
+                name: string | null;
+                email: string | null;
+                organization: string | null;
+            };
+            project_urls: string[];
+            resources: components["schemas"]["ResourceLine"][];
+            /** @enum {string} */
+            duration: "fixed" | "ongoing";
+            end_on: string | null;
+            review_on: string | null;
+            start_on: string | null;
+            publish_results: string;
+            acknowledges_sponsor: boolean;
+            progress_report: string | null;
+            monthly_estimate_cents: number;
+            /** @description For needs_info: what the request still lacks. */
+            missing: string[];
+            decision_reason: string | null;
+            /** @description Days since submission until decision (or now). */
+            waiting_days: number;
+            /** @description Waiting longer than the program’s review-time target. */
+            is_overdue: boolean;
+            grant_id: string | null;
+            created_at: string;
+            submitted_at: string | null;
+            decided_at: string | null;
+            votes: components["schemas"]["VoteTally"];
+        };
+        ReviewQueuePage: {
+            items: components["schemas"]["ReviewQueueItem"][];
+            next_cursor: string | null;
+        };
+        RequestComment: {
+            /** Format: uuid */
+            id: string;
+            author: {
+                user_id: string | null;
+                name: string;
+            };
+            body: string;
+            /** @description The Markdown rendered and sanitized. */
+            body_html: string;
+            /** @description Seen by program staff only, never by the applicant. */
+            is_staff_only: boolean;
+            created_at: string;
+        };
+        RequestCommentList: {
+            items: components["schemas"]["RequestComment"][];
+        };
+        RequestCommentCreateBody: {
+            /** @description Markdown. */
+            body: string;
+            /**
+             * @description Staff only: a note the applicant never sees.
+             * @default false
+             */
+            is_staff_only: boolean;
+        };
+        VoteBody: {
+            /** @description +1 to approve, −1 against. */
+            vote: 1 | -1;
+            /**
+             * @description Optional rubric: 1 (poor) to 5 (excellent) per criterion.
+             * @default {}
+             */
+            scores: {
+                [key: string]: number;
+            };
+            note?: string;
+        };
+        Vote: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+            };
+            vote: number;
+            scores: {
+                [key: string]: number;
+            };
+            note: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        VoteList: {
+            items: components["schemas"]["Vote"][];
+            tally: components["schemas"]["VoteTally"];
+        };
+        RequestChangesBody: {
+            /** @description What the applicant should change; shown to them. */
+            reason: string;
+        };
+        DeclineBody: {
+            /** @description A standard reason; `reason` adds to it. */
+            template?: components["schemas"]["DeclineTemplateId"];
+            reason?: string;
+        };
+        ApproveBody: {
+            /** @description Default: the request’s monthly estimate. */
+            monthly_credit_cents?: number;
+            /** @description Default: the total quantity of the request’s lines. */
+            max_servers?: number;
+            /** @description Default: the plans of the request’s lines. */
+            allowed_plans?: string[];
+            /** @description Default: the metros of the request’s lines. */
+            allowed_metros?: string[];
+            /**
+             * Format: date
+             * @description Default: the wished start, or today.
+             */
+            starts_on?: string;
+            /** @description Default: the requested end, or start + the program’s default grant length. */
+            ends_on?: string | null;
+            /** @description For ongoing grants. Default: the requested review date, or start + default length. */
+            review_on?: string | null;
+            /** @description Admins only: why to approve beyond the remaining budget. */
+            override_reason?: string;
+            /** @description A word to the applicant, on the timeline. */
+            note?: string;
+        };
+        GrantTerms: {
+            monthly_credit_cents: number;
+            max_servers: number;
+            allowed_plans: string[];
+            allowed_metros: string[];
+            starts_on: string;
+            ends_on: string | null;
+            review_on: string | null;
+        };
+        Approval: {
+            request: components["schemas"]["RequestDetail"];
+            grant: components["schemas"]["GrantDetail"];
+        };
+        ReviewEvidence: {
+            eligibility: components["schemas"]["EligibilityCheck"][];
+            /** @description The program’s figures today. */
+            budget: components["schemas"]["Budget"];
+            /** @description What approving without changes would grant. */
+            proposed_terms: components["schemas"]["GrantTerms"];
+            /** @description What the proposed terms add to the committed budget this fiscal year. */
+            needed_cents: number;
+            remaining_after_cents: number;
+            /** @description Approving needs an admin and an override reason. */
+            needs_override: boolean;
+            votes: components["schemas"]["VoteTally"];
+            past_grants: components["schemas"]["Grant"][];
+            past_requests: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                state: string;
+                kind: string;
+                decided_at: string | null;
+            }[];
+            /** @description Published impact stories. */
+            stories: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                published_at: string | null;
+            }[];
+        };
+        /** @enum {string} */
+        ServerState: "queued" | "provisioning" | "active" | "powering_off" | "inactive" | "powering_on" | "rebooting" | "reinstalling" | "deprovisioning" | "deleted" | "failed";
+        ServerCreateBody: {
+            /** @description Project id or slug. */
+            project: string;
+            plan: string;
+            metro: string;
+            operating_system: string;
+            /** @description Defaults to a generated name. */
+            hostname?: string;
+            /** @description OpenSSH public keys; by default every project member's keys. */
+            ssh_keys?: string[];
+            /** @default  */
+            userdata: string;
+            /** @description For custom_ipxe: a script to chain. */
+            ipxe_script_url?: string;
+            /** @description For custom_ipxe: an inline script. */
+            ipxe_script?: string;
+            /**
+             * @description Netboot on every boot instead of booting the installed disk.
+             * @default false
+             */
+            always_pxe: boolean;
+            /**
+             * Format: date-time
+             * @description When Surplus deletes the server by itself.
+             */
+            termination_time?: string;
+        };
+        ServerEvent: {
+            from_state: string | null;
+            to_state: string;
+            step: string | null;
+            progress_percent: number | null;
+            note: string | null;
+            actor: string;
+            occurred_at: string;
+        };
+        Server: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            plan: string;
+            metro: string;
+            operating_system: string;
+            state: components["schemas"]["ServerState"];
+            state_reason: string | null;
+            progress_percent: number;
+            /** @description How to reach the server once it is active. */
+            ssh: {
+                host: string;
+                port: number;
+                user: string;
+                command: string;
+            } | null;
+            ip_addresses: {
+                address: string;
+                public: boolean;
+            }[];
+            always_pxe: boolean;
+            termination_time: string | null;
+            /** @description Shown to staff only. */
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            } | null;
+            last_heartbeat_at: string | null;
+            created_at: string;
+            activated_at: string | null;
+            deleted_at: string | null;
+        };
+        ServerDetail: {
+            /** Format: uuid */
+            id: string;
+            hostname: string;
+            project: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+            };
+            plan: string;
+            metro: string;
+            operating_system: string;
+            state: components["schemas"]["ServerState"];
+            state_reason: string | null;
+            progress_percent: number;
+            /** @description How to reach the server once it is active. */
+            ssh: {
+                host: string;
+                port: number;
+                user: string;
+                command: string;
+            } | null;
+            ip_addresses: {
+                address: string;
+                public: boolean;
+            }[];
+            always_pxe: boolean;
+            termination_time: string | null;
+            /** @description Shown to staff only. */
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            } | null;
+            last_heartbeat_at: string | null;
+            created_at: string;
+            activated_at: string | null;
+            deleted_at: string | null;
+            timeline: components["schemas"]["ServerEvent"][];
+        };
+        ServerList: {
+            items: components["schemas"]["Server"][];
+        };
+        ServerActionBody: {
+            /** @enum {string} */
+            type: "power_on" | "power_off" | "reboot" | "reinstall";
+            /** @description reinstall: the new OS (default: the current one). */
+            operating_system?: string;
+            /**
+             * @description reinstall: keep the data disks.
+             * @default false
+             */
+            preserve_data: boolean;
+        };
+        /** @enum {string} */
+        WebhookEvent: "request.submitted" | "request.approved" | "request.declined" | "grant.created" | "grant.expiring" | "grant.ended" | "grant.usage_alert";
+        WebhookCreateBody: {
+            /** @description Where Surplus POSTs events (http or https). */
+            url: string;
+            /**
+             * @description Events to send; every event when left out.
+             * @default [
+             *       "request.submitted",
+             *       "request.approved",
+             *       "request.declined",
+             *       "grant.created",
+             *       "grant.expiring",
+             *       "grant.ended",
+             *       "grant.usage_alert"
+             *     ]
+             */
+            events: components["schemas"]["WebhookEvent"][];
+        };
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            is_active: boolean;
+            created_at: string;
+        };
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
+        };
+        WebhookCreated: {
+            webhook: components["schemas"]["Webhook"];
+            /** @description Signs every delivery (X-Surplus-Signature-256). Shown only now: store it with the receiver. */
+            secret: string;
+        };
+        WebhookDelivery: {
+            /**
+             * Format: uuid
+             * @description Also the X-Surplus-Delivery header and the body’s id.
+             */
+            id: string;
+            event: string;
+            /**
+             * @description pending while retries remain; failed once Surplus gave up.
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed";
+            /** @description The receiver’s last HTTP status; null when it did not answer. */
+            status_code: number | null;
+            /** @description Why the last attempt failed. */
+            error: string | null;
+            attempts: number;
+            /** @description The JSON body sent. */
+            payload: {
+                [key: string]: unknown;
+            };
+            created_at: string;
+            delivered_at: string | null;
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
         };
     };
     responses: never;
@@ -8262,6 +9028,204 @@ export interface operations {
             };
         };
     };
+    getProjectUsage: {
+        parameters: {
+            query?: {
+                /** @description First UTC day counted (default: the first day of this month). */
+                from?: string;
+                /** @description Last UTC day counted, included (default: today). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+        };
+    };
+    getProjectBurn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectBurn"];
+                };
+            };
+        };
+    };
+    getProgramUsage: {
+        parameters: {
+            query?: {
+                /** @description First UTC day counted (default: the first day of this month). */
+                from?: string;
+                /** @description Last UTC day counted, included (default: today). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                program: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+        };
+    };
+    getGrantUsage: {
+        parameters: {
+            query?: {
+                months?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantUsage"];
+                };
+            };
+        };
+    };
+    listIdleServers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdleServerList"];
+                };
+            };
+        };
+    };
+    getProgramDashboard: {
+        parameters: {
+            query?: {
+                /** @description The calendar year the fiscal year starts in (default: the current fiscal year). */
+                year?: number;
+            };
+            header?: never;
+            path: {
+                program: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+        };
+    };
+    getProgramDashboardSeries: {
+        parameters: {
+            query?: {
+                /** @description The calendar year the fiscal year starts in (default: the current fiscal year). */
+                year?: number;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                program: string;
+                series: "burn_down" | "forecast" | "spend_by_project" | "spend_by_purpose" | "spend_by_metro" | "spend_by_plan" | "utilization" | "review_turnaround" | "time_to_server" | "projects_supported";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesTable"];
+                    "text/csv": components["schemas"]["SeriesTable"];
+                };
+            };
+        };
+    };
+    getProgramImpact: {
+        parameters: {
+            query?: {
+                /** @description The calendar year the fiscal year starts in (default: the current fiscal year). */
+                year?: number;
+            };
+            header?: never;
+            path: {
+                program: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpactReport"];
+                };
+            };
+        };
+    };
     listMachines: {
         parameters: {
             query?: {
@@ -8547,43 +9511,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServerDetail"];
-                };
-            };
-        };
-    };
-    importMachines: {
-        parameters: {
-            query?: {
-                /** @description "true" validates every line and imports nothing. */
-                dry_run?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description CSV with a header line. Columns: hostname, plan, metro, bmc_provider (required); serial, location, macs (separated by spaces or semicolons), bmc_url, bmc_username, bmc_password, bmc_insecure (true/false), bmc_ca_pem, bmc_system_path. */
-        requestBody: {
-            content: {
-                "text/csv": string;
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MachineImportResult"];
-                };
-            };
-            /** @description Default Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MachineImportResult"];
                 };
             };
         };
@@ -9013,6 +9940,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    ingestTraffic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON lines (application/x-ndjson) or CSV with a header row (text/csv): one sample a line. */
+        requestBody: {
+            content: {
+                "application/x-ndjson": unknown;
+                "application/jsonl": unknown;
+                "text/csv": unknown;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrafficIngestResult"];
+                };
+            };
+        };
+    };
+    importMachines: {
+        parameters: {
+            query?: {
+                /** @description "true" validates every line and imports nothing. */
+                dry_run?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CSV with a header line. Columns: hostname, plan, metro, bmc_provider (required); serial, location, macs (separated by spaces or semicolons), bmc_url, bmc_username, bmc_password, bmc_insecure (true/false), bmc_ca_pem, bmc_system_path. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineImportResult"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MachineImportResult"];
+                };
             };
         };
     };
