@@ -10,6 +10,7 @@ import { AdminSettings } from './pages/admin/AdminSettings.tsx';
 import { AdminUsers } from './pages/admin/AdminUsers.tsx';
 import { SignIn } from './pages/auth/SignIn.tsx';
 import { SignUp } from './pages/auth/SignUp.tsx';
+import { VerifyEmail } from './pages/auth/VerifyEmail.tsx';
 import { Claims } from './pages/claims/Claims.tsx';
 import { GrantList } from './pages/grants/GrantList.tsx';
 import { GrantPage } from './pages/grants/GrantPage.tsx';
@@ -60,6 +61,8 @@ import './program.css';
 const router = createBrowserRouter([
   { path: '/login', element: <SignIn /> },
   { path: '/signup', element: <SignUp /> },
+  // Public: the emailed link works signed out too; holding it is the proof.
+  { path: '/verify-email', element: <VerifyEmail /> },
   {
     element: <PublicShell />,
     children: [

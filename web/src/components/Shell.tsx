@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
+import { VerifyEmailBanner } from '../pages/auth/VerifyEmailBanner.tsx';
 import { ClaimsBanner } from '../pages/claims/ClaimsBanner.tsx';
 import { useSession } from '../session.tsx';
 import { ButtonLink } from './Button.tsx';
@@ -114,6 +115,7 @@ export function AppShell() {
           ) : null}
         </nav>
         <main className="main" id="main">
+          <VerifyEmailBanner />
           <ClaimsBanner />
           <Outlet />
         </main>

@@ -1,7 +1,7 @@
 import { type Schemas, unwrap } from '@surplus/api-client';
 import { Link } from 'react-router';
 import { RoleBadge } from '../../components/Badge.tsx';
-import { ErrorBanner } from '../../components/Banner.tsx';
+import { Banner, ErrorBanner } from '../../components/Banner.tsx';
 import { Button } from '../../components/Button.tsx';
 import { Card } from '../../components/Card.tsx';
 import { type Column, DataTable } from '../../components/DataTable.tsx';
@@ -12,8 +12,9 @@ import { useToast } from '../../components/Toast.tsx';
 import { useAction } from '../../hooks/use-action.ts';
 import { useResource } from '../../hooks/use-resource.ts';
 import { useSession } from '../../session.tsx';
+import { useResendVerification } from '../auth/VerifyEmailBanner.tsx';
 
-type Invitation = Schemas['Invitation'];
+type Invitation = Schemas['MyInvitation'];
 
 export function MyInvitations() {
   const { client, user } = useSession();
@@ -27,8 +28,10 @@ export function MyInvitations() {
     toast.success(verb === 'accept' ? `You joined ${invitation.project.name}.` : `Declined the invitation to ${invitation.project.name}.`);
     invitations.reload();
   });
+  const resend = useResendVerification();
 
   const pending = (invitations.data?.items ?? []).filter((invitation) => invitation.state === 'pending');
+  const isWaitingForVerification = pending.some((invitation) => invitation.needs_verification);
   const columns: Column<Invitation>[] = [
     {
       header: 'Project',
@@ -49,11 +52,12 @@ export function MyInvitations() {
       className: 'actions',
       cell: (invitation) => (
         <>
+          {invitation.needs_verification ? <span className="cell-sub">Verify your email, or use the emailed link</span> : null}
           <Button
             size="sm"
             variant="primary"
             onClick={() => void respond.run({ invitation, verb: 'accept' })}
-            disabled={respond.isRunning}
+            disabled={respond.isRunning || invitation.needs_verification}
             aria-label={`Accept invitation to ${invitation.project.name}`}
           >
             Accept
@@ -61,7 +65,7 @@ export function MyInvitations() {
           <Button
             size="sm"
             onClick={() => void respond.run({ invitation, verb: 'decline' })}
-            disabled={respond.isRunning}
+            disabled={respond.isRunning || invitation.needs_verification}
             aria-label={`Decline invitation to ${invitation.project.name}`}
           >
             Decline
@@ -74,6 +78,32 @@ export function MyInvitations() {
   return (
     <>
       <PageHeader title="Invitations" description="Projects that invited you to join as a member or owner." />
+      {user && !user.email_verified ? (
+        <div className="page-banner">
+          <Banner
+            tone="warning"
+            title="Verify your email address to answer invitations here"
+            actions={
+              <Button size="sm" isLoading={resend.isRunning} onClick={() => void resend.run(undefined)}>
+                Resend verification email
+              </Button>
+            }
+          >
+            {isWaitingForVerification ? (
+              <>
+                Some invitations below were sent to <strong>{user.email}</strong>.
+              </>
+            ) : (
+              <>
+                Invitations sent to <strong>{user.email}</strong> wait here until you verify it.
+              </>
+            )}{' '}
+            Anyone can sign up with any address, so Surplus needs to know it is yours before you answer them here: follow the link in the
+            verification email, or open the link in the invitation email itself, which works right away.
+          </Banner>
+          <ErrorBanner error={resend.error} title="Could not send a new link" />
+        </div>
+      ) : null}
       <ErrorBanner error={respond.error} />
       <Card isFlush>
         <DataTable
