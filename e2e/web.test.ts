@@ -8,11 +8,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openPage, type SurplusServer, screenshot, startServer } from './harness.ts';
 
 // Started at the top level so that the harness's after() hooks belong to this file, not to a hook.
-const server: SurplusServer = await startServer({ adminEmail: 'admin@surplus.test', adminPassword: 'admin-password-e2e-1' });
+// No lab pool: its first-start demo project would be the admin's, and this journey starts them with none.
+const server: SurplusServer = await startServer({
+  adminEmail: 'admin@surplus.test',
+  adminPassword: 'admin-password-e2e-1',
+  env: { SURPLUS_LAB_MACHINES: '0' },
+});
 const browser: Browser = await launchBrowser();
 const pageErrors: string[] = [];
 
@@ -48,6 +54,24 @@ async function signUp(page: Page, person: { name: string; email: string; passwor
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL('**/projects');
   await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+}
+
+/** The link in the newest verification email to `email`, read from the server's outbox (there is no mailbox here). */
+async function verificationLink(email: string): Promise<string> {
+  const db = new pg.Client({ connectionString: server.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ body_text: string }>(
+      "select body_text from emails where to_address = $1 and subject = 'Confirm your email address for Surplus' order by created_at desc limit 1",
+      [email],
+    );
+    const link = /\S+\/verify-email\?token=\S+/.exec(rows[0]?.body_text ?? '')?.[0];
+    assert.ok(link, `no verification email to ${email}`);
+    const url = new URL(link);
+    return `${url.pathname}${url.search}`;
+  } finally {
+    await db.end();
+  }
 }
 
 test('the server answers / with the app shell, deep links too, and unknown API paths with a JSON 404', async () => {
@@ -184,12 +208,25 @@ test('a maintainer registers a project, invites a second maintainer who accepts,
   });
 
   const secondPage = await open('/signup');
-  await t.test('the second maintainer signs up and accepts on the Invitations page', async () => {
+  await t.test('the second maintainer signs up, verifies the address and accepts on the Invitations page', async () => {
     await signUp(secondPage, second);
+    await secondPage.locator('.banner', { hasText: 'Verify your email address' }).getByRole('button', { name: 'Resend' }).waitFor();
     await secondPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Invitations' }).click();
     const row = secondPage.getByRole('row', { name: /Hyperion Mirror/ });
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /member.*Olivia Owner/);
+    // Anyone could have signed up as sam@e2e.test: the invitation waits until the address is proven.
+    await secondPage.getByText('Verify your email address to answer invitations here').waitFor();
+    assert.equal(await secondPage.getByRole('button', { name: 'Accept invitation to Hyperion Mirror' }).isDisabled(), true);
+    await screenshot(secondPage, 'invitations-unverified');
+
+    await secondPage.goto(await verificationLink(second.email));
+    await secondPage.getByRole('button', { name: 'Verify email address' }).click();
+    await secondPage.getByText('Your email address is verified').waitFor();
+    await screenshot(secondPage, 'verify-email');
+    await secondPage.getByRole('link', { name: 'See invitations' }).click();
+    await row.waitFor();
+    assert.equal(await secondPage.getByText('Verify your email address to answer invitations here').count(), 0);
     await screenshot(secondPage, 'invitations');
     await secondPage.getByRole('button', { name: 'Accept invitation to Hyperion Mirror' }).click();
     await secondPage.getByText('You joined Hyperion Mirror.').waitFor();
@@ -383,9 +420,10 @@ test('owners edit settings and transfer ownership; admins grant roles and close 
   const member = await apiUser('Max Meyer', 'max@e2e.test', 'max-password-123');
   await owner.call('POST', '/api/v1/projects', { name: 'Orbit DB', repository_url: 'https://gitlab.com/orbit/orbit-db', license: 'MIT' });
   const invitation = (await owner.call('POST', '/api/v1/projects/orbit-db/invitations', { email: member.email })) as {
-    invitation: { id: string };
+    accept_url: string;
   };
-  await member.call('POST', `/api/v1/invitations/${invitation.invitation.id}/accept`);
+  // Max's address is not verified: the emailed link (holding it is the proof) is how he joins.
+  await member.call('POST', '/api/v1/invitations/accept-token', { token: new URL(invitation.accept_url).searchParams.get('token') });
   const page = await open('/login');
   await signIn(page, owner.email, owner.password);
 
