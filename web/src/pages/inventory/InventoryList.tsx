@@ -76,7 +76,7 @@ const columns: Column<Machine>[] = [
     header: 'Machine',
     cell: (machine) => (
       <div>
-        <Link className="cell-title" to={`/inventory/machines/${machine.id}`}>
+        <Link className="cell-title machine-name" to={`/inventory/machines/${machine.id}`}>
           {machine.hostname}
         </Link>
         <span className="cell-sub">
@@ -89,8 +89,12 @@ const columns: Column<Machine>[] = [
     header: 'State',
     cell: (machine) => (
       <div>
-        <MachineStateBadge state={machine.state} />
-        {machine.state_reason && machine.state !== 'allocated' ? <span className="cell-sub">{machine.state_reason}</span> : null}
+        <MachineStateBadge state={machine.state} isCurrent />
+        {machine.state_reason && machine.state !== 'allocated' ? (
+          <span className="cell-sub state-reason" title={machine.state_reason}>
+            {machine.state_reason}
+          </span>
+        ) : null}
       </div>
     ),
   },
@@ -196,7 +200,7 @@ export function InventoryList() {
         }}
         style={{ marginTop: 20 }}
       >
-        <div className="field">
+        <div className="field field-search">
           <label className="field-label" htmlFor="machine-search">
             Search
           </label>

@@ -138,7 +138,7 @@ export function MachineEnroll() {
               label="MAC addresses"
               isOptional
               rows={2}
-              className="mono"
+              className="mono textarea-short"
               placeholder="aa:bb:cc:dd:ee:01 aa:bb:cc:dd:ee:02"
               value={values.macs}
               onChange={(event) => set({ macs: event.target.value })}

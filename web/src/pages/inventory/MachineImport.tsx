@@ -84,7 +84,8 @@ export function MachineImport() {
     },
     {
       header: 'State',
-      cell: (machine) => (machine.state ? <MachineStateBadge state={machine.state} /> : <span className="muted">not imported yet</span>),
+      cell: (machine) =>
+        machine.state ? <MachineStateBadge state={machine.state} isCurrent /> : <span className="muted">not imported yet</span>,
     },
   ];
 

@@ -263,7 +263,7 @@ export function MachinePage() {
           </nav>
           <h1>{machine.hostname}</h1>
           <div className="meta-row">
-            <MachineStateBadge state={machine.state} />
+            <MachineStateBadge state={machine.state} isCurrent />
             <span className="mono">{machine.plan}</span>
             <span>
               <Icon name="globe" size={14} />
@@ -313,13 +313,15 @@ export function MachinePage() {
       ) : machine.state === 'failed' ? (
         <div className="page-banner">
           <Banner tone="error" title="Enrollment failed">
-            {machine.state_reason ?? 'The probe failed.'} Fix the BMC settings, then re-probe.
+            <div>{machine.state_reason ?? 'The probe failed.'}</div>
+            <div className="small">Fix the BMC settings (Edit, under BMC), then re-probe.</div>
           </Banner>
         </div>
       ) : machine.state === 'maintenance' ? (
         <div className="page-banner">
           <Banner tone="warning" title="In maintenance">
-            {machine.state_reason ?? 'No reason given.'} Servers are not placed on it until it is back in the pool.
+            <div>{machine.state_reason ?? 'No reason given.'}</div>
+            <div className="small">No server is placed on it until it is back in the pool.</div>
           </Banner>
         </div>
       ) : null}

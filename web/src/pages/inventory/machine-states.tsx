@@ -21,11 +21,12 @@ export const MACHINE_STATES: Record<MachineState, { label: string; tone: BadgeTo
 
 export const MACHINE_STATE_ORDER: MachineState[] = ['available', 'allocated', 'enrolling', 'wiping', 'maintenance', 'failed'];
 
-export function MachineStateBadge({ state }: { state: MachineState }) {
+/** `isCurrent`: the machine's state now, so a state that ends by itself shows a spinner (not in timelines). */
+export function MachineStateBadge({ state, isCurrent = false }: { state: MachineState; isCurrent?: boolean }) {
   const known = MACHINE_STATES[state] ?? { label: state, tone: 'gray' as const, hint: '' };
   return (
     <Badge tone={known.tone} title={known.hint}>
-      {state === 'enrolling' || state === 'wiping' ? <Spinner /> : null}
+      {isCurrent && (state === 'enrolling' || state === 'wiping') ? <Spinner /> : null}
       {known.label}
     </Badge>
   );

@@ -17,38 +17,41 @@ import { useProject } from '../projects/ProjectLayout.tsx';
 import { countsAgainstGrant, GrantLimits, useLiveGrants } from './grant-limits.tsx';
 import { isTransitional, type Server, ServerProgress, ServerStateBadge } from './server-states.tsx';
 
-export const serverColumns: Column<Server>[] = [
-  {
-    header: 'Server',
-    cell: (server) => (
-      <div>
-        <Link className="cell-title" to={`/servers/${server.id}`}>
-          {server.hostname}
-        </Link>
-        <span className="cell-sub">{server.operating_system}</span>
-      </div>
-    ),
-  },
-  {
-    header: 'State',
-    cell: (server) => (
-      <div className="stack" style={{ gap: 4 }}>
-        <span>
-          <ServerStateBadge state={server.state} />
-        </span>
-        <ServerProgress server={server} isCompact />
-        {server.state === 'failed' && server.state_reason ? <span className="cell-sub text-danger">{server.state_reason}</span> : null}
-      </div>
-    ),
-  },
-  { header: 'Plan', cell: (server) => <span className="mono">{server.plan}</span> },
-  { header: 'Metro', cell: (server) => server.metro },
-  {
-    header: 'Access',
-    cell: (server) => (server.ssh ? <span className="mono small">{server.ssh.command}</span> : <span className="muted">—</span>),
-  },
-  { header: 'Created', cell: (server) => <Time iso={server.created_at} /> },
-];
+/** The server table's columns; `osName` turns a catalog slug into the name people know. */
+export function serverColumns(osName: (slug: string) => string): Column<Server>[] {
+  return [
+    {
+      header: 'Server',
+      cell: (server) => (
+        <div>
+          <Link className="cell-title" to={`/servers/${server.id}`}>
+            {server.hostname}
+          </Link>
+          <span className="cell-sub">{osName(server.operating_system)}</span>
+        </div>
+      ),
+    },
+    {
+      header: 'State',
+      cell: (server) => (
+        <div className="stack" style={{ gap: 4 }}>
+          <span>
+            <ServerStateBadge state={server.state} />
+          </span>
+          <ServerProgress server={server} isCompact />
+          {server.state === 'failed' && server.state_reason ? <span className="cell-sub text-danger">{server.state_reason}</span> : null}
+        </div>
+      ),
+    },
+    { header: 'Plan', cell: (server) => <span className="mono">{server.plan}</span> },
+    { header: 'Metro', cell: (server) => server.metro },
+    {
+      header: 'Access',
+      cell: (server) => (server.ssh ? <span className="mono small">{server.ssh.command}</span> : <span className="muted">—</span>),
+    },
+    { header: 'Created', cell: (server) => <Time iso={server.created_at} /> },
+  ];
+}
 
 /** The project tab "Servers": what runs on the project's grant, and the way to start more. */
 export function ProjectServers() {
@@ -56,6 +59,8 @@ export function ProjectServers() {
   const { client } = useSession();
   const [isDeletedShown, setIsDeletedShown] = useState(false);
   const grants = useLiveGrants(project.id);
+  const catalog = useResource('catalog', () => unwrap(client.GET('/api/v1/catalog')));
+  const osName = (slug: string) => catalog.data?.operating_systems.find((os) => os.slug === slug)?.name ?? slug;
   const servers = useResource(`servers:${project.id}:${isDeletedShown}`, async () => {
     const list = await unwrap(
       client.GET('/api/v1/servers', { params: { query: { project: project.id, include_deleted: isDeletedShown ? 'true' : 'false' } } }),
@@ -125,7 +130,7 @@ export function ProjectServers() {
         </div>
         <DataTable
           label="Servers"
-          columns={serverColumns}
+          columns={serverColumns(osName)}
           rows={items}
           rowKey={(server) => server.id}
           isLoading={servers.isLoading && !servers.data}

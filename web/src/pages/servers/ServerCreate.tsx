@@ -322,8 +322,8 @@ export function ServerCreate() {
             <TextAreaField
               label="User data"
               isOptional
-              className="csv-input"
-              rows={5}
+              className="mono"
+              rows={4}
               spellCheck={false}
               placeholder={'#cloud-config\npackages: [git]'}
               value={userdata}

@@ -35,8 +35,8 @@ const STEP_LABELS: Record<string, string> = {
   queued: 'Queued',
   allocated: 'Machine allocated',
   boot_override: 'Next boot from the network',
-  power_cycle: 'Powered on to netboot',
-  ipxe: 'Netbooting (iPXE)',
+  power_cycle: 'Power cycled to netboot',
+  netboot: 'Netbooting',
   kernel: 'Kernel and initrd loaded',
   phone_home: 'Phoned home',
   wiping: 'Wiping the disks',
@@ -68,7 +68,9 @@ function ServerTimeline({ events }: { events: ServerDetail['timeline'] }) {
                   · {event.actor} · <Time iso={event.occurred_at} />
                 </span>
               </div>
-              {event.note ? <p className="timeline-note">{event.note}</p> : null}
+              {event.note && event.note.toLowerCase() !== stepLabel(event).toLowerCase() ? (
+                <p className="timeline-note">{event.note}</p>
+              ) : null}
             </div>
           </li>
         );
@@ -237,7 +239,7 @@ export function ServerPage() {
               Power on
             </Button>
           ) : null}
-          {state === 'active' || state === 'inactive' || state === 'failed' ? (
+          {state === 'active' || state === 'inactive' ? (
             <Button
               onClick={() => {
                 setReinstallOs(server.operating_system);
@@ -261,7 +263,8 @@ export function ServerPage() {
       {state === 'failed' ? (
         <div className="page-banner">
           <Banner tone="error" title="Provisioning failed">
-            {server.state_reason ?? 'No reason was recorded.'} Reinstall to try again on another machine, or delete the server.
+            <div>{server.state_reason ?? 'No reason was recorded.'}</div>
+            <div className="small">The machine went to the operators for a look. Delete this server and create another to try again.</div>
           </Banner>
         </div>
       ) : state === 'deleted' ? (
