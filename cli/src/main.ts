@@ -20,6 +20,7 @@ import { registerRequestCommands } from './commands/requests.ts';
 import { registerReviewCommands } from './commands/review.ts';
 import { registerServerCommands } from './commands/servers.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
+import { registerUsageCommands } from './commands/usage.ts';
 import { type Context, configPath } from './config.ts';
 import { describeError, EXIT, Output } from './output.ts';
 
@@ -51,7 +52,7 @@ const ctx: Context = {
 // Settings made before the subcommands are added are inherited by them.
 const program = new Command('surplus')
   .description(
-    'Surplus from the command line: projects, keys, tokens, programs, requests, review, grants, servers, machines, dependency scans.',
+    'Surplus from the command line: projects, keys, tokens, programs, requests, review, grants, servers, machines, dependency scans, usage and reports.',
   )
   .version(pkg.version)
   .exitOverride()
@@ -78,6 +79,7 @@ registerGrantCommands(program, ctx);
 registerServerCommands(program, ctx);
 registerMachineCommands(program, ctx);
 registerDepsCommands(program, ctx);
+registerUsageCommands(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -188,6 +188,17 @@ export class Output {
     this.line(formatFields(pairs, this.colours));
   }
 
+  /** Whether a progress line can redraw itself: only on a terminal, never into a pipe or a log. */
+  get isProgressShown(): boolean {
+    return this.#stderr.isTTY === true;
+  }
+
+  /** Redraws one progress line on stderr (a terminal only); `done` ends it with a newline. */
+  progress(text: string, done = false) {
+    if (!this.isProgressShown) return;
+    this.#stderr.write(`\r\x1b[2K${text}${done ? '\n' : ''}`);
+  }
+
   /** Messages for people that should not end up in a script's captured stdout. */
   note(text: string) {
     this.#stderr.write(`${text}\n`);
