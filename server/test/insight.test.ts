@@ -202,6 +202,14 @@ describe('supply-chain insight', () => {
     const any = await t.call('GET', `/api/v1/products/${cli.slug}/paths?purl=${encodeURIComponent(unversioned)}`, { as: reviewer.token });
     assert.equal(any.status, 200);
     assert.equal(any.body.items[0].purl, deep.purl);
+    // Or by name, as people write it.
+    const byName = await t.call('GET', `/api/v1/products/${cli.slug}/paths?purl=${encodeURIComponent(`${deep.namespace}/${deep.name}`)}`, {
+      as: reviewer.token,
+    });
+    assert.deepEqual(
+      byName.body.items.map((i: { purl: string }) => i.purl),
+      [deep.purl],
+    );
     const missing = await t.call('GET', `/api/v1/products/${cli.slug}/paths?purl=pkg:npm/left-pad@1.0.0`, { as: reviewer.token });
     assert.equal(missing.status, 404);
   });

@@ -14,6 +14,7 @@ import { VerifyEmail } from './pages/auth/VerifyEmail.tsx';
 import { Claims } from './pages/claims/Claims.tsx';
 import { GrantList } from './pages/grants/GrantList.tsx';
 import { GrantPage } from './pages/grants/GrantPage.tsx';
+import { supplyChainRoutes } from './pages/insight/routes.tsx';
 import { InventoryList } from './pages/inventory/InventoryList.tsx';
 import { MachineEnroll } from './pages/inventory/MachineEnroll.tsx';
 import { MachineImport } from './pages/inventory/MachineImport.tsx';
@@ -128,6 +129,7 @@ const router = createBrowserRouter([
         children: [
           { path: '/review', element: <ReviewQueue /> },
           { path: '/stories', element: <StoryQueue /> },
+          ...supplyChainRoutes,
           { path: '/programs', element: <ProgramList /> },
           { path: '/programs/new', element: <ProgramCreate /> },
           {

@@ -9713,7 +9713,7 @@ export interface operations {
     listDependencyPaths: {
         parameters: {
             query: {
-                /** @description A package URL; without a version, every version of the package. */
+                /** @description A package URL (without a version: every version of the package) or a package name (pflag, github.com/spf13/pflag, @babel/core). */
                 purl: string;
                 /** @description Paths per package. */
                 limit?: number;

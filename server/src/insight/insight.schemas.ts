@@ -229,7 +229,13 @@ export const ProductProjects = z
   .meta({ id: 'ProductProjects' });
 
 export const PathsQuery = z.object({
-  purl: z.string().min(1).max(2000).describe('A package URL; without a version, every version of the package.'),
+  purl: z
+    .string()
+    .min(1)
+    .max(2000)
+    .describe(
+      'A package URL (without a version: every version of the package) or a package name (pflag, github.com/spf13/pflag, @babel/core).',
+    ),
   limit: z.coerce.number().int().min(1).max(200).default(20).describe('Paths per package.'),
 });
 

@@ -245,10 +245,16 @@ export class InsightService {
     const graph = unpackGraph(stored);
     const wanted = normalizePurl(purlQuery) ?? purlQuery;
     let targets = graph.component(wanted) ? [wanted] : [];
-    if (targets.length === 0) {
+    if (targets.length === 0 && wanted.startsWith('pkg:')) {
       // Without a version (or with one the product does not have): every version of that package.
       const base = wanted.replace(/@[^@/]*$/, '');
       targets = graph.components.filter((c) => c.purl === base || c.purl.startsWith(`${base}@`)).map((c) => c.purl);
+    } else if (targets.length === 0) {
+      // A package's name as people write it: `pflag`, `github.com/spf13/pflag`, `@babel/core`.
+      const name = purlQuery.trim().toLowerCase();
+      targets = graph.components
+        .filter((c) => c.name.toLowerCase() === name || `${c.namespace ?? ''}/${c.name}`.toLowerCase().replace(/%40/g, '@') === name)
+        .map((c) => c.purl);
     }
     if (targets.length === 0) notFound(`${purlQuery} in ${product.name}`);
     const rootNames = new Map(graph.roots.map((root) => [root.id, root.name]));
