@@ -45,6 +45,9 @@ import { ProjectOverview } from './pages/projects/ProjectOverview.tsx';
 import { ProjectSettings } from './pages/projects/ProjectSettings.tsx';
 import { Directory } from './pages/public/Directory.tsx';
 import { PublicProject } from './pages/public/PublicProject.tsx';
+import { ProgramImpact, PublicImpact } from './pages/reports/ImpactReport.tsx';
+import { ProgramDashboard } from './pages/reports/ProgramDashboard.tsx';
+import { ProjectUsage } from './pages/reports/ProjectUsage.tsx';
 import { ProjectRequests } from './pages/requests/ProjectRequests.tsx';
 import { RequestCreate, RequestEdit } from './pages/requests/RequestEditor.tsx';
 import { RequestList } from './pages/requests/RequestList.tsx';
@@ -69,6 +72,7 @@ const router = createBrowserRouter([
     children: [
       { path: '/p/:slug', element: <PublicProject /> },
       { path: '/directory', element: <Directory /> },
+      { path: '/impact/:program', element: <PublicImpact /> },
     ],
   },
   {
@@ -90,6 +94,7 @@ const router = createBrowserRouter([
           { path: 'requests', element: <ProjectRequests /> },
           { path: 'servers', element: <ProjectServers /> },
           { path: 'servers/new', element: <ServerCreate /> },
+          { path: 'usage', element: <ProjectUsage /> },
           { path: 'stories', element: <ProjectStories /> },
           { path: 'members', element: <ProjectMembers /> },
           { path: 'invitations', element: <ProjectInvitations /> },
@@ -137,6 +142,8 @@ const router = createBrowserRouter([
             element: <ProgramLayout />,
             children: [
               { index: true, element: <ProgramOverview /> },
+              { path: 'dashboard', element: <ProgramDashboard /> },
+              { path: 'impact', element: <ProgramImpact /> },
               { path: 'policy', element: <ProgramPolicy /> },
               { path: 'staff', element: <ProgramStaff /> },
               { path: 'webhooks', element: <ProgramWebhooks /> },

@@ -120,7 +120,8 @@ export function toPolicy(values: ProgramFormValues, current: Policy | null): Pol
     default_grant_days: Number(values.default_grant_days),
     min_notice_days: Number(values.min_notice_days),
     review_target_days: Number(values.review_target_days),
-  };
+    // A new program has no metering policy yet: the server fills in its defaults.
+  } as Policy;
 }
 
 /** The fields both create and update take; slug and currency only on create. */

@@ -76,6 +76,8 @@ export function ProgramLayout() {
         label="Program sections"
         tabs={[
           { to: base, label: 'Overview', isEnd: true },
+          { to: `${base}/dashboard`, label: 'Dashboard' },
+          { to: `${base}/impact`, label: 'Impact' },
           { to: `${base}/policy`, label: 'Policy' },
           { to: `${base}/staff`, label: `Staff (${program.staff.length})` },
           { to: `${base}/webhooks`, label: 'Webhooks' },

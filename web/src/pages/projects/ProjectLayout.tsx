@@ -119,6 +119,7 @@ export function ProjectLayout() {
           { to: base, label: 'Overview', isEnd: true },
           { to: `${base}/requests`, label: 'Requests & grants' },
           { to: `${base}/servers`, label: 'Servers' },
+          { to: `${base}/usage`, label: 'Usage' },
           { to: `${base}/stories`, label: 'Stories' },
           { to: `${base}/members`, label: `Members (${project.member_count})` },
           ...(canManage
