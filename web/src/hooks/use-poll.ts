@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'react';
  * Calls `tick` every `intervalMs` while `isActive` (a server provisioning, a machine enrolling). The
  * next tick is scheduled only after the previous one settled, so a slow answer never piles up calls.
  */
-export function usePoll(isActive: boolean, tick: () => Promise<unknown> | void, intervalMs = 2_000): void {
+export function usePoll(isActive: boolean, tick: () => Promise<unknown>, intervalMs = 2_000): void {
   const tickRef = useRef(tick);
   tickRef.current = tick;
   useEffect(() => {
