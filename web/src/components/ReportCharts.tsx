@@ -14,19 +14,24 @@ export type LineSeries = {
   isDashed?: boolean;
 };
 
-const WIDTH = 640;
-const HEIGHT = 220;
 const PAD = { top: 12, right: 16, bottom: 28, left: 64 };
 
 const monthLabel = (month: string) =>
   new Date(`${month.slice(0, 7)}-01T00:00:00Z`).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
 
-/** A "nice" top for the axis: 1, 2 or 5 times a power of ten, at or above the largest value. */
-function niceMax(value: number): number {
+/** A "nice" number at or above `value`: 1, 2 or 5 times a power of ten. */
+function niceAbove(value: number): number {
   if (value <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
   for (const step of [1, 2, 5, 10]) if (step * power >= value) return step * power;
   return 10 * power;
+}
+
+/** Four gridline steps of a nice size covering the largest value; whole steps for counts. */
+export function axisTicks(largest: number, isWhole: boolean): number[] {
+  const step = Math.max(niceAbove(Math.max(largest, 0) / 4), isWhole ? 1 : 0);
+  const count = Math.max(1, Math.ceil(largest / step));
+  return Array.from({ length: count + 1 }, (_, i) => i * step);
 }
 
 export function LineChart({
@@ -34,19 +39,27 @@ export function LineChart({
   months,
   series,
   format,
+  isWhole = false,
+  isCompact = false,
 }: {
   label: string;
   months: string[];
   series: LineSeries[];
   format: (value: number) => string;
+  /** Counts: gridlines at whole numbers. */
+  isWhole?: boolean;
+  /** For a half-width card: a narrower drawing, so its labels keep their size. */
+  isCompact?: boolean;
 }) {
+  const WIDTH = isCompact ? 360 : 640;
+  const HEIGHT = isCompact ? 200 : 220;
   const values = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
-  const top = niceMax(Math.max(0, ...values));
+  const ticks = axisTicks(Math.max(0, ...values), isWhole);
+  const top = ticks.at(-1) ?? 1;
   const innerWidth = WIDTH - PAD.left - PAD.right;
   const innerHeight = HEIGHT - PAD.top - PAD.bottom;
   const x = (index: number) => PAD.left + (months.length <= 1 ? innerWidth / 2 : (index / (months.length - 1)) * innerWidth);
   const y = (value: number) => PAD.top + innerHeight - (value / top) * innerHeight;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((share) => share * top);
   const summary = `${label}. ${series
     .map((s) => `${s.label}: ${s.values.map((v, i) => `${monthLabel(months[i] ?? '')} ${v === null ? '–' : format(v)}`).join(', ')}`)
     .join('. ')}`;
@@ -62,11 +75,14 @@ export function LineChart({
             </text>
           </g>
         ))}
-        {months.map((month, index) => (
-          <text key={month} className="report-axis" x={x(index)} y={HEIGHT - 8} textAnchor="middle">
-            {monthLabel(month)}
-          </text>
-        ))}
+        {months.map((month, index) =>
+          // A compact chart labels every other month, so the names never collide.
+          isCompact && index % 2 === 1 ? null : (
+            <text key={month} className="report-axis" x={x(index)} y={HEIGHT - 8} textAnchor="middle">
+              {monthLabel(month)}
+            </text>
+          ),
+        )}
         {series.map((s) => {
           // Break the line where a value is missing rather than drawing it down to zero.
           let path = '';

@@ -21,7 +21,17 @@ type Dashboard = Schemas['Dashboard'];
 type SpendShare = Schemas['SpendShare'];
 
 /** The series route's CSV: the same columns and rows as the chart above the link. */
-export function CsvLink({ program, series, year }: { program: string; series: string; year?: number }) {
+export function CsvLink({
+  program,
+  series,
+  year,
+  label = 'Download CSV',
+}: {
+  program: string;
+  series: string;
+  year?: number;
+  label?: string;
+}) {
   const query = new URLSearchParams({ format: 'csv', ...(year ? { year: String(year) } : {}) });
   return (
     <ButtonAnchor
@@ -30,7 +40,7 @@ export function CsvLink({ program, series, year }: { program: string; series: st
       download
       data-series={series}
     >
-      Download CSV
+      {label}
     </ButtonAnchor>
   );
 }
@@ -146,7 +156,12 @@ export function ProgramDashboard() {
       <ChartCard
         title="Burn-down"
         description="Budget vs committed vs spent (cumulative), and the forecast at the trailing 30-day burn."
-        csv={csv('burn_down')}
+        csv={
+          <span className="meta-row">
+            <CsvLink program={data.program.slug} series="forecast" year={year} label="Forecast CSV" />
+            {csv('burn_down')}
+          </span>
+        }
       >
         <LineChart
           label="Burn-down by month"
@@ -194,6 +209,7 @@ export function ProgramDashboard() {
       >
         <LineChart
           label="Fleet utilization by month"
+          isWhole
           months={data.utilization.map((m) => m.month)}
           format={(value) => (Number.isInteger(value) ? String(value) : value.toFixed(1))}
           series={[
@@ -212,8 +228,9 @@ export function ProgramDashboard() {
         >
           <LineChart
             label="Review turnaround by month"
+            isCompact
             months={monthly(data.review_turnaround).map((m) => m.month)}
-            format={(value) => `${value.toFixed(value < 10 ? 1 : 0)} d`}
+            format={(value) => `${Number.isInteger(value) ? value : value.toFixed(1)} d`}
             series={[
               { key: 'median', label: 'Median', tone: 'spent', values: monthly(data.review_turnaround).map((m) => m.median_days) },
               { key: 'p90', label: 'p90', tone: 'committed', values: monthly(data.review_turnaround).map((m) => m.p90_days) },
@@ -227,8 +244,9 @@ export function ProgramDashboard() {
         >
           <LineChart
             label="Time to server by month"
+            isCompact
             months={monthly(data.time_to_server).map((m) => m.month)}
-            format={(value) => `${Math.round(value)}m`}
+            format={(value) => (value < 120 ? `${Math.round(value * 10) / 10} min` : `${Math.round(value / 6) / 10} h`)}
             series={[
               { key: 'median', label: 'Median', tone: 'spent', values: monthly(data.time_to_server).map((m) => m.median_minutes) },
               { key: 'p90', label: 'p90', tone: 'committed', values: monthly(data.time_to_server).map((m) => m.p90_minutes) },
@@ -244,6 +262,7 @@ export function ProgramDashboard() {
       >
         <LineChart
           label="Projects supported by month"
+          isWhole
           months={monthly(data.projects_supported).map((m) => m.month)}
           format={(value) => String(Math.round(value))}
           series={[
