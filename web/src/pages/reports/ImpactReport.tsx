@@ -43,7 +43,7 @@ export function ImpactReportView({ report }: { report: Impact }) {
           Fiscal year {formatDay(report.fiscal_year.starts_on)} – {formatDay(report.fiscal_year.ends_on)}
         </p>
       </div>
-      <div className="report-figures stats">
+      <div className="report-figures">
         <div className="stat">
           <div className="stat-label">Projects supported</div>
           <div className="stat-value">{report.projects_supported}</div>
