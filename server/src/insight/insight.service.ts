@@ -1,22 +1,13 @@
-import { createHash } from 'node:crypto';
-import {
-  normalizePurl,
-  normalizeRepositoryUrl,
-  ParseError,
-  repositoryOwner,
-  type UpstreamProject as ScannedProject,
-  type ScanResult,
-  scan,
-  UnrecognizedFormatError,
-} from '@surplus/deps';
+import { normalizePurl, normalizeRepositoryUrl, repositoryOwner, type UpstreamProject as ScannedProject } from '@surplus/deps';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Db } from '../db/database.ts';
 import { type Actor, isAdmin, type SignedIn } from '../http/context.ts';
 import { AppError, fail, invalid, notFound } from '../http/errors.ts';
 import type { Outbox } from '../mail/outbox.ts';
-import { depthHistogram, packGraph, unpackGraph } from './insight.graph.ts';
+import { unpackGraph } from './insight.graph.ts';
 import { invitationText, newIssueUrl } from './insight.invite.ts';
 import type { InsightRepository, ProductRow, SignalRow, UploadRow, UseRow } from './insight.repository.ts';
+import { type ScannedUpload, scanUploadInWorker, type UploadFile } from './insight.scanner.ts';
 import type {
   CoverageSummary as CoverageSummaryBody,
   InviteBody,
@@ -46,12 +37,12 @@ import {
 } from './insight.scoring.ts';
 import { readSignals } from './insight.signals.ts';
 
+export type { UploadFile };
+
 /** Files up to 50 MB (MiB) are accepted; the route's body limit leaves room for a companion and multipart framing. */
 export const MAX_FILE_BYTES = 50 * 1024 * 1024;
 /** Coverage over time replays at most this many of the newest uploads. */
 const HISTORY_UPLOADS = 200;
-
-export type UploadFile = { bytes: Buffer; name: string };
 
 type SurplusProjectRow = Awaited<ReturnType<InsightRepository['surplusProjects']>>[number];
 type Matcher = { match(repository: string): SurplusMatch[]; projectsByRepository: Map<string, SurplusProjectRow[]> };
@@ -74,13 +65,25 @@ export class InsightService {
   private readonly audit: AuditService;
   private readonly outbox: Outbox;
   private readonly publicUrl: string;
+  private readonly scan: (file: UploadFile, companion: UploadFile | null) => Promise<ScannedUpload>;
 
-  constructor(db: Db, deps: { insight: InsightRepository; audit: AuditService; outbox: Outbox; publicUrl: string }) {
+  constructor(
+    db: Db,
+    deps: {
+      insight: InsightRepository;
+      audit: AuditService;
+      outbox: Outbox;
+      publicUrl: string;
+      /** How an upload is scanned: by default in a worker thread, off the event loop. */
+      scan?: (file: UploadFile, companion: UploadFile | null) => Promise<ScannedUpload>;
+    },
+  ) {
     this.db = db;
     this.insight = deps.insight;
     this.audit = deps.audit;
     this.outbox = deps.outbox;
     this.publicUrl = deps.publicUrl.replace(/\/+$/, '');
+    this.scan = deps.scan ?? scanUploadInWorker;
   }
 
   // --- products ------------------------------------------------------------------------------------
@@ -164,9 +167,8 @@ export class InsightService {
         `${file.name} is ${file.bytes.length} bytes; files up to ${MAX_FILE_BYTES} bytes (50 MB) are accepted.`,
       );
     }
-    const result = scanOrFail(file, companion);
-    const projects = result.projects;
-    const graph = packGraph(result.graph);
+    const scanned = await this.scan(file, companion);
+    const projects = scanned.projects;
     const id = await this.db.transaction().execute(async (tx) => {
       const ids = await this.insight.upstreamIds(
         tx,
@@ -181,16 +183,16 @@ export class InsightService {
       const upload = await this.insight.insertUpload(tx, {
         product_id: product.id,
         file_name: file.name,
-        companion_name: result.companion?.fileName ?? null,
-        format: result.format,
-        format_version: result.formatVersion,
+        companion_name: scanned.companionName,
+        format: scanned.format,
+        format_version: scanned.formatVersion,
         size_bytes: file.bytes.length,
-        sha256: createHash('sha256').update(file.bytes).digest('hex'),
-        packages_count: result.packages,
-        direct_count: result.direct,
-        depth_histogram: depthHistogram(result.graph.components),
-        notes: result.notes,
-        graph_gz: graph,
+        sha256: scanned.sha256,
+        packages_count: scanned.packages,
+        direct_count: scanned.direct,
+        depth_histogram: scanned.depthHistogram,
+        notes: scanned.notes,
+        graph_gz: Buffer.from(scanned.graphGz.buffer, scanned.graphGz.byteOffset, scanned.graphGz.byteLength),
         uploaded_by: ctx.actor.userId,
       });
       await this.insight.insertUses(
@@ -215,9 +217,9 @@ export class InsightService {
         summary: {
           upload_id: upload.id,
           file_name: file.name,
-          format: result.format,
-          packages: result.packages,
-          direct: result.direct,
+          format: scanned.format,
+          packages: scanned.packages,
+          direct: scanned.direct,
           size_bytes: file.bytes.length,
         },
       });
@@ -712,27 +714,6 @@ export class InsightService {
       };
     });
   }
-}
-
-function scanOrFail(file: UploadFile, companion: UploadFile | null): ScanResult {
-  try {
-    return scan(file.bytes, file.name, companion ?? undefined);
-  } catch (error) {
-    if (error instanceof ParseError) {
-      const isCompanion = companion !== null && !isLockFormat(error.format);
-      throw new AppError('ERR_MALFORMED_FILE', error.message, {
-        fields: [{ field: isCompanion ? 'companion' : 'file', message: error.message }],
-      });
-    }
-    if (error instanceof UnrecognizedFormatError) throw new AppError('ERR_UNSUPPORTED_FORMAT', error.message);
-    throw error;
-  }
-}
-
-const COMPANION_KINDS = new Set(['package.json', 'Cargo.toml', 'pyproject.toml', 'composer.json', 'requirements']);
-function isLockFormat(format: string): boolean {
-  // go.mod and go.sum are both: a companion only when the other one is the file.
-  return !COMPANION_KINDS.has(format);
 }
 
 async function slugTaken<T>(run: () => Promise<T>): Promise<T> {
