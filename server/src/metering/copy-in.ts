@@ -65,6 +65,8 @@ export async function startCopyIn(tx: Executor, statement: string): Promise<Copy
   };
 }
 
+const COPY_WINDOW_BYTES = 8 * 1024 * 1024;
+
 type Connection = {
   query(text: string): void;
   sendCopyFromChunk(chunk: Buffer): void;
@@ -144,8 +146,10 @@ class CopyInQuery {
     if (this.error) throw this.error;
     const connection = this.connection as Connection;
     connection.sendCopyFromChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    // Respect the socket's backpressure: a fast source must not buffer a whole batch in memory.
-    if (connection.stream.writableNeedDrain) await Promise.race([once(connection.stream, 'drain'), this.finished]);
+    // Backpressure with a window: let up to 8 MB wait in the socket's buffer so the source keeps
+    // reading while PostgreSQL works through what it has, but never buffer a whole batch.
+    const stream = connection.stream as NodeJS.WritableStream & { writableLength?: number };
+    if ((stream.writableLength ?? 0) > COPY_WINDOW_BYTES) await Promise.race([once(stream, 'drain'), this.finished]);
   }
   end() {
     if (this.isEnded || this.error) return;

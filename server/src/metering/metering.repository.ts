@@ -280,16 +280,16 @@ export class MeteringRepository {
 
   /** COPY straight into the samples table: the fast path, refused by a unique violation if any id is stored. */
   startSampleCopy(tx: Executor) {
-    return startCopyIn(tx, `copy traffic_samples ${SAMPLE_COLUMNS} from stdin`);
+    return startCopyIn(tx, `copy traffic_samples ${SAMPLE_COLUMNS} from stdin (format binary)`);
   }
 
   /**
    * The path for batches repeating stored ids: COPY into a temporary table, then insert what is new
    * and add only that to the sums. Returns how many samples were new.
    */
-  async insertViaStaging(tx: Executor, chunks: readonly string[]): Promise<number> {
+  async insertViaStaging(tx: Executor, chunks: readonly (string | Buffer)[], format: 'text' | 'binary'): Promise<number> {
     await sql`create temporary table traffic_staging (like traffic_samples including defaults) on commit drop`.execute(tx);
-    const copy = await startCopyIn(tx, `copy traffic_staging ${SAMPLE_COLUMNS} from stdin`);
+    const copy = await startCopyIn(tx, `copy traffic_staging ${SAMPLE_COLUMNS} from stdin${format === 'binary' ? ' (format binary)' : ''}`);
     for (const chunk of chunks) await copy.write(chunk);
     await copy.end();
     const result = await sql<{ n: string }>`
@@ -378,7 +378,7 @@ export class MeteringRepository {
     const lines = samples.map(
       (s) => `${s.projectId}\t${s.id}\t${s.serverId ?? '\\N'}\t${s.grantId ?? '\\N'}\t${s.at.toISOString()}\t${s.bytesIn}\t${s.bytesOut}\n`,
     );
-    return this.insertViaStaging(tx, [lines.join('')]);
+    return this.insertViaStaging(tx, [lines.join('')], 'text');
   }
 
   // ── NIC counters ───────────────────────────────────────────────────────────────────────────────

@@ -6,14 +6,7 @@ import type { NotificationsService } from '../notifications/notifications.servic
 import { ProgramPolicy } from '../programs/programs.schemas.ts';
 import type { ProgramsService } from '../programs/programs.service.ts';
 import type { WebhooksService } from '../webhooks/webhooks.service.ts';
-import {
-  isUuid,
-  MeteringRepository,
-  type ResolvedProject,
-  type ResolvedServer,
-  type TrafficRollup,
-  type UsageScope,
-} from './metering.repository.ts';
+import { MeteringRepository, type UsageScope } from './metering.repository.ts';
 import type {
   GrantMonth,
   GrantUsage,
@@ -24,17 +17,8 @@ import type {
   UsageQuery,
   UsageReport,
 } from './metering.schemas.ts';
-import {
-  type CsvHeader,
-  copyText,
-  type LineError,
-  lineBatches,
-  type ParsedSample,
-  parseCsvHeader,
-  parseCsvLine,
-  parseJsonLine,
-  type TrafficFormat,
-} from './traffic.ts';
+import type { TrafficFormat } from './traffic.ts';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, TrafficBatchReader } from './traffic-batch.ts';
 import {
   type AlertThreshold,
   type Charge,
@@ -58,7 +42,7 @@ export type MeteringSettings = {
 };
 
 /** At most this many bad lines are listed in a 400; the message says how many there were. */
-const MAX_LISTED_ERRORS = 1000;
+const _MAX_LISTED_ERRORS = 1000;
 const DAY_S = 86_400;
 
 /**
@@ -464,35 +448,51 @@ export class MeteringService {
   async ingestTraffic(actor: Actor, format: TrafficFormat, body: AsyncIterable<Buffer | string>): Promise<TrafficIngestResult> {
     const canReportAny = isAdmin(actor) || actor.roles.includes('operator');
     const owned = canReportAny ? null : new Set(await this.metering.ownedProjectIds(this.db, actor.userId));
-    const nowMs = Date.now();
-    const reader = new BatchReader(this.db, this.metering, format, owned, nowMs);
+    // Look-ups go through the pool: the transaction's connection is busy with the COPY.
+    const reader = new TrafficBatchReader({
+      format,
+      owned,
+      nowMs: Date.now(),
+      resolver: {
+        servers: (ids) => this.metering.resolveServers(this.db, ids),
+        projects: (keys) => this.metering.resolveProjects(this.db, keys),
+      },
+    });
     const limitBytes = this.settings.ingestLimitBytes;
     const outcome = await this.db
       .transaction()
       .execute(async (tx) => {
         const copy = await this.metering.startSampleCopy(tx);
+        const send = async (chunk: Buffer | null) => {
+          if (chunk && !copy.error) await copy.write(chunk).catch(() => {});
+        };
         try {
-          for await (const batch of lineBatches(body, {
-            limitBytes,
-            batchLines: 2000,
-            onTooLarge: () => {
+          await send(COPY_BINARY_HEADER);
+          let bytes = 0;
+          for await (const piece of body) {
+            const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+            bytes += chunk.length;
+            if (bytes > limitBytes)
               throw new AppError(
                 'ERR_PAYLOAD_TOO_LARGE',
                 `A traffic batch is at most ${Math.round(limitBytes / 1024 / 1024)} MB; split the file.`,
               );
-            },
-          })) {
-            const text = await reader.read(batch);
-            if (text && !copy.error) await copy.write(text).catch(() => {});
+            reader.push(chunk);
+            if (reader.isPendingFull) await reader.flush();
+            await send(reader.take());
           }
+          reader.end();
+          if (reader.hasPending) await reader.flush();
+          await send(reader.take(0));
         } catch (error) {
           await copy.abort('the batch was not read to its end');
           throw error;
         }
-        if (reader.errors.length > 0 || reader.received === 0) {
+        if (reader.isBad || reader.received === 0) {
           await copy.abort('the batch has bad lines');
           throw reader.failure();
         }
+        await send(COPY_BINARY_TRAILER);
         // A unique violation (code 23505) here aborts the transaction: Kysely rolls it back and rethrows.
         await copy.end();
         await this.metering.addRollups(tx, reader.rollups());
@@ -503,189 +503,10 @@ export class MeteringService {
         throw error;
       });
     if (outcome !== 'duplicates') return { received: reader.received, stored: outcome, duplicates: 0 };
-    const stored = await this.db.transaction().execute((tx) => this.metering.insertViaStaging(tx, reader.chunks));
+    const stored = await this.db
+      .transaction()
+      .execute((tx) => this.metering.insertViaStaging(tx, [COPY_BINARY_HEADER, ...reader.chunks, COPY_BINARY_TRAILER], 'binary'));
     return { received: reader.received, stored, duplicates: reader.received - stored };
-  }
-}
-
-/** Reads batches of lines into COPY text, resolving servers and projects through the pool. */
-class BatchReader {
-  readonly errors: LineError[] = [];
-  readonly chunks: string[] = [];
-  received = 0;
-  private errorCount = 0;
-  private header: CsvHeader | null = null;
-  private isHeaderBad = false;
-  private readonly servers = new Map<string, ResolvedServer | null>();
-  private readonly projects = new Map<string, ResolvedProject | null>();
-  private readonly sums = new Map<string, RollupSum>();
-  private readonly db: Db;
-  private readonly metering: MeteringRepository;
-  private readonly format: TrafficFormat;
-  private readonly owned: Set<string> | null;
-  private readonly nowMs: number;
-
-  constructor(db: Db, metering: MeteringRepository, format: TrafficFormat, owned: Set<string> | null, nowMs: number) {
-    this.db = db;
-    this.metering = metering;
-    this.format = format;
-    this.owned = owned;
-    this.nowMs = nowMs;
-  }
-
-  /** COPY text for the batch's good lines; empty once any line was bad (nothing will be stored). */
-  async read(batch: { line: number; text: string }[]): Promise<string> {
-    const parsed: ParsedSample[] = [];
-    for (const { line, text } of batch) {
-      if (this.isHeaderBad) continue;
-      if (this.format === 'csv' && this.header === null) {
-        const header = parseCsvHeader(text);
-        if ('message' in header) {
-          this.fail({ line, message: header.message });
-          this.isHeaderBad = true;
-        } else this.header = header;
-        continue;
-      }
-      const sample =
-        this.format === 'csv' ? parseCsvLine(line, text, this.header as CsvHeader, this.nowMs) : parseJsonLine(line, text, this.nowMs);
-      if ('message' in sample) this.fail(sample);
-      else parsed.push(sample);
-    }
-    await this.resolve(parsed);
-    let text = '';
-    for (const sample of parsed) {
-      const row = this.rowOf(sample);
-      if (row === null) continue;
-      this.received++;
-      if (this.errorCount === 0) text += row;
-    }
-    if (this.errorCount > 0) {
-      this.chunks.length = 0;
-      return '';
-    }
-    if (text) this.chunks.push(text);
-    return text;
-  }
-
-  rollups(): TrafficRollup[] {
-    return [...this.sums.values()].map((sum) => ({
-      projectId: sum.projectId,
-      serverId: sum.serverId,
-      grantId: sum.grantId,
-      day: sum.day,
-      bytesIn: sum.bytesIn + BigInt(sum.smallIn),
-      bytesOut: sum.bytesOut + BigInt(sum.smallOut),
-      samples: sum.samples,
-    }));
-  }
-
-  failure(): AppError {
-    if (this.errorCount === 0)
-      return new AppError('ERR_VALIDATION', 'The batch holds no samples.', { fields: [{ field: 'body', message: 'is empty' }] });
-    // Errors found while reading come before those found resolving servers: list them by line.
-    this.errors.sort((x, y) => x.line - y.line);
-    const listed = this.errors.map((error) => `${error.line}`).join(', ');
-    return new AppError(
-      'ERR_VALIDATION',
-      `${this.errorCount} bad line${this.errorCount === 1 ? '' : 's'} (${listed}${this.errorCount > this.errors.length ? ', …' : ''}); nothing was stored. Fix ${this.errorCount === 1 ? 'it' : 'them'} and send the whole batch again.`,
-      { fields: this.errors.map((error) => ({ field: `line ${error.line}`, message: error.message })) },
-    );
-  }
-
-  private fail(error: LineError) {
-    this.errorCount++;
-    if (this.errors.length < MAX_LISTED_ERRORS) this.errors.push(error);
-  }
-
-  private async resolve(samples: ParsedSample[]) {
-    const serverIds = new Set<string>();
-    const projectKeys = new Set<string>();
-    for (const sample of samples) {
-      if (sample.server !== null && isUuid(sample.server) && !this.servers.has(sample.server.toLowerCase()))
-        serverIds.add(sample.server.toLowerCase());
-      if (sample.project !== null && !this.projects.has(sample.project)) projectKeys.add(sample.project);
-    }
-    if (serverIds.size > 0) {
-      const found = await this.metering.resolveServers(this.db, [...serverIds]);
-      for (const id of serverIds) this.servers.set(id, null);
-      for (const server of found) this.servers.set(server.id, server);
-    }
-    if (projectKeys.size > 0) {
-      const found = await this.metering.resolveProjects(this.db, [...projectKeys]);
-      for (const key of projectKeys) this.projects.set(key, null);
-      for (const project of found) this.projects.set(project.key, project);
-    }
-  }
-
-  /** The sample's COPY line, or null (and an error) when it cannot be stored. */
-  private rowOf(sample: ParsedSample): string | null {
-    let projectId: string;
-    let serverId: string | null = null;
-    let grantId: string | null = null;
-    const server = sample.server === null ? null : isUuid(sample.server) ? this.servers.get(sample.server.toLowerCase()) : undefined;
-    const project = sample.project === null ? null : this.projects.get(sample.project);
-    if (server === undefined) return this.reject(sample, 'server must be a server id (a UUID)');
-    if (server === null && sample.server !== null) return this.reject(sample, `unknown server ${sample.server}`);
-    if (project === null && sample.project !== null) return this.reject(sample, `unknown project ${sample.project}`);
-    if (server) {
-      if (this.owned && !this.owned.has(server.project_id)) return this.reject(sample, `unknown server ${sample.server}`);
-      if (project && project.id !== server.project_id)
-        return this.reject(sample, `server ${sample.server} is not a server of project ${sample.project}`);
-      projectId = server.project_id;
-      serverId = server.id;
-      grantId = server.grant_id;
-    } else {
-      const resolved = project as ResolvedProject;
-      if (this.owned && !this.owned.has(resolved.id)) return this.reject(sample, `unknown project ${sample.project}`);
-      projectId = resolved.id;
-      grantId =
-        resolved.grants.find((grant) => grant.starts_on <= sample.day && (grant.ends_on === null || grant.ends_on >= sample.day))?.id ??
-        null;
-    }
-    const key = `${projectId}|${serverId}|${grantId}|${sample.day}`;
-    let sum = this.sums.get(key);
-    if (!sum) {
-      sum = { projectId, serverId, grantId, day: sample.day, smallIn: 0, smallOut: 0, bytesIn: 0n, bytesOut: 0n, samples: 0 };
-      this.sums.set(key, sum);
-    }
-    addBytes(sum, sample.bytesIn, sample.bytesOut);
-    return `${projectId}\t${copyText(sample.id)}\t${serverId ?? '\\N'}\t${grantId ?? '\\N'}\t${sample.time}\t${sample.bytesIn}\t${sample.bytesOut}\n`;
-  }
-
-  private reject(sample: ParsedSample, message: string): null {
-    this.fail({ line: sample.line, message });
-    return null;
-  }
-}
-
-/** Per-day sums kept as a float-safe part (fast) and a BigInt part (exact beyond 2^53). */
-type RollupSum = {
-  projectId: string;
-  serverId: string | null;
-  grantId: string | null;
-  day: string;
-  smallIn: number;
-  smallOut: number;
-  bytesIn: bigint;
-  bytesOut: bigint;
-  samples: number;
-};
-
-const SMALL_LIMIT = 2 ** 52;
-
-function addBytes(sum: RollupSum, bytesIn: string, bytesOut: string) {
-  sum.samples++;
-  if (bytesIn.length <= 15) sum.smallIn += Number(bytesIn);
-  else sum.bytesIn += BigInt(bytesIn);
-  if (bytesOut.length <= 15) sum.smallOut += Number(bytesOut);
-  else sum.bytesOut += BigInt(bytesOut);
-  if (sum.smallIn > SMALL_LIMIT) {
-    sum.bytesIn += BigInt(sum.smallIn);
-    sum.smallIn = 0;
-  }
-  if (sum.smallOut > SMALL_LIMIT) {
-    sum.bytesOut += BigInt(sum.smallOut);
-    sum.smallOut = 0;
   }
 }
 

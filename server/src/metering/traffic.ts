@@ -17,11 +17,10 @@ export type ParsedSample = {
   id: string;
   server: string | null;
   project: string | null;
-  atMs: number;
-  /** The time as sent (RFC 3339), handed to PostgreSQL as is. */
-  time: string;
-  /** 'YYYY-MM-DD' of the time in UTC. */
-  day: string;
+  /** Microseconds since 2000-01-01 UTC (PostgreSQL's epoch), what binary COPY sends. */
+  micros: number;
+  /** Days since 1970-01-01 of the time in UTC. */
+  dayNumber: number;
   /** Decimal digits, exact (up to 2^63 − 1). */
   bytesIn: string;
   bytesOut: string;
@@ -31,8 +30,8 @@ export type LineError = { line: number; message: string };
 
 /** A sample may be at most this far ahead of the server's clock (clock skew, not the future). */
 export const MAX_FUTURE_MS = 60 * 60 * 1000;
-const EARLIEST_MS = Date.UTC(2000, 0, 1);
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+/** PostgreSQL's epoch, 2000-01-01 UTC, in Unix milliseconds; samples before it are refused. */
+export const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const DIGITS = /^\d{1,19}$/;
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
 const FIELDS = new Set(['id', 'server', 'project', 'time', 'bytes_in', 'bytes_out']);
@@ -55,18 +54,98 @@ export function checkSample(line: number, fields: Fields, nowMs: number): Parsed
   if (server === null && project === null) return fail('server or project is required');
   if (typeof fields.time !== 'string' || fields.time === '') return fail('time is missing');
   const time = fields.time;
-  if (!RFC3339.test(time)) return fail(`time "${time.slice(0, 40)}" is not an RFC 3339 timestamp with a time zone`);
-  const atMs = Date.parse(time);
-  if (Number.isNaN(atMs)) return fail(`time "${time}" is not a valid date`);
+  const bytes = Buffer.from(time, 'latin1');
+  const micros = time.length > 40 ? TIME_FORMAT : timeMicros(bytes, 0, bytes.length);
+  if (micros === TIME_FORMAT) return fail(`time "${time.slice(0, 40)}" is not an RFC 3339 timestamp with a time zone`);
+  if (micros === TIME_RANGE) return fail(`time "${time}" is not a valid date and time`);
+  const atMs = micros / 1000 + PG_EPOCH_MS;
   if (atMs > nowMs + MAX_FUTURE_MS) return fail(`time ${time} is in the future (more than 1 hour ahead)`);
-  if (atMs < EARLIEST_MS) return fail(`time ${time} is before 2000`);
+  if (micros < 0) return fail(`time ${time} is before 2000`);
   const bytesIn = byteCount(fields.bytes_in);
   if (typeof bytesIn !== 'string') return fail(`bytes_in ${bytesIn.message}`);
   const bytesOut = byteCount(fields.bytes_out);
   if (typeof bytesOut !== 'string') return fail(`bytes_out ${bytesOut.message}`);
-  const isUtc = time.endsWith('Z') || time.endsWith('z');
-  const day = isUtc ? time.slice(0, 10) : new Date(atMs).toISOString().slice(0, 10);
-  return { line, id, server, project, atMs, time, day, bytesIn, bytesOut };
+  return { line, id, server, project, micros, dayNumber: Math.floor(atMs / 86_400_000), bytesIn, bytesOut };
+}
+
+/** timeMicros' answers for text that is not a timestamp, and for one out of range (30 February, 24:00). */
+export const TIME_FORMAT = Number.NEGATIVE_INFINITY;
+export const TIME_RANGE = Number.POSITIVE_INFINITY;
+
+/**
+ * An RFC 3339 timestamp in bytes [start, end) — `YYYY-MM-DD`, `T` (or `t` or a space), `HH:MM:SS`,
+ * up to 9 fractional digits, `Z` or `±HH:MM` — as microseconds since 2000-01-01 UTC (rounded half
+ * up at the seventh fractional digit). Every field is range-checked, so what passes here is a
+ * time PostgreSQL would store too. Shared by the fast and the careful reader, so both store the same.
+ */
+export function timeMicros(buf: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if (length < 20) return TIME_FORMAT;
+  const year = digit(buf, start) * 1000 + digit(buf, start + 1) * 100 + digit(buf, start + 2) * 10 + digit(buf, start + 3);
+  const month = digit(buf, start + 5) * 10 + digit(buf, start + 6);
+  const day = digit(buf, start + 8) * 10 + digit(buf, start + 9);
+  const hour = digit(buf, start + 11) * 10 + digit(buf, start + 12);
+  const minute = digit(buf, start + 14) * 10 + digit(buf, start + 15);
+  const second = digit(buf, start + 17) * 10 + digit(buf, start + 18);
+  const t = buf[start + 10];
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return TIME_FORMAT;
+  if (buf[start + 4] !== 45 || buf[start + 7] !== 45 || buf[start + 13] !== 58 || buf[start + 16] !== 58) return TIME_FORMAT;
+  if (t !== 84 && t !== 116 && t !== 32) return TIME_FORMAT;
+  let at = start + 19;
+  let micros = 0;
+  if (at < end && buf[at] === 46) {
+    at++;
+    let digits = 0;
+    let scale = 100_000;
+    while (at < end && digits < 10) {
+      const c = digit(buf, at);
+      if (c < 0) break;
+      if (digits < 6) micros += c * scale;
+      else if (digits === 6 && c >= 5) micros += 1;
+      scale /= 10;
+      digits++;
+      at++;
+    }
+    if (digits === 0 || digits > 9) return TIME_FORMAT;
+  }
+  if (at >= end) return TIME_FORMAT;
+  let offsetMinutes = 0;
+  const zone = buf[at];
+  if (zone === 90 || zone === 122) at++;
+  else if (zone === 43 || zone === 45) {
+    if (end - at !== 6 || buf[at + 3] !== 58) return TIME_FORMAT;
+    const hours = digit(buf, at + 1) * 10 + digit(buf, at + 2);
+    const minutes = digit(buf, at + 4) * 10 + digit(buf, at + 5);
+    if (hours < 0 || minutes < 0) return TIME_FORMAT;
+    if (hours > 14 || minutes > 59) return TIME_RANGE;
+    offsetMinutes = (zone === 45 ? -1 : 1) * (hours * 60 + minutes);
+    at += 6;
+  } else return TIME_FORMAT;
+  if (at !== end) return TIME_FORMAT;
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return TIME_RANGE;
+  if (day > daysInMonth(year, month)) return TIME_RANGE;
+  const seconds = daysSinceEpoch(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+  return (seconds - PG_EPOCH_MS / 1000) * 1_000_000 + micros;
+}
+
+function digit(buf: Uint8Array, at: number): number {
+  const c = (buf[at] as number) - 48;
+  return c >= 0 && c <= 9 ? c : -1000;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysSinceEpoch(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 function optionalString(value: unknown): string | null | undefined {
@@ -170,54 +249,4 @@ export function splitCsv(text: string): string[] | null {
   if (isQuoted) return null;
   out.push(field);
   return out;
-}
-
-/** A text value in PostgreSQL's COPY text format. */
-export function copyText(value: string): string {
-  return /[\\\t\n\r]/.test(value)
-    ? value.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n').replaceAll('\r', '\\r')
-    : value;
-}
-
-/**
- * Splits a byte stream into numbered lines (LF or CRLF), in batches, counting bytes against a
- * limit. Blank (or all-space) lines are skipped but counted, so numbers match the file.
- */
-export async function* lineBatches(
-  body: AsyncIterable<Buffer | string>,
-  options: { limitBytes: number; batchLines: number; onTooLarge: () => never },
-): AsyncGenerator<{ line: number; text: string }[]> {
-  let pending = '';
-  let lineNo = 0;
-  let bytes = 0;
-  let batch: { line: number; text: string }[] = [];
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  for await (const chunk of body) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    bytes += buffer.length;
-    if (bytes > options.limitBytes) options.onTooLarge();
-    pending += decoder.decode(buffer, { stream: true });
-    let start = 0;
-    let newline = pending.indexOf('\n', start);
-    while (newline !== -1) {
-      lineNo++;
-      const end = newline > start && pending.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      if (end > start && (pending.charCodeAt(start) > 32 || pending.slice(start, end).trim() !== ''))
-        batch.push({ line: lineNo, text: pending.slice(start, end) });
-      start = newline + 1;
-      newline = pending.indexOf('\n', start);
-    }
-    pending = pending.slice(start);
-    if (batch.length >= options.batchLines) {
-      yield batch;
-      batch = [];
-    }
-  }
-  pending += decoder.decode();
-  if (pending.length > 0) {
-    lineNo++;
-    const text = pending.endsWith('\r') ? pending.slice(0, -1) : pending;
-    if (text.trim() !== '') batch.push({ line: lineNo, text });
-  }
-  if (batch.length > 0) yield batch;
 }
