@@ -103,6 +103,35 @@ describe('surplus usage', () => {
     assert.equal(await sampleCount(project.id), 5);
   });
 
+  it('ingest on a terminal: a progress bar follows a large file, and only there', async () => {
+    const owner = await t.user();
+    const project = await t.project(owner);
+    const file = join(dir, 'large.csv');
+    const rows = Array.from({ length: 40_000 }, (_, i) => `large-${i},${project.slug},2026-03-02T10:00:00Z,1000,${i}`);
+    await writeFile(file, [HEADER, ...rows].join('\n'));
+    // script(1) gives the CLI a pseudo-terminal; its stdout and stderr arrive together.
+    const command = [process.execPath, MAIN, 'usage', 'ingest', file, '--batch-lines', '15000'].map((arg) => `'${arg}'`).join(' ');
+    const tty: Run = await new Promise((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { PATH: process.env.PATH ?? '', HOME: dir, SURPLUS_URL: url, SURPLUS_TOKEN: owner.token, TERM: 'dumb' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr: '' }));
+    });
+    assert.equal(tty.code, 0, tty.stdout);
+    assert.match(tty.stdout, /\[#{30}\] 100%/);
+    assert.match(tty.stdout, /40000 samples in 3 batches: 40000 stored/);
+    const piped = await as(owner)(['usage', 'ingest', file]);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stderr, '', 'no progress into a pipe');
+    assert.match(piped.stdout, /40000 samples in 1 batch: 0 stored, 40000 already there/);
+  });
+
   it('show: the project’s usage lines for a range, as a table and as JSON; bad ranges are usage errors', async () => {
     const owner = await t.user();
     const project = await t.project(owner);
