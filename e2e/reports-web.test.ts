@@ -40,7 +40,6 @@ async function tokenFor(email: string, password: string): Promise<string> {
 }
 
 const token = await tokenFor(server.admin.email, server.admin.password);
-// biome-ignore lint/suspicious/noExplicitAny: setup calls read a few fields of many shapes
 async function api(method: string, path: string, body?: unknown, type = 'application/json', as = token): Promise<any> {
   const response = await fetch(`${server.url}${path}`, {
     method,

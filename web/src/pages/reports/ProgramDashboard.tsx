@@ -53,6 +53,15 @@ function ChartCard({ title, description, csv, children }: { title: string; descr
   );
 }
 
+/** Running totals: committed is per month, the chart compares it with cumulative spend. */
+function cumulative(values: number[]): number[] {
+  let sum = 0;
+  return values.map((value) => {
+    sum += value;
+    return sum;
+  });
+}
+
 const days = (value: number | null) => (value === null ? '–' : `${value.toFixed(1)} d`);
 const minutes = (value: number | null) =>
   value === null ? '–' : value < 120 ? `${Math.round(value)} min` : `${(value / 60).toFixed(1)} h`;
@@ -173,7 +182,7 @@ export function ProgramDashboard() {
               key: 'committed',
               label: 'Committed (cumulative)',
               tone: 'committed',
-              values: data.burn_down.reduce<number[]>((sums, m) => [...sums, (sums.at(-1) ?? 0) + m.committed_cents], []),
+              values: cumulative(data.burn_down.map((m) => m.committed_cents)),
             },
             { key: 'spent', label: 'Spent (cumulative)', tone: 'spent', values: data.burn_down.map((m) => m.cumulative_spent_cents) },
             {
