@@ -169,6 +169,12 @@ export class MeteringService {
 
   // ── Money per grant ────────────────────────────────────────────────────────────────────────────
 
+  /** What a grant spent from `from` to `to` (calendar days, both included): for the grant page's figures. */
+  grantSpend = async (grantId: string, from: string, to: string): Promise<number> => {
+    await this.refresh();
+    return sumCents(await this.charges({ grantIds: [grantId] }, { from, to }, new Date()));
+  };
+
   async grantUsage(actor: Actor, grantId: string, months: number, now = new Date()): Promise<GrantUsage> {
     const grant = await this.metering.grantById(this.db, grantId);
     if (!grant) notFound('Grant');
