@@ -136,9 +136,10 @@ async function main() {
         crontab: CRONTAB,
         concurrency: Number(env.SURPLUS_WORKER_CONCURRENCY ?? 4),
         log: (m) => log.info(m),
-        // One worker per database (this process): jobs still locked at start-up belong to a process that
-        // died (kill -9, power loss). Without this, a provision cut short waits hours for graphile-worker's lock expiry.
-        recoverLockedJobs: true,
+        // With one worker process per database (the default), jobs still locked at start-up belong to a process
+        // that died (kill -9, power loss); without this, a provision cut short waits hours for the lock to expire.
+        // Several worker processes on one database: SURPLUS_WORKER_RECOVER=off (another's locks are live).
+        recoverLockedJobs: env.SURPLUS_WORKER_RECOVER !== 'off',
       })
     : null;
 
