@@ -39,7 +39,13 @@ export async function smokeTest(
     const args = ['-accel', accel, '-m', '16', '-display', 'none', '-no-reboot', '-nodefaults'];
     args.push('-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-drive', `file=${image},format=raw,if=floppy`);
     return await new Promise((resolve) => {
-      const child = spawn(qemuBinary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      // coreutils' `timeout` ends a hung probe even when Surplus is stopped or killed during it: the
+      // timer below dies with this process, and a hung KVM guest would otherwise run on for good.
+      const seconds = String(Math.ceil(timeoutMs / 1000) + 1);
+      const child = spawn('timeout', ['--signal=KILL', seconds, qemuBinary, ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const timer = setTimeout(() => {
@@ -54,7 +60,9 @@ export async function smokeTest(
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
         if (code === EXPECTED_EXIT) resolve({ isWorking: true, detail: `${accel}: test guest ran` });
-        else if (signal) resolve({ isWorking: false, detail: `${accel}: test guest did not finish within ${timeoutMs} ms (hung)` });
+        // 137: `timeout` killed it (128 + SIGKILL).
+        else if (signal || code === 137)
+          resolve({ isWorking: false, detail: `${accel}: test guest did not finish within ${timeoutMs} ms (hung)` });
         else resolve({ isWorking: false, detail: `${accel}: QEMU exited with ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}` });
       });
     });
