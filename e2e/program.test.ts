@@ -467,6 +467,8 @@ test('an owner writes an impact story and lists the project; staff publish it; t
   await ownerPage.getByRole('button', { name: 'Write a story' }).click();
   await ownerPage.getByLabel('Title').fill('Energy numbers on every merge');
   await ownerPage.getByRole('textbox', { name: 'Story' }).fill('Since the grant, **every merge** is validated on bare metal.');
+  // The supporting program is chosen by default once the project's grants have loaded.
+  await ownerPage.waitForFunction(() => [...document.querySelectorAll('select')].some((select) => select.value === 'oss'));
   await ownerPage.getByRole('button', { name: 'Create draft' }).click();
   const story = ownerPage.locator('.story', { hasText: 'Energy numbers on every merge' });
   await story.waitFor();

@@ -1,5 +1,5 @@
 import { type Schemas, unwrap } from '@surplus/api-client';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Banner, ErrorBanner } from '../../components/Banner.tsx';
 import { Button } from '../../components/Button.tsx';
 import { Card } from '../../components/Card.tsx';
@@ -86,6 +86,11 @@ function StoryEditor({
   const [body, setBody] = useState(story?.body ?? '');
   // A project supported by one program is most likely writing about that one.
   const [program, setProgram] = useState(story ? (story.program?.slug ?? '') : programs.length === 1 ? (programs[0]?.slug ?? '') : '');
+  // The project's programs may arrive after the form opened: take the default then too.
+  const onlyProgram = !story && programs.length === 1 ? (programs[0]?.slug ?? '') : '';
+  useEffect(() => {
+    if (onlyProgram) setProgram((current) => current || onlyProgram);
+  }, [onlyProgram]);
   const save = useAction(async () => {
     const fields = { title: title.trim(), body, program: program || null };
     const saved = story
