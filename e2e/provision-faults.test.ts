@@ -21,7 +21,7 @@ import pg from 'pg';
 import { delay, demoMember, labDeployment, type ServerDetail, signIn, ssh, waitForServer } from './lab.ts';
 
 const SHORT_BOOT_TIMEOUT_S = 20;
-const BOOT_TIMEOUT_S = 240;
+const BOOT_TIMEOUT_S = 150;
 
 const lab = await labDeployment({ labMachines: 1 });
 await lab.start({ SURPLUS_BOOT_TIMEOUT_S: String(SHORT_BOOT_TIMEOUT_S) });
