@@ -1,22 +1,20 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../db/database.ts';
 import { startCopyIn } from './copy-in.ts';
-import { type CountingPolicy, type LifecycleEvent, type Segment, type ServerUsage, segmentsOf, type TrafficUsage } from './usage.ts';
+import { type CountingPolicy, type LifecycleEvent, type ServerUsage, segmentsOf, type TrafficUsage } from './usage.ts';
 
 /** Which servers and traffic a usage question is about. */
 export type UsageScope = { projectId: string } | { programId: string } | { grantIds: string[] };
 
-type SegmentRow = {
+type ServerSegmentsRow = {
   server_id: string;
-  started_at: Date;
-  ended_at: Date | null;
-  is_powered_on: boolean;
   project_id: string;
   grant_id: string | null;
   plan_slug: string;
   metro_code: string;
   price_cents_per_hour: number;
   counting: CountingPolicy;
+  segments: string;
 };
 
 type EventRow = { server_id: string; id: string; occurred_at: Date; from_state: string | null; to_state: string; step: string | null };
@@ -52,6 +50,9 @@ export class MeteringRepository {
    * the transactions that write events.
    */
   async refreshSegments(db: Db, batchSize = 5000): Promise<number> {
+    // Most reads find nothing to do: one cheap look first, a transaction only when there is work.
+    const probe = await sql<{ is_dirty: boolean }>`select exists (select 1 from usage_dirty_servers) as is_dirty`.execute(db);
+    if (!probe.rows[0]?.is_dirty) return 0;
     let refreshed = 0;
     for (;;) {
       const count = await db.transaction().execute(async (tx) => {
@@ -128,18 +129,37 @@ export class MeteringRepository {
     return out;
   }
 
-  /** The stored segments of a scope overlapping [from, to), per server, with price and counting policy. */
+  /**
+   * The stored segments of a scope overlapping [from, to), per server, with price and counting
+   * policy. One row per server, its segments packed as `start:end:on` (epoch seconds): a program's
+   * year is thousands of segments, and a row each would cost more to read than to compute.
+   */
   async serverUsage(db: Executor, scope: UsageScope, from: Date, to: Date): Promise<ServerUsage[]> {
-    const rows = await sql<SegmentRow>`
-      select u.server_id, u.started_at, u.ended_at, u.is_powered_on, u.project_id, u.grant_id, u.plan_slug, u.metro_code,
-        p.price_cents_per_hour, coalesce(pr.policy #>> '{metering,counting}', 'allocated') as counting
+    const rows = await sql<ServerSegmentsRow>`
+      select u.server_id, min(u.project_id::text) as project_id, min(u.grant_id::text) as grant_id, min(u.plan_slug) as plan_slug,
+        min(u.metro_code) as metro_code, min(p.price_cents_per_hour) as price_cents_per_hour,
+        coalesce(min(pr.policy #>> '{metering,counting}'), 'allocated') as counting,
+        string_agg(extract(epoch from u.started_at)::bigint || ':' || coalesce(extract(epoch from u.ended_at)::bigint::text, '') || ':' ||
+          case when u.is_powered_on then '1' else '0' end, ',' order by u.started_at) as segments
       from usage_segments u
       join plans p on p.slug = u.plan_slug
       left join programs pr on pr.id = u.program_id
       where ${scopeFilter(scope, (name) => `u.${name}`)}
         and u.started_at < ${to} and (u.ended_at is null or u.ended_at > ${from})
-      order by u.server_id, u.started_at`.execute(db);
-    return groupSegments(rows.rows);
+      group by u.server_id`.execute(db);
+    return rows.rows.map((row) => ({
+      serverId: row.server_id,
+      projectId: row.project_id,
+      grantId: row.grant_id,
+      planSlug: row.plan_slug,
+      metroCode: row.metro_code,
+      priceCentsPerHour: row.price_cents_per_hour,
+      policy: row.counting === 'powered_on' ? 'powered_on' : 'allocated',
+      segments: row.segments.split(',').map((packed) => {
+        const [start, end, on] = packed.split(':') as [string, string, string];
+        return { startS: Number(start), endS: end === '' ? null : Number(end), isPoweredOn: on === '1' };
+      }),
+    }));
   }
 
   /**
@@ -589,30 +609,4 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);
-}
-
-function groupSegments(rows: SegmentRow[]): ServerUsage[] {
-  const out: ServerUsage[] = [];
-  let current: (ServerUsage & { segments: Segment[] }) | null = null;
-  for (const row of rows) {
-    if (!current || current.serverId !== row.server_id) {
-      current = {
-        serverId: row.server_id,
-        projectId: row.project_id,
-        grantId: row.grant_id,
-        planSlug: row.plan_slug,
-        metroCode: row.metro_code,
-        priceCentsPerHour: row.price_cents_per_hour,
-        policy: row.counting === 'powered_on' ? 'powered_on' : 'allocated',
-        segments: [],
-      };
-      out.push(current);
-    }
-    current.segments.push({
-      startS: Math.floor(row.started_at.getTime() / 1000),
-      endS: row.ended_at ? Math.floor(row.ended_at.getTime() / 1000) : null,
-      isPoweredOn: row.is_powered_on,
-    });
-  }
-  return out;
 }

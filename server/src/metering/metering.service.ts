@@ -147,15 +147,33 @@ export class MeteringService {
    * from the monthly sums — for dashboards and reports, which must stay fast over a year of data.
    */
   async programMonthCharges(programId: string, fromMonth: string, toMonth: string, now: Date): Promise<Charge[]> {
+    return (await this.programYearCharges(programId, fromMonth, toMonth, null, now)).charges;
+  }
+
+  /**
+   * The same, and the charges of a window of days inside it (the dashboard's trailing 30 days),
+   * from one read of the servers' segments.
+   */
+  async programYearCharges(
+    programId: string,
+    fromMonth: string,
+    toMonth: string,
+    window: DayRange | null,
+    now: Date,
+  ): Promise<{ charges: Charge[]; window: Charge[] }> {
     await this.refresh();
     const fromS = dayStartS(fromMonth);
     const toS = dayStartS(toMonth);
     const nowS = Math.floor(now.getTime() / 1000);
-    const [servers, traffic] = await Promise.all([
+    const [servers, traffic, windowTraffic] = await Promise.all([
       this.metering.serverUsage(this.db, { programId }, new Date(fromS * 1000), new Date(toS * 1000)),
       this.metering.programTrafficByMonth(this.db, programId, fromMonth, toMonth),
+      window ? this.metering.trafficUsage(this.db, { programId }, window.from, addDays(window.to, 1)) : [],
     ]);
-    return chargesOf(servers, traffic, fromS, toS, nowS);
+    return {
+      charges: chargesOf(servers, traffic, fromS, toS, nowS),
+      window: window ? chargesOf(servers, windowTraffic, dayStartS(window.from), dayStartS(window.to) + DAY_S, nowS) : [],
+    };
   }
 
   /**

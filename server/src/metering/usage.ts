@@ -78,18 +78,45 @@ export type MonthSeconds = { month: string; seconds: number };
 
 /** 'YYYY-MM-01' of the UTC month holding `s`. */
 export function monthOf(s: number): string {
-  return new Date(s * 1000).toISOString().slice(0, 8).concat('01');
+  return monthLabel(monthIndexOf(s));
 }
 
 /** Start of the UTC month after the one holding `s`, in seconds. */
 export function nextMonthStartS(s: number): number {
-  const date = new Date(s * 1000);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) / 1000;
+  return monthStartS(monthIndexOf(s) + 1);
 }
 
 /** Seconds since the epoch of a 'YYYY-MM-DD' UTC day's start. */
 export function dayStartS(day: string): number {
   return Date.parse(`${day}T00:00:00Z`) / 1000;
+}
+
+// Months as integers (year × 12 + month − 1), with their starts and labels memoized: usage over a
+// year of thousands of servers asks for the same dozen months again and again.
+const monthStarts = new Map<number, number>();
+const monthLabels = new Map<number, string>();
+
+function monthIndexOf(s: number): number {
+  const date = new Date(s * 1000);
+  return date.getUTCFullYear() * 12 + date.getUTCMonth();
+}
+
+function monthStartS(index: number): number {
+  let start = monthStarts.get(index);
+  if (start === undefined) {
+    start = Date.UTC(Math.floor(index / 12), index % 12, 1) / 1000;
+    monthStarts.set(index, start);
+  }
+  return start;
+}
+
+function monthLabel(index: number): string {
+  let label = monthLabels.get(index);
+  if (label === undefined) {
+    label = `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}-01`;
+    monthLabels.set(index, label);
+  }
+  return label;
 }
 
 /**
@@ -103,18 +130,21 @@ export function secondsByMonth(
   toS: number,
   nowS: number,
 ): MonthSeconds[] {
-  const byMonth = new Map<string, number>();
-  for (const segment of countedSegments(segments, policy)) {
+  const byMonth = new Map<number, number>();
+  for (const segment of segments) {
+    if (policy === 'powered_on' && !segment.isPoweredOn) continue;
     let startS = Math.max(segment.startS, fromS);
     const endS = Math.min(segment.endS ?? Math.max(nowS, segment.startS), toS);
+    if (startS >= endS) continue;
+    let index = monthIndexOf(startS);
     while (startS < endS) {
-      const pieceEndS = Math.min(nextMonthStartS(startS), endS);
-      const month = monthOf(startS);
-      byMonth.set(month, (byMonth.get(month) ?? 0) + (pieceEndS - startS));
+      const pieceEndS = Math.min(monthStartS(index + 1), endS);
+      byMonth.set(index, (byMonth.get(index) ?? 0) + (pieceEndS - startS));
       startS = pieceEndS;
+      index++;
     }
   }
-  return [...byMonth.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([month, seconds]) => ({ month, seconds }));
+  return [...byMonth.entries()].sort(([a], [b]) => a - b).map(([index, seconds]) => ({ month: monthLabel(index), seconds }));
 }
 
 /** Server time's price: seconds × cents per hour / 3600, rounded half up to a whole cent. */

@@ -28,22 +28,55 @@ export class ReportsService {
   private readonly metering: MeteringService;
   private readonly programs: ProgramsService;
 
-  constructor(db: Db, deps: { reports: ReportsRepository; metering: MeteringService; programs: ProgramsService }) {
+  private readonly cacheMs: number;
+  /** Dashboards computed lately, by program and fiscal year: the page and its CSV downloads ask together. */
+  private readonly cache = new Map<string, { expiresAt: number; value: Promise<unknown> }>();
+
+  constructor(
+    db: Db,
+    deps: { reports: ReportsRepository; metering: MeteringService; programs: ProgramsService },
+    settings: { cacheMs?: number } = {},
+  ) {
     this.db = db;
     this.reports = deps.reports;
     this.metering = deps.metering;
     this.programs = deps.programs;
+    this.cacheMs = settings.cacheMs ?? 60_000;
   }
 
-  async dashboard(key: string, query: ReportQuery, now = new Date()): Promise<Dashboard> {
+  /**
+   * The whole dashboard. A program's dashboard is computed at most once a minute per fiscal year
+   * (concurrent requests share one computation): figures are at most that old; usage and grant
+   * pages stay live. `now` is for tests: with it nothing is cached.
+   */
+  async dashboard(key: string, query: ReportQuery, now?: Date): Promise<Dashboard> {
     const program = await this.programs.find(key);
-    return this.build(program, query, now, new Set(SERIES_ALL));
+    if (now) return this.build(program, query, now, new Set(SERIES_ALL));
+    return this.cached(`dashboard:${program.id}:${program.updated_at.getTime()}:${query.year ?? 'current'}`, () =>
+      this.build(program, query, new Date(), new Set(SERIES_ALL)),
+    );
+  }
+
+  /** A report computed within the last minute for the same program (as last changed) and year, or a new one. */
+  private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt > now) return hit.value as Promise<T>;
+    for (const [entryKey, entry] of this.cache) if (entry.expiresAt <= now) this.cache.delete(entryKey);
+    const value = compute();
+    this.cache.set(key, { expiresAt: now + this.cacheMs, value });
+    value.catch(() => this.cache.delete(key));
+    return value;
+  }
+
+  /** Forgets computed dashboards (the next request computes afresh). */
+  clearCache() {
+    this.cache.clear();
   }
 
   /** One series as a table (what a chart draws and its CSV holds). */
-  async series(key: string, name: SeriesName, query: ReportQuery, now = new Date()): Promise<SeriesTable> {
-    const program = await this.programs.find(key);
-    const dashboard = await this.build(program, query, now, new Set([name]));
+  async series(key: string, name: SeriesName, query: ReportQuery, now?: Date): Promise<SeriesTable> {
+    const dashboard = await this.dashboard(key, query, now);
     const value = dashboard[name];
     const rows = (Array.isArray(value) ? value : [value]) as Record<string, string | number | null>[];
     return { series: name, columns: COLUMNS[name], rows };
@@ -71,16 +104,21 @@ export class ReportsService {
     const needsTrailing = wanted.has('burn_down') || wanted.has('forecast');
     const yearStart = new Date(`${year.startsOn}T00:00:00Z`);
     const yearEnd = new Date(`${addDays(year.endsOn, 1)}T00:00:00Z`);
-    const [charges, trailing, grants, fleet, turnaround, tts] = await Promise.all([
-      needsCharges && elapsed.length > 0 ? this.metering.programMonthCharges(program.id, year.startsOn, toMonth, now) : [],
-      needsTrailing && elapsed.length > 0
-        ? this.metering.charges({ programId: program.id }, { from: addDays(asOf, -TRAILING_DAYS), to: addDays(asOf, -1) }, now)
-        : [],
+    // The trailing window lies in the year's months read here, unless the year has just begun.
+    const window = { from: addDays(asOf, -TRAILING_DAYS), to: addDays(asOf, -1) };
+    const isWindowInside = window.from >= year.startsOn;
+    const [usage, outsideWindow, grants, fleet, turnaround, tts] = await Promise.all([
+      (needsCharges || needsTrailing) && elapsed.length > 0
+        ? this.metering.programYearCharges(program.id, year.startsOn, toMonth, needsTrailing && isWindowInside ? window : null, now)
+        : { charges: [], window: [] },
+      needsTrailing && elapsed.length > 0 && !isWindowInside ? this.metering.charges({ programId: program.id }, window, now) : [],
       needsGrants ? this.reports.programGrants(this.db, program.id, year.startsOn, year.endsOn) : [],
       wanted.has('utilization') ? this.reports.fleetByMonth(this.db, monthBounds(elapsed, now), now) : [],
       wanted.has('review_turnaround') ? this.reports.reviewTurnaround(this.db, program.id, yearStart, yearEnd) : [],
       wanted.has('time_to_server') ? this.reports.timeToServer(this.db, program.id, yearStart, yearEnd) : [],
     ]);
+    const charges = usage.charges;
+    const trailing = isWindowInside ? usage.window : outsideWindow;
     const budget = Number(program.budget_cents_per_year);
     const spentByMonth = sumBy(charges, (charge) => charge.month);
     const spentToDate = sum(charges);
@@ -88,6 +126,7 @@ export class ReportsService {
     const daysLeft = Math.max(0, daysBetween(asOf, year.endsOn));
     const grantById = new Map(grants.map((grant) => [grant.id, grant]));
 
+    const spans = grants.map(spanOf);
     let cumulative = 0;
     const burnDown = months.map((month) => {
       const isPast = month <= asOf;
@@ -98,7 +137,7 @@ export class ReportsService {
       return {
         month,
         budget_cents: budget,
-        committed_cents: committedIn(grants, month),
+        committed_cents: committedIn(spans, month),
         spent_cents: spent,
         cumulative_spent_cents: isPast ? cumulative : null,
         remaining_cents: isPast ? budget - cumulative : null,
@@ -172,7 +211,7 @@ export class ReportsService {
     }
     const supported = elapsed.map((month) => ({
       month,
-      with_grant: new Set(grants.filter((grant) => liveDays(grant, month) > 0).map((grant) => grant.project_id)).size,
+      with_grant: new Set(spans.filter((span) => liveDays(span, month) > 0).map((span) => span.projectId)).size,
       with_usage: usageProjects.get(month)?.size ?? 0,
     }));
     supported.push({
@@ -218,8 +257,8 @@ export class ReportsService {
     };
   }
 
-  /** The yearly impact report; public when the program says so, else for staff. */
-  async impact(actor: Actor | null, key: string, query: ReportQuery, now = new Date()): Promise<ImpactReport> {
+  /** The yearly impact report; public when the program says so, else for staff. Cached like the dashboard. */
+  async impact(actor: Actor | null, key: string, query: ReportQuery, now?: Date): Promise<ImpactReport> {
     const program = await this.programs.find(key);
     const policy = this.programs.policyOf(program);
     if (!policy.metering.is_impact_public && !isStaff(actor)) {
@@ -227,6 +266,13 @@ export class ReportsService {
       if (!program.is_public) notFound('Program');
       throw new AppError('ERR_FORBIDDEN', 'The program’s impact report is for its staff; its leads can make it public.');
     }
+    if (now) return this.computeImpact(program, query, now);
+    return this.cached(`impact:${program.id}:${program.updated_at.getTime()}:${query.year ?? 'current'}`, () =>
+      this.computeImpact(program, query, new Date()),
+    );
+  }
+
+  private async computeImpact(program: ProgramRow, query: ReportQuery, now: Date): Promise<ImpactReport> {
     const year = yearOf(program, query, now);
     const asOf = [now.toISOString().slice(0, 10), year.endsOn].sort()[0] as string;
     const toMonth = asOf < year.startsOn ? year.startsOn : nextMonth(asOf.slice(0, 8).concat('01'));
@@ -366,21 +412,37 @@ function monthBounds(months: string[], now: Date) {
   };
 }
 
+type GrantSpan = { projectId: string; creditCents: number; firstDay: number; lastDay: number };
+
+/** A grant's live days as day numbers (days since 1970), worked out once per dashboard. */
+function spanOf(grant: ReportGrant): GrantSpan {
+  return {
+    projectId: grant.project_id,
+    creditCents: Number(grant.monthly_credit_cents),
+    firstDay: dayNumber(grant.starts_on),
+    lastDay: grant.last_day ? dayNumber(grant.last_day) : Number.POSITIVE_INFINITY,
+  };
+}
+
+function dayNumber(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`) / 86_400_000;
+}
+
 /** Days of a month a grant was live (could spend). */
-function liveDays(grant: ReportGrant, month: string): number {
-  const lastOfMonth = addDays(nextMonth(month), -1);
-  const from = [grant.starts_on, month].sort().at(-1) as string;
-  const to = [grant.last_day ?? lastOfMonth, lastOfMonth].sort()[0] as string;
-  return Math.max(0, daysBetween(from, to) + 1);
+function liveDays(span: GrantSpan, month: string): number {
+  const first = dayNumber(month);
+  const last = dayNumber(nextMonth(month)) - 1;
+  return Math.max(0, Math.min(span.lastDay, last) - Math.max(span.firstDay, first) + 1);
 }
 
 /** Monthly credits of the grants live in a month, pro rata by day, each rounded up (as budgets commit). */
-function committedIn(grants: ReportGrant[], month: string): number {
-  const days = daysBetween(month, nextMonth(month));
+function committedIn(spans: GrantSpan[], month: string): number {
+  const first = dayNumber(month);
+  const days = dayNumber(nextMonth(month)) - first;
   let total = 0;
-  for (const grant of grants) {
-    const live = liveDays(grant, month);
-    if (live > 0) total += Math.ceil((Number(grant.monthly_credit_cents) * live) / days);
+  for (const span of spans) {
+    const live = Math.max(0, Math.min(span.lastDay, first + days - 1) - Math.max(span.firstDay, first) + 1);
+    if (live > 0) total += Math.ceil((span.creditCents * live) / days);
   }
   return total;
 }
