@@ -51,6 +51,7 @@ export default async function ingestBenchmark(argv: string[]) {
     : await startEmbeddedPostgres(join(tmp, 'data'), () => {});
   const databaseUrl = await ensureDatabase(server.url, `surplus_bench_${randomBytes(4).toString('hex')}`);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 0 });
+  pool.on('error', () => {});
   try {
     await migrateAll(pool, () => {});
     const db = createDb(pool);
@@ -349,6 +350,7 @@ async function dropDatabase(serverUrl: string, databaseUrl: string) {
 async function serve(databaseUrl: string) {
   // Connections stay open for the whole run: a backend that exits takes its CPU time out of /proc.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 0 });
+  pool.on('error', () => {});
   const { app } = await createApp(createDb(pool), config());
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   process.on('message', async (message) => {

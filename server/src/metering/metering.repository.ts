@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../db/database.ts';
 import { startCopyIn } from './copy-in.ts';
-import { type CountingPolicy, type LifecycleEvent, type ServerUsage, segmentsOf, type TrafficUsage } from './usage.ts';
+import { type CountingPolicy, type LifecycleEvent, type Segment, type ServerUsage, segmentsOf, type TrafficUsage } from './usage.ts';
 
 /** Which servers and traffic a usage question is about. */
 export type UsageScope = { projectId: string } | { programId: string } | { grantIds: string[] };
@@ -72,37 +72,39 @@ export class MeteringRepository {
           from servers s left join grants g on g.id = s.grant_id
           where s.id = any(${ids}::uuid[])`.execute(tx);
         const events = await this.eventsOf(tx, ids);
-        const columns = {
+        const rows = {
           server: [] as string[],
-          start: [] as string[],
-          end: [] as (string | null)[],
-          on: [] as boolean[],
           project: [] as string[],
           grant: [] as (string | null)[],
           program: [] as (string | null)[],
           plan: [] as string[],
           metro: [] as string[],
+          started: [] as number[],
+          ended: [] as (number | null)[],
+          segments: [] as string[],
         };
         for (const server of servers.rows) {
-          for (const segment of segmentsOf(events.get(server.id) ?? [])) {
-            columns.server.push(server.id);
-            columns.start.push(new Date(segment.startS * 1000).toISOString());
-            columns.end.push(segment.endS === null ? null : new Date(segment.endS * 1000).toISOString());
-            columns.on.push(segment.isPoweredOn);
-            columns.project.push(server.project_id);
-            columns.grant.push(server.grant_id);
-            columns.program.push(server.program_id);
-            columns.plan.push(server.plan_slug);
-            columns.metro.push(server.metro_code);
-          }
+          const segments = segmentsOf(events.get(server.id) ?? []);
+          const last = segments.at(-1);
+          if (!last) continue;
+          rows.server.push(server.id);
+          rows.project.push(server.project_id);
+          rows.grant.push(server.grant_id);
+          rows.program.push(server.program_id);
+          rows.plan.push(server.plan_slug);
+          rows.metro.push(server.metro_code);
+          rows.started.push((segments[0] as Segment).startS);
+          rows.ended.push(last.endS);
+          rows.segments.push(packSegments(segments));
         }
-        await sql`delete from usage_segments where server_id = any(${ids}::uuid[])`.execute(tx);
-        if (columns.server.length > 0) {
+        await sql`delete from usage_servers where server_id = any(${ids}::uuid[])`.execute(tx);
+        if (rows.server.length > 0) {
           await sql`
-            insert into usage_segments (server_id, started_at, ended_at, is_powered_on, project_id, grant_id, program_id, plan_slug, metro_code)
-            select * from unnest(${columns.server}::uuid[], ${columns.start}::timestamptz[], ${columns.end}::timestamptz[],
-              ${columns.on}::boolean[], ${columns.project}::uuid[], ${columns.grant}::uuid[], ${columns.program}::uuid[],
-              ${columns.plan}::text[], ${columns.metro}::text[])`.execute(tx);
+            insert into usage_servers (server_id, project_id, grant_id, program_id, plan_slug, metro_code, started_s, ended_s, segments)
+            select * from unnest(${rows.server}::uuid[], ${rows.project}::uuid[], ${rows.grant}::uuid[], ${rows.program}::uuid[],
+              ${rows.plan}::text[], ${rows.metro}::text[], ${rows.started}::bigint[], ${rows.ended}::bigint[], ${rows.segments}::text[])`.execute(
+            tx,
+          );
         }
         await sql`delete from usage_dirty_servers where server_id = any(${ids}::uuid[])`.execute(tx);
         return ids.length;
@@ -129,24 +131,19 @@ export class MeteringRepository {
     return out;
   }
 
-  /**
-   * The stored segments of a scope overlapping [from, to), per server, with price and counting
-   * policy. One row per server, its segments packed as `start:end:on` (epoch seconds): a program's
-   * year is thousands of segments, and a row each would cost more to read than to compute.
-   */
+  /** The stored segments of a scope's servers that overlap [from, to), with price and counting policy. */
   async serverUsage(db: Executor, scope: UsageScope, from: Date, to: Date): Promise<ServerUsage[]> {
+    const fromS = Math.floor(from.getTime() / 1000);
+    const toS = Math.ceil(to.getTime() / 1000);
     const rows = await sql<ServerSegmentsRow>`
-      select u.server_id, min(u.project_id::text) as project_id, min(u.grant_id::text) as grant_id, min(u.plan_slug) as plan_slug,
-        min(u.metro_code) as metro_code, min(p.price_cents_per_hour) as price_cents_per_hour,
-        coalesce(min(pr.policy #>> '{metering,counting}'), 'allocated') as counting,
-        string_agg(extract(epoch from u.started_at)::bigint || ':' || coalesce(extract(epoch from u.ended_at)::bigint::text, '') || ':' ||
-          case when u.is_powered_on then '1' else '0' end, ',' order by u.started_at) as segments
-      from usage_segments u
+      select u.server_id, u.project_id, u.grant_id, u.plan_slug, u.metro_code, p.price_cents_per_hour,
+        coalesce(pr.policy #>> '{metering,counting}', 'allocated') as counting, u.segments
+      from usage_servers u
       join plans p on p.slug = u.plan_slug
       left join programs pr on pr.id = u.program_id
-      where ${scopeFilter(scope, (name) => `u.${name}`)}
-        and u.started_at < ${to} and (u.ended_at is null or u.ended_at > ${from})
-      group by u.server_id`.execute(db);
+      where ${scopeFilter(scope, (name) => `u.${name}`)} and u.started_s < ${toS} and (u.ended_s is null or u.ended_s > ${fromS})`.execute(
+      db,
+    );
     return rows.rows.map((row) => ({
       serverId: row.server_id,
       projectId: row.project_id,
@@ -155,10 +152,7 @@ export class MeteringRepository {
       metroCode: row.metro_code,
       priceCentsPerHour: row.price_cents_per_hour,
       policy: row.counting === 'powered_on' ? 'powered_on' : 'allocated',
-      segments: row.segments.split(',').map((packed) => {
-        const [start, end, on] = packed.split(':') as [string, string, string];
-        return { startS: Number(start), endS: end === '' ? null : Number(end), isPoweredOn: on === '1' };
-      }),
+      segments: unpackSegments(row.segments),
     }));
   }
 
@@ -609,4 +603,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);
+}
+
+/** Segments as stored: `start:end:on,…` in epoch seconds, end empty while open. */
+export function packSegments(segments: readonly Segment[]): string {
+  return segments.map((segment) => `${segment.startS}:${segment.endS ?? ''}:${segment.isPoweredOn ? 1 : 0}`).join(',');
+}
+
+export function unpackSegments(packed: string): Segment[] {
+  return packed.split(',').map((part) => {
+    const [start, end, on] = part.split(':') as [string, string, string];
+    return { startS: Number(start), endS: end === '' ? null : Number(end), isPoweredOn: on === '1' };
+  });
 }

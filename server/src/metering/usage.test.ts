@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { packSegments, unpackSegments } from './metering.repository.ts';
 import {
   type Charge,
   chargesOf,
@@ -242,6 +243,17 @@ describe('segmentsOf', () => {
       { id: 2, atMs: T0 + 60_999, from: 'active', to: 'deleted', step: 'deleted' },
     ];
     assert.deepEqual(segmentsOf(events), [{ startS: S0, endS: S0 + 60, isPoweredOn: true }]);
+  });
+});
+
+describe('stored segments', () => {
+  it('pack and unpack to the same segments', () => {
+    fc.assert(
+      fc.property(lifecycleArb, (life) => {
+        const segments = segmentsOf(life.events);
+        if (segments.length > 0) assert.deepEqual(unpackSegments(packSegments(segments)), segments);
+      }),
+    );
   });
 });
 

@@ -211,7 +211,7 @@ export class ReportsService {
     }
     const supported = elapsed.map((month) => ({
       month,
-      with_grant: new Set(spans.filter((span) => liveDays(span, month) > 0).map((span) => span.projectId)).size,
+      with_grant: projectsLiveIn(spans, month),
       with_usage: usageProjects.get(month)?.size ?? 0,
     }));
     supported.push({
@@ -428,11 +428,13 @@ function dayNumber(day: string): number {
   return Date.parse(`${day}T00:00:00Z`) / 86_400_000;
 }
 
-/** Days of a month a grant was live (could spend). */
-function liveDays(span: GrantSpan, month: string): number {
+/** Projects with a grant live on any day of a month. */
+function projectsLiveIn(spans: GrantSpan[], month: string): number {
   const first = dayNumber(month);
   const last = dayNumber(nextMonth(month)) - 1;
-  return Math.max(0, Math.min(span.lastDay, last) - Math.max(span.firstDay, first) + 1);
+  const projects = new Set<string>();
+  for (const span of spans) if (span.firstDay <= last && span.lastDay >= first) projects.add(span.projectId);
+  return projects.size;
 }
 
 /** Monthly credits of the grants live in a month, pro rata by day, each rounded up (as budgets commit). */
