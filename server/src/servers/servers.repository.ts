@@ -141,17 +141,6 @@ export class ServersRepository {
       .then((row) => Number(row.n));
   }
 
-  /** Server-hours × price this month, from the lifecycle times: what the credit check needs before metering exists. */
-  async monthSpendCents(db: Executor, projectId: string, monthStart: Date) {
-    const row = await sql<{ cents: string | null }>`
-      select coalesce(sum(
-        extract(epoch from (coalesce(s.deleted_at, now()) - greatest(s.created_at, ${monthStart}::timestamptz))) / 3600.0 * p.price_cents_per_hour
-      ), 0)::bigint as cents
-      from servers s join plans p on p.slug = s.plan_slug
-      where s.project_id = ${projectId} and coalesce(s.deleted_at, now()) > ${monthStart}::timestamptz`.execute(db);
-    return Number(row.rows[0]?.cents ?? 0);
-  }
-
   countAvailableMachines(db: Executor, plan: string, metro: string) {
     return db
       .selectFrom('machines')
