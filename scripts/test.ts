@@ -49,6 +49,8 @@ const tiers = {
 };
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+/** Every failed test of every run, repeated at the end so the tail of the output says what failed and why. */
+const failedTests: { name: string; file: string; error: string }[] = [];
 const countsDir = await mkdtemp(join(tmpdir(), 'surplus-counts-'));
 let runs = 0;
 
@@ -74,7 +76,8 @@ async function runNodeTests(files: string[], env: Record<string, string>, concur
     child.on('exit', (exitCode) => resolve(exitCode ?? 1));
   });
   try {
-    const counts = JSON.parse(await readFile(countsFile, 'utf8')) as typeof totals;
+    const counts = JSON.parse(await readFile(countsFile, 'utf8')) as typeof totals & { failures: typeof failedTests };
+    failedTests.push(...counts.failures);
     totals.passed += counts.passed;
     totals.failed += counts.failed;
     totals.skipped += counts.skipped;
@@ -153,8 +156,8 @@ if (tier !== 'unit' && (tiers.medium.length > 0 || tiers.e2e.length > 0)) {
       () => startExternalPostgres(join(tmp, 'external')),
       async (serverUrl) => {
         // The server's medium tests are what depend on the database; the CLI's add process start-ups, not SQL.
-      const serverMedium = tiers.medium.filter((file) => file.includes('/server/test/'));
-      failures += (await runNodeTests(serverMedium, { SURPLUS_TEST_PG: serverUrl }, 2)) ? 1 : 0;
+        const serverMedium = tiers.medium.filter((file) => file.includes('/server/test/'));
+        failures += (await runNodeTests(serverMedium, { SURPLUS_TEST_PG: serverUrl }, 2)) ? 1 : 0;
       },
     );
   }
@@ -164,6 +167,14 @@ if (tier !== 'unit' && (tiers.medium.length > 0 || tiers.e2e.length > 0)) {
 await rm(countsDir, { recursive: true, force: true });
 // CI must run every test: a skipped or todo test fails the run.
 if (totals.skipped > 0) failures++;
+for (const [index, failure] of failedTests.entries()) {
+  // Later failures in a suite usually follow from the first; keep the tail readable.
+  if (index === 5) {
+    console.log(`\n… and ${failedTests.length - 5} more failed test(s), above`);
+    break;
+  }
+  console.log(`\n✗ ${failure.name} (${relative(root, failure.file)})\n${failure.error}`);
+}
 console.log(failures ? `\n✗ ${failures} tier run(s) failed` : '\n✓ all test tiers passed');
 // The one closing line CI reads, summed over every tier and database run above.
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
