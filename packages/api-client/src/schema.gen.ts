@@ -2830,6 +2830,18 @@ export interface components {
                 spent_cents: number;
                 /** @description Days until its last day; negative once past. */
                 days_left: number;
+                /** @description This UTC month’s credit, spend and what remains (the same figures as the usage API’s months). */
+                this_month: {
+                    /** @description First day of the UTC month. */
+                    month: string;
+                    /** @description The monthly credit. */
+                    credit_cents: number;
+                    /** @description Metered spend this UTC month so far. */
+                    spent_cents: number;
+                    /** @description Credit minus spend; negative once over. */
+                    remaining_cents: number;
+                    percent_used: number;
+                };
             };
             /** @description The program’s budget figures; staff only. */
             program_budget: components["schemas"]["BudgetInput"] | null;
@@ -5225,6 +5237,18 @@ export interface components {
                 spent_cents: number;
                 /** @description Days until its last day; negative once past. */
                 days_left: number;
+                /** @description This UTC month’s credit, spend and what remains (the same figures as the usage API’s months). */
+                this_month: {
+                    /** @description First day of the UTC month. */
+                    month: string;
+                    /** @description The monthly credit. */
+                    credit_cents: number;
+                    /** @description Metered spend this UTC month so far. */
+                    spent_cents: number;
+                    /** @description Credit minus spend; negative once over. */
+                    remaining_cents: number;
+                    percent_used: number;
+                };
             };
             /** @description The program’s budget figures; staff only. */
             program_budget: components["schemas"]["Budget"] | null;

@@ -40,6 +40,15 @@ export const GrantDetail = Grant.extend({
       committed_cents: z.number().int().describe('What this grant may still spend until the fiscal year (or the grant) ends.'),
       spent_cents: z.number().int().describe('Metered spend under this grant this fiscal year.'),
       days_left: z.number().int().describe('Days until its last day; negative once past.'),
+      this_month: z
+        .object({
+          month: z.string().describe('First day of the UTC month.'),
+          credit_cents: z.number().int().describe('The monthly credit.'),
+          spent_cents: z.number().int().describe('Metered spend this UTC month so far.'),
+          remaining_cents: z.number().int().describe('Credit minus spend; negative once over.'),
+          percent_used: z.number().int(),
+        })
+        .describe('This UTC month’s credit, spend and what remains (the same figures as the usage API’s months).'),
     })
     .describe('This grant’s share of the program budget.'),
   program_budget: Budget.nullable().describe('The program’s budget figures; staff only.'),

@@ -30,6 +30,9 @@ export type GrantTerms = {
   reviewOn: string | null;
 };
 
+/** What a grant spent from `from` to `to` (UTC days, both included), from metering. */
+export type GrantSpendSource = (grantId: string, from: string, to: string) => Promise<number>;
+
 /** An approval beyond the remaining budget, as decideApproval allowed it. */
 export type BudgetOverride = { reason: string; neededCents: number; remainingCents: number };
 
@@ -68,6 +71,7 @@ export class GrantsService {
   private readonly audit: AuditService;
   private readonly notifications: NotificationsService;
   private readonly webhooks: WebhooksService;
+  private readonly spend: GrantSpendSource;
 
   constructor(deps: {
     db: Db;
@@ -79,6 +83,7 @@ export class GrantsService {
     audit: AuditService;
     notifications: NotificationsService;
     webhooks: WebhooksService;
+    spend: GrantSpendSource;
   }) {
     this.db = deps.db;
     this.grants = deps.grants;
@@ -89,6 +94,7 @@ export class GrantsService {
     this.audit = deps.audit;
     this.notifications = deps.notifications;
     this.webhooks = deps.webhooks;
+    this.spend = deps.spend;
   }
 
   async list(actor: Actor, query: GrantListQuery) {
@@ -122,14 +128,25 @@ export class GrantsService {
     const year = fiscalYearOf(today, row.fiscal_year_start_month);
     const isLive = LIVE_STATES.includes(row.state);
     const [extensions, notices] = await Promise.all([this.grants.extensionsOf(this.db, id), this.grants.notices(this.db, id)]);
+    const month = `${today.slice(0, 8)}01`;
+    // One after the other: each brings metering's stored segments up to date first.
+    const yearSpentCents = await this.spend(row.id, year.startsOn, today);
+    const monthSpentCents = await this.spend(row.id, month, today);
+    const creditCents = Number(row.monthly_credit_cents);
     return {
       ...this.toGrant(row, actor),
       figures: {
         fiscal_year: { starts_on: year.startsOn, ends_on: year.endsOn },
         committed_cents: isLive ? committedCents(committedGrantOf(row), today, year) : 0,
-        // Metering records spend per grant; until it exists nothing has been spent.
-        spent_cents: 0,
+        spent_cents: yearSpentCents,
         days_left: daysLeftOf(row, today),
+        this_month: {
+          month,
+          credit_cents: creditCents,
+          spent_cents: monthSpentCents,
+          remaining_cents: creditCents - monthSpentCents,
+          percent_used: creditCents > 0 ? Math.floor((monthSpentCents * 100) / creditCents) : monthSpentCents > 0 ? 100 : 0,
+        },
       },
       program_budget: isStaff(actor) ? await this.programs.budgetOf(this.db, await this.programs.find(row.program_id), today) : null,
       extensions: extensions.map((request) => ({

@@ -58,6 +58,51 @@ function GrantTime({ grant }: { grant: Grant }) {
   );
 }
 
+/** This UTC month's credit, spend and remainder, and how long the grant has left. */
+function GrantMonth({ grant }: { grant: Grant }) {
+  const month = grant.figures.this_month;
+  const money = (cents: number) => formatCents(cents, grant.currency);
+  return (
+    <Card title="This month" description={`Spend against the monthly credit, ${month.month.slice(0, 7)}.`}>
+      <div className="stack" data-testid="grant-month">
+        <BudgetBar
+          label={`${grant.program.name} this month`}
+          budget={{
+            currency: grant.currency,
+            budget_cents: month.credit_cents,
+            spent_cents: month.spent_cents,
+            committed_cents: 0,
+            remaining_cents: month.remaining_cents,
+          }}
+        />
+        <dl className="dl dl-compact">
+          <div>
+            <dt>Credit</dt>
+            <dd>{money(month.credit_cents)}</dd>
+          </div>
+          <div>
+            <dt>Spent</dt>
+            <dd>
+              {money(month.spent_cents)} ({month.percent_used}%)
+            </dd>
+          </div>
+          <div>
+            <dt>Remaining</dt>
+            <dd className={month.remaining_cents < 0 ? 'text-danger' : undefined}>{money(month.remaining_cents)}</dd>
+          </div>
+          <div>
+            <dt>{grant.ends_on === null ? 'Review on' : 'Expires'}</dt>
+            <dd>
+              {formatDay(grant.last_day)} · {daysLeftText(grant)}
+            </dd>
+          </div>
+        </dl>
+        {month.percent_used >= 100 ? <Badge tone="red">Credit used up: new servers refused until next month</Badge> : null}
+      </div>
+    </Card>
+  );
+}
+
 function ExtensionForm({ grant, onCreated }: { grant: Grant; onCreated: (request: Schemas['RequestDetail']) => void }) {
   const { client } = useSession();
   const isOngoing = grant.ends_on === null;
@@ -351,6 +396,7 @@ export function GrantPage() {
           ) : null}
         </div>
         <div className="stack-lg">
+          <GrantMonth grant={grant} />
           <Card
             title="This fiscal year"
             description={`${formatDay(grant.figures.fiscal_year.starts_on)} – ${formatDay(grant.figures.fiscal_year.ends_on)}`}

@@ -4,6 +4,7 @@ import { Card } from '../../components/Card.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { Markdown } from '../../components/Markdown.tsx';
 import { Time } from '../../components/Time.tsx';
+import { BurnSummary } from '../reports/BurnSummary.tsx';
 import { PUBLIC_FIELDS } from './ProjectForm.tsx';
 import { useProject } from './ProjectLayout.tsx';
 
@@ -95,6 +96,7 @@ export function ProjectOverview() {
           </div>
         </dl>
       </Card>
+      <BurnSummary project={project} />
     </div>
   );
 }
