@@ -210,7 +210,8 @@ describe('scan never fails with anything but a typed error', () => {
       version: junk(version),
       packages: fc
         .array(fc.tuple(path, npmEntry), { maxLength: 8 })
-        .map((pairs) => Object.fromEntries(pairs.map(([k, v]) => [String(k), v]))),
+        // Junk keys are JSON values; String() would throw on one with a `toString` key ({"toString": 0}).
+        .map((pairs) => Object.fromEntries(pairs.map(([k, v]) => [typeof k === 'string' ? k : JSON.stringify(k), v]))),
       dependencies: fc.dictionary(name, npmEntry, { maxKeys: 4 }),
     });
     const pnpmKey = fc.constantFrom('a@1.0.0', 'b@2.0.0', '/a@1.0.0', '/b/2.0.0', '@s/c@1.0.0(b@2.0.0)', 'github.com/a/b/1');

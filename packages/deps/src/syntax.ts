@@ -81,6 +81,17 @@ export function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+/**
+ * A scalar written as text: strings as they are, numbers and booleans (YAML and TOML type them) in
+ * their usual spelling; null for null, objects and arrays. Never `String(value)` on untrusted data:
+ * an object with a `toString` or `valueOf` key (`{"toString": 1}`) makes it throw a TypeError.
+ */
+export function scalarText(value: unknown): string | null {
+  if (typeof value === 'string') return value === '' ? null : value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return null;
+}
+
 export function entriesOf(value: unknown): [string, unknown][] {
   return isDict(value) ? Object.entries(value) : [];
 }

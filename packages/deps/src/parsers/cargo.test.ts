@@ -63,4 +63,16 @@ describe('Cargo.lock', () => {
       (error: unknown) => error instanceof ParseError && error.format === 'Cargo.lock' && error.line === 6 && error.column !== null,
     );
   });
+
+  it('a version table with a toString key is no format version (String() threw a TypeError)', () => {
+    const lock =
+      '[version]\ntoString = 1\n\n[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n';
+    const result = scan(lock, 'Cargo.lock');
+    assert.equal(result.formatVersion, null);
+    assert.deepEqual(
+      result.graph.components.map((c) => c.purl),
+      ['pkg:cargo/a@1.0.0'],
+    );
+    assertInvariants(result);
+  });
 });

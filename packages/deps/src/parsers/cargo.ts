@@ -11,7 +11,7 @@ import { ParseError } from '../errors.ts';
 import type { EdgeKind } from '../graph.ts';
 import { purlFor } from '../purl.ts';
 import { normalizeRepositoryUrl } from '../repository.ts';
-import { type Dict, dict, entriesOf, isDict, list, own, parseToml, text } from '../syntax.ts';
+import { type Dict, dict, entriesOf, isDict, list, own, parseToml, scalarText, text } from '../syntax.ts';
 import type { ParseInput, ParseOutcome } from './types.ts';
 
 const FORMAT = 'Cargo.lock';
@@ -83,6 +83,6 @@ export function parseCargoLock(input: ParseInput): ParseOutcome {
     }
   }
   if (unresolved) notes.push(`${unresolved} dependencies named in Cargo.lock have no package in it`);
-  const version = data.version === undefined ? (isDict(data.metadata) ? '1' : null) : String(data.version);
+  const version = data.version === undefined ? (isDict(data.metadata) ? '1' : null) : scalarText(data.version);
   return { formatVersion: version, productName: manifestPackage ?? crates.find((c) => c.source === null)?.name ?? null };
 }

@@ -54,4 +54,14 @@ describe('composer.lock', () => {
       (error: unknown) => error instanceof ParseError && error.format === 'composer.lock' && error.line === 4,
     );
   });
+
+  it('reads a package whose dist.url is an object with a toString key (String() threw a TypeError)', () => {
+    const lock = { packages: [{ name: 'a/b', version: '1.0.0', dist: { url: { toString: 1 } } }] };
+    const result = scan(JSON.stringify(lock), 'composer.lock');
+    assert.deepEqual(
+      result.graph.components.map((c) => [c.purl, c.repository]),
+      [['pkg:composer/a/b@1.0.0', null]],
+    );
+    assertInvariants(result);
+  });
 });

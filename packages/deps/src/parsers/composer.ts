@@ -19,7 +19,7 @@ const isPlatform = (name: string) =>
 function repositoryOf(pkg: Dict): string | null {
   return (
     normalizeRepositoryUrl(own(own(pkg, 'source'), 'url')) ??
-    (/github\.com|gitlab\.com|bitbucket\.org/.test(String(own(own(pkg, 'dist'), 'url')))
+    (/github\.com|gitlab\.com|bitbucket\.org/.test(text(own(own(pkg, 'dist'), 'url')) ?? '')
       ? normalizeRepositoryUrl(own(own(pkg, 'dist'), 'url'))
       : null) ??
     normalizeRepositoryUrl(own(own(pkg, 'support'), 'source'))

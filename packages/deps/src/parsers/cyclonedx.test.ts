@@ -114,6 +114,20 @@ describe('CycloneDX JSON', () => {
     assert.equal(result.graph.components[0]?.purl, 'pkg:pypi/a-b@1');
     assertInvariants(result);
   });
+
+  it('reads a property whose value is an object with a toString key (String() threw a TypeError)', () => {
+    const value = { toString: 1 };
+    const bom = {
+      bomFormat: 'CycloneDX',
+      components: [{ name: 'a', version: '1', properties: [{ name: 'cdx:npm:package:development', value }] }],
+    };
+    const result = scan(JSON.stringify(bom), 'bom.json');
+    assert.deepEqual(
+      result.graph.components.map((c) => [c.purl, c.isDev]),
+      [['pkg:generic/a@1', false]],
+    );
+    assertInvariants(result);
+  });
 });
 
 type BomComponent = { externalReferences?: { type: string; url: string }[] };

@@ -9,7 +9,7 @@ import { ParseError } from '../errors.ts';
 import type { GraphBuilder, PackageFacts } from '../graph.ts';
 import { formatPurl, normalizePurl, parsePurl } from '../purl.ts';
 import { normalizeRepositoryUrl, repositoryFromHomepage, repositoryFromPurl } from '../repository.ts';
-import { type Dict, isDict, list, own, parseJson, text } from '../syntax.ts';
+import { type Dict, isDict, list, own, parseJson, scalarText, text } from '../syntax.ts';
 import type { ParseInput, ParseOutcome } from './types.ts';
 
 const FORMAT = 'cyclonedx-json';
@@ -32,7 +32,7 @@ function facts(component: Dict, purl: string): PackageFacts {
     urlOf('website').map(repositoryFromHomepage).find(Boolean) ??
     null;
   const isDevProperty = list(component.properties).some(
-    (p) => isDict(p) && p.name === 'cdx:npm:package:development' && String(p.value).toLowerCase() === 'true',
+    (p) => isDict(p) && p.name === 'cdx:npm:package:development' && scalarText(p.value)?.toLowerCase() === 'true',
   );
   return {
     repository,

@@ -180,4 +180,20 @@ packages:
       (error: unknown) => error instanceof ParseError && error.format === 'pnpm-lock.yaml' && error.line === 5 && error.column !== null,
     );
   });
+
+  it('a lockfileVersion that is a mapping is a ParseError, not a TypeError from String()', () => {
+    assert.throws(
+      () => scan('lockfileVersion:\n  toString: 1\n', 'pnpm-lock.yaml'),
+      (error: unknown) => error instanceof ParseError && error.reason === 'lockfileVersion is not a version number',
+    );
+  });
+
+  it('an importer dependency whose version is a mapping with a toString key is unresolved (String() threw a TypeError)', () => {
+    const lock =
+      "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: ^1\n        version:\n          toString: 1\n";
+    const result = scan(lock, 'pnpm-lock.yaml');
+    assert.equal(result.packages, 0);
+    assert.ok(result.notes.some((note) => note.startsWith('1 dependency references in pnpm-lock.yaml point at no package')));
+    assertInvariants(result);
+  });
 });

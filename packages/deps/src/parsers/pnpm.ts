@@ -10,7 +10,7 @@ import { ParseError } from '../errors.ts';
 import type { EdgeKind } from '../graph.ts';
 import { purlFor } from '../purl.ts';
 import { normalizeRepositoryUrl } from '../repository.ts';
-import { type Dict, dict, entriesOf, isDict, own, parseYaml, text } from '../syntax.ts';
+import { type Dict, dict, entriesOf, isDict, own, parseYaml, scalarText, text } from '../syntax.ts';
 import { repositoryFromResolved } from './npm.ts';
 import type { ParseInput, ParseOutcome } from './types.ts';
 
@@ -26,7 +26,8 @@ export function parsePnpmLock(input: ParseInput): ParseOutcome {
   const { builder, notes } = input;
   const data = parseYaml(FORMAT, input.text);
   if (!isDict(data) || data.lockfileVersion === undefined) throw new ParseError(FORMAT, 'not a pnpm lock file: no lockfileVersion');
-  const version = String(data.lockfileVersion);
+  const version = scalarText(data.lockfileVersion);
+  if (version === null) throw new ParseError(FORMAT, 'lockfileVersion is not a version number');
   const major = Number.parseFloat(version);
   const isV9 = major >= 9;
   const isV5 = major < 6;
@@ -125,7 +126,7 @@ export function parsePnpmLock(input: ParseInput): ParseOutcome {
       for (const [name, ref] of entriesOf(own(importer, field))) {
         const to = target(name, ref);
         if (to) builder.addEdge(rootId, to, kind);
-        else if (!/^(link|file|workspace):/.test(String(typeof ref === 'string' ? ref : own(ref, 'version')))) unresolved++;
+        else if (!/^(link|file|workspace):/.test((typeof ref === 'string' ? ref : text(own(ref, 'version'))) ?? '')) unresolved++;
       }
     }
   }

@@ -110,4 +110,19 @@ describe('SPDX 2.3 JSON', () => {
     assert.equal(result.graph.component('pkg:generic/b@2')?.depth, 2);
     assertInvariants(result);
   });
+
+  it('reads a package whose referenceType is an object with a toString key (String() threw a TypeError)', () => {
+    const doc = {
+      spdxVersion: 'SPDX-2.3',
+      packages: [
+        { SPDXID: 'SPDXRef-a', name: 'a', versionInfo: '1', externalRefs: [{ referenceType: { toString: 1 }, referenceLocator: 'x' }] },
+      ],
+    };
+    const result = scan(JSON.stringify(doc), 'sbom.spdx.json');
+    assert.deepEqual(
+      result.graph.components.map((c) => [c.purl, c.repository]),
+      [['pkg:generic/a@1', null]],
+    );
+    assertInvariants(result);
+  });
 });

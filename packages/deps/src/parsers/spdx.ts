@@ -36,7 +36,7 @@ const DEPENDENCY_RELATIONSHIPS: Record<string, [reversed: boolean, kind: EdgeKin
 
 function identity(pkg: Dict): string | null {
   for (const ref of list(pkg.externalRefs)) {
-    if (isDict(ref) && String(ref.referenceType).toLowerCase() === 'purl') {
+    if (isDict(ref) && text(ref.referenceType)?.toLowerCase() === 'purl') {
       const purl = normalizePurl(text(ref.referenceLocator) ?? '');
       if (purl) return purl;
     }
@@ -53,7 +53,7 @@ function repositoryOf(pkg: Dict, purl: string): string | null {
       ? normalizeRepositoryUrl(download)
       : null;
   const fromRefs = list(pkg.externalRefs)
-    .filter((ref): ref is Dict => isDict(ref) && /^(vcs|url)$/i.test(String(ref.referenceType)))
+    .filter((ref): ref is Dict => isDict(ref) && /^(vcs|url)$/i.test(text(ref.referenceType) ?? ''))
     .map((ref) => normalizeRepositoryUrl(ref.referenceLocator))
     .find(Boolean);
   return fromDownload ?? fromRefs ?? repositoryFromPurl(parsePurl(purl)) ?? repositoryFromHomepage(pkg.homepage);

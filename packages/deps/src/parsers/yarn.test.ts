@@ -141,4 +141,33 @@ __metadata:
       (error: unknown) => error instanceof ParseError && error.format === 'yarn.lock' && error.line === 5 && error.column === 11,
     );
   });
+
+  it('berry: mappings with a toString key as version, range and metadata version are skipped (String() threw a TypeError)', () => {
+    const lock = [
+      '__metadata:',
+      '  version:',
+      '    toString: 1',
+      '',
+      '"a@npm:^1":',
+      '  version: 1.0.0',
+      '  resolution: "a@npm:1.0.0"',
+      '  dependencies:',
+      '    b:',
+      '      toString: 1',
+      '',
+      '"b@npm:^2":',
+      '  version:',
+      '    toString: 1',
+      '  resolution: "b@npm:2.0.0"',
+      '',
+    ].join('\n');
+    const result = scan(lock, 'yarn.lock');
+    assert.equal(result.formatVersion, 'berry ?');
+    assert.deepEqual(
+      result.graph.components.map((c) => c.purl),
+      ['pkg:npm/a@1.0.0'],
+    );
+    assert.ok(result.notes.some((note) => note.startsWith('1 dependencies named in yarn.lock have no entry')));
+    assertInvariants(result);
+  });
 });

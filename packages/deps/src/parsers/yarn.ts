@@ -9,7 +9,7 @@
 import { ParseError } from '../errors.ts';
 import type { EdgeKind } from '../graph.ts';
 import { purlFor } from '../purl.ts';
-import { type Dict, dict, entriesOf, isDict, own, parseJson, parseYaml, text } from '../syntax.ts';
+import { type Dict, dict, entriesOf, isDict, own, parseJson, parseYaml, scalarText, text } from '../syntax.ts';
 import { manifestDependencies, repositoryFromResolved } from './npm.ts';
 import type { ParseInput, ParseOutcome } from './types.ts';
 
@@ -132,7 +132,8 @@ function readClassic(input: ParseInput): ParseOutcome {
       ['optionalDependencies', 'optional'],
     ] as const) {
       for (const [name, range] of entriesOf(entry[field])) {
-        const to = byDescriptor.get(`${name}@${String(range)}`);
+        const spec = scalarText(range);
+        const to = spec === null ? undefined : byDescriptor.get(`${name}@${spec}`);
         if (to) builder.addEdge(from, to, kind);
         else if (kind === 'prod') unresolved++;
       }
@@ -183,7 +184,7 @@ function readBerry(input: ParseInput): ParseOutcome {
       builder.addRoot(id, name);
       if (locator.startsWith('workspace:')) workspaceIds.add(id);
     } else {
-      const version = text(raw.version) ?? (raw.version === undefined ? null : String(raw.version));
+      const version = scalarText(raw.version);
       if (!version) continue;
       id = purlFor('npm', name, version);
       const source = locator.replace(/^npm:.*$/, '');
@@ -199,7 +200,8 @@ function readBerry(input: ParseInput): ParseOutcome {
   for (const [from, entry] of entries) {
     const meta = dict(entry.dependenciesMeta);
     for (const [name, range] of entriesOf(entry.dependencies)) {
-      const to = byDescriptor.get(`${name}@${String(range)}`);
+      const spec = scalarText(range);
+      const to = spec === null ? undefined : byDescriptor.get(`${name}@${spec}`);
       if (!to) {
         unresolved++;
         continue;
@@ -218,5 +220,5 @@ function readBerry(input: ParseInput): ParseOutcome {
     builder.isDirectKnown = false;
     notes.push('yarn.lock has no workspace entry, so it cannot say what the product depends on directly');
   }
-  return { formatVersion: `berry ${metadataVersion ?? '?'}`, productName: null };
+  return { formatVersion: `berry ${scalarText(metadataVersion) ?? '?'}`, productName: null };
 }
