@@ -72,6 +72,8 @@ export interface Provider {
   /** Whether this provider can talk to the machine at all, and if not, precisely why. */
   probe(access: MachineAccess, signal: AbortSignal): Promise<ProbeResult>;
   connect(access: MachineAccess, signal: AbortSignal): Promise<Connection>;
+  /** Lets go of what the provider keeps between calls (BMC sessions), on shutdown. */
+  close?(): Promise<void>;
 }
 
 /**

@@ -3,7 +3,8 @@
  * each a VirtualMachine (QEMU behind QMP). It listens on its own loopback port, apart from the API:
  * a BMC is a separate endpoint with its own accounts, and Surplus reaches it exactly as it reaches a
  * physical BMC — through the Redfish provider. Sessions (`X-Auth-Token`) and basic auth; PATCH needs
- * `If-Match` with the ETag from a GET, as on iDRAC, so that code path runs in every lab provision.
+ * `If-Match` with the ETag from a GET, as on iDRAC, so that code path runs in lab provisions (the
+ * provider learns it from the first 428 and then sends the ETag of its own GET with every PATCH).
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';

@@ -133,8 +133,14 @@ export class RedfishClient {
   private token: string | null = null;
   private sessionUri: string | null = null;
   private sessionsPath = '/redfish/v1/SessionService/Sessions';
+  /** A login in flight that concurrent requests, all answered 401, wait for together. */
+  private renewal: Promise<void> | null = null;
   authMode: AuthMode = 'none';
   root: Json = {};
+  /** Whether this BMC answered a PATCH without If-Match with 428/412: later PATCHes send the ETag at once. */
+  isIfMatchRequired = false;
+  /** Requests that ended in an error so far: a session pool retires a client that failed while leased. */
+  failures = 0;
 
   private constructor(endpoint: RedfishEndpoint, options: RedfishClientOptions) {
     this.provider = options.providerName ?? 'redfish';
@@ -283,19 +289,25 @@ export class RedfishClient {
 
   /**
    * PATCHes a resource. Some BMCs (iDRAC among them) answer 428 without `If-Match`, and 412 when the
-   * ETag is stale: then the ETag is fetched and the PATCH sent once more with it.
+   * ETag is stale: then the ETag is fetched and the PATCH sent once more with it. Once this BMC asked
+   * for If-Match, `etag` (from the caller's own GET of the resource) goes with the first PATCH, which
+   * saves the 428 and the extra GET.
    */
-  async patch(path: string, body: unknown, signal: AbortSignal): Promise<RedfishResponse> {
-    const first = await this.request('PATCH', path, signal, { body, isIdempotent: true, acceptStatuses: [412, 428] });
+  async patch(path: string, body: unknown, signal: AbortSignal, etag: string | null = null): Promise<RedfishResponse> {
+    const headers: Record<string, string> = this.isIfMatchRequired && etag ? { 'if-match': etag } : {};
+    const first = await this.request('PATCH', path, signal, { body, headers, isIdempotent: true, acceptStatuses: [412, 428] });
     if (first.status !== 412 && first.status !== 428) return first;
-    const { etag } = await this.getWithEtag(path, signal);
-    if (!etag)
+    if (!headers['if-match']) this.isIfMatchRequired = true;
+    const { etag: current } = await this.getWithEtag(path, signal);
+    if (!current) {
+      this.failures++;
       throw new ProviderError(
         this.provider,
         'invalid',
         `PATCH ${path} on ${this.origin} answered ${first.status} (If-Match required) but GET ${path} gave no ETag`,
       );
-    return this.request('PATCH', path, signal, { body, isIdempotent: true, headers: { 'if-match': etag } });
+    }
+    return this.request('PATCH', path, signal, { body, isIdempotent: true, headers: { 'if-match': current } });
   }
 
   async delete(path: string, signal: AbortSignal): Promise<void> {
@@ -316,6 +328,16 @@ export class RedfishClient {
   }
 
   private async request(method: string, path: string, signal: AbortSignal, options: RequestOptions): Promise<RedfishResponse> {
+    try {
+      return await this.attempt(method, path, signal, options);
+    } catch (error) {
+      this.failures++;
+      throw error;
+    }
+  }
+
+  /** One request with its bounded retries. */
+  private async attempt(method: string, path: string, signal: AbortSignal, options: RequestOptions): Promise<RedfishResponse> {
     let lastError: ProviderError | null = null;
     let hasRenewedSession = false;
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
@@ -326,6 +348,7 @@ export class RedfishClient {
           break;
         }
       }
+      const sentToken = this.token;
       try {
         return await this.once(method, path, signal, options);
       } catch (error) {
@@ -333,8 +356,7 @@ export class RedfishClient {
         // An expired session: log in again once and repeat (the BMC did not act on a 401).
         if (error.error.kind === 'unauthorized' && this.authMode === 'session' && !options.isAnonymous && !hasRenewedSession) {
           hasRenewedSession = true;
-          this.token = null;
-          await this.login(signal);
+          await this.renewSession(sentToken, signal);
           attempt--;
           continue;
         }
@@ -344,6 +366,22 @@ export class RedfishClient {
       }
     }
     throw lastError ?? new ProviderError(this.provider, 'retryable', `${method} ${path} on ${this.origin}: cancelled`);
+  }
+
+  /**
+   * Logs in again after a 401 on `staleToken`. Requests sharing this client (a session pool) may all
+   * meet the expiry at once: one login serves them all, and a request that was sent with a token
+   * already replaced simply repeats with the new one.
+   */
+  private async renewSession(staleToken: string | null, signal: AbortSignal): Promise<void> {
+    if (this.token !== staleToken && this.token !== null) return;
+    if (!this.renewal) {
+      this.token = null;
+      this.renewal = this.login(signal).finally(() => {
+        this.renewal = null;
+      });
+    }
+    await this.renewal;
   }
 
   private once(method: string, path: string, signal: AbortSignal, options: RequestOptions): Promise<RedfishResponse> {

@@ -20,15 +20,17 @@ import type {
   Provider,
 } from '../types.ts';
 import { ProviderError } from '../types.ts';
-import { type Json, RedfishClient, type RedfishClientOptions } from './redfish-client.ts';
+import { type Json, RedfishClient, type RedfishClientOptions, type RedfishEndpoint } from './redfish-client.ts';
+import { type RedfishSessionOptions, RedfishSessions, type SystemMemo } from './redfish-sessions.ts';
 
-export type RedfishProviderOptions = RedfishClientOptions & {
-  /** The provider's name in the registry and in bmc_actions ('redfish'; 'lab' for the lab pool). */
-  name?: string;
-  /** How often, and how long, to poll PowerState between the ForceOff and the On of an off+on cycle. */
-  powerPollMs?: number;
-  powerWaitMs?: number;
-};
+export type RedfishProviderOptions = RedfishClientOptions &
+  RedfishSessionOptions & {
+    /** The provider's name in the registry and in bmc_actions ('redfish'; 'lab' for the lab pool). */
+    name?: string;
+    /** How often, and how long, to poll PowerState between the ForceOff and the On of an off+on cycle. */
+    powerPollMs?: number;
+    powerWaitMs?: number;
+  };
 
 /** Redfish's BootSourceOverrideTarget for each boot device. */
 export const BOOT_TARGETS: Record<BootDevice, string> = { pxe: 'Pxe', uefi_http: 'UefiHttp', disk: 'Hdd', cd: 'Cd' };
@@ -95,10 +97,20 @@ export class RedfishProvider implements Provider {
   readonly name: string;
   readonly features: readonly Feature[] = ['power', 'boot', 'media', 'inspect'];
   private readonly options: RedfishProviderOptions;
+  private readonly sessions: RedfishSessions;
 
   constructor(options: RedfishProviderOptions = {}) {
     this.name = options.name ?? 'redfish';
     this.options = options;
+    this.sessions = new RedfishSessions(
+      (endpoint, signal) => RedfishClient.connect(endpoint, { ...this.options, providerName: this.name }, signal),
+      options,
+    );
+  }
+
+  /** Logs out of the sessions kept for later calls (on shutdown). */
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 
   /**
@@ -108,7 +120,14 @@ export class RedfishProvider implements Provider {
   async probe(access: MachineAccess, signal: AbortSignal): Promise<ProbeResult> {
     let system: RedfishSystem | null = null;
     try {
-      system = await this.open(access, signal);
+      // A probe checks the BMC as it is now: its own login, nothing remembered.
+      const client = await RedfishClient.connect(this.endpoint(access), { ...this.options, providerName: this.name }, signal);
+      try {
+        system = new RedfishSystem(client, await this.selectSystem(client, access.systemPath, signal), this.name, this.options);
+      } catch (error) {
+        await client.close();
+        throw error;
+      }
       const body = await system.client.get(system.path, signal);
       if (!(body.Actions as Json | undefined)?.['#ComputerSystem.Reset'])
         throw new ProviderError(
@@ -132,32 +151,31 @@ export class RedfishProvider implements Provider {
     }
   }
 
+  /**
+   * A connection on the BMC session kept for this BMC and user (logged in on first use), with what
+   * the BMC said about the machine's system a moment ago. Closing it hands the session back; an
+   * error on it retires the session and forgets the system, so the next call starts afresh.
+   */
   async connect(access: MachineAccess, signal: AbortSignal): Promise<Connection> {
-    const system = await this.open(access, signal);
-    return {
-      provider: this.name,
-      power: system,
-      boot: system,
-      media: system,
-      inspect: system,
-      close: () => system.client.close(),
-    };
-  }
-
-  private async open(access: MachineAccess, signal: AbortSignal): Promise<RedfishSystem> {
-    if (!access.url) throw new ProviderError(this.name, 'invalid', 'the machine has no BMC URL');
-    const client = await RedfishClient.connect(
-      { url: access.url, username: access.username, password: access.password, caPem: access.caPem, isInsecure: access.isInsecure },
-      { ...this.options, providerName: this.name },
-      signal,
-    );
+    const lease = await this.sessions.lease(this.endpoint(access), signal);
+    const memoKey = `${access.machineId}\n${access.systemPath ?? ''}`;
     try {
-      const path = await this.selectSystem(client, access.systemPath, signal);
-      return new RedfishSystem(client, path, this.name, this.options);
+      let memo = lease.system(memoKey);
+      if (!memo) {
+        memo = { path: await this.selectSystem(lease.client, access.systemPath, signal), reset: null };
+        lease.remember(memoKey, memo);
+      }
+      const system = new RedfishSystem(lease.client, memo.path, this.name, this.options, memo);
+      return { provider: this.name, power: system, boot: system, media: system, inspect: system, close: () => lease.release() };
     } catch (error) {
-      await client.close();
+      await lease.release();
       throw error;
     }
+  }
+
+  private endpoint(access: MachineAccess): RedfishEndpoint {
+    if (!access.url) throw new ProviderError(this.name, 'invalid', 'the machine has no BMC URL');
+    return { url: access.url, username: access.username, password: access.password, caPem: access.caPem, isInsecure: access.isInsecure };
   }
 
   private async selectSystem(client: RedfishClient, configured: string | null, signal: AbortSignal): Promise<string> {
@@ -212,14 +230,16 @@ class RedfishSystem implements PowerController, BootController, MediaController,
   private readonly provider: string;
   private readonly powerPollMs: number;
   private readonly powerWaitMs: number;
-  private resetTarget: { target: string; allowed: string[] | null } | null = null;
+  /** The system's path and Reset action as the BMC gave them (shared with later connections for a while). */
+  private readonly memo: SystemMemo;
 
-  constructor(client: RedfishClient, path: string, provider: string, options: RedfishProviderOptions) {
+  constructor(client: RedfishClient, path: string, provider: string, options: RedfishProviderOptions, memo?: SystemMemo) {
     this.client = client;
     this.path = path;
     this.provider = provider;
     this.powerPollMs = options.powerPollMs ?? 1_000;
     this.powerWaitMs = options.powerWaitMs ?? 60_000;
+    this.memo = memo ?? { path, reset: null };
   }
 
   async powerState(signal: AbortSignal): Promise<PowerState> {
@@ -254,7 +274,7 @@ class RedfishSystem implements PowerController, BootController, MediaController,
 
   /** The Reset target and its allowable ResetTypes: inline, or from the action's @Redfish.ActionInfo. */
   private async resetAction(system: Json, signal: AbortSignal): Promise<{ target: string; allowed: string[] | null }> {
-    if (this.resetTarget) return this.resetTarget;
+    if (this.memo.reset) return this.memo.reset;
     const action = (system.Actions as Json | undefined)?.['#ComputerSystem.Reset'] as Json | undefined;
     const target = text(action?.target);
     if (!action || !target)
@@ -269,13 +289,14 @@ class RedfishSystem implements PowerController, BootController, MediaController,
       if (Array.isArray(parameter?.AllowableValues))
         allowed = (parameter.AllowableValues as unknown[]).filter((v): v is string => typeof v === 'string');
     }
-    this.resetTarget = { target, allowed };
-    return this.resetTarget;
+    this.memo.reset = { target, allowed };
+    return this.memo.reset;
   }
 
   async setOneTimeBoot(device: BootDevice, signal: AbortSignal): Promise<void> {
     const target = BOOT_TARGETS[device];
-    const boot = ((await this.client.get(this.path, signal)).Boot ?? {}) as Json;
+    const { body, etag } = await this.client.getWithEtag(this.path, signal);
+    const boot = (body.Boot ?? {}) as Json;
     const allowed = boot['BootSourceOverrideTarget@Redfish.AllowableValues'];
     if (Array.isArray(allowed) && !allowed.includes(target))
       throw new ProviderError(
@@ -287,7 +308,7 @@ class RedfishSystem implements PowerController, BootController, MediaController,
     // HTTP boot exists only in UEFI mode; a BMC set to Legacy would ignore the target.
     if (device === 'uefi_http' && typeof boot.BootSourceOverrideMode === 'string' && boot.BootSourceOverrideMode !== 'UEFI')
       patch.BootSourceOverrideMode = 'UEFI';
-    await this.client.patch(this.path, { Boot: patch }, signal);
+    await this.client.patch(this.path, { Boot: patch }, signal, etag);
   }
 
   async insertMedia(imageUrl: string, signal: AbortSignal): Promise<void> {

@@ -56,20 +56,85 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
 const signal = () => AbortSignal.timeout(20_000);
 
 describe('Redfish client against the DMTF public-rackmount1 mockup (replayed by a test fixture)', () => {
-  test('discovers the service root, logs in with a session, uses its token and deletes it on close', async () => {
+  test('discovers the service root, logs in with a session, uses its token, keeps it for the next call and deletes it on close', async () => {
     const server = await replay();
-    const connection = await provider.connect(access(server.url), signal());
+    const own = new RedfishProvider({ attempts: 3, backoffMs: 1, timeoutMs: 3_000 });
+    const connection = await own.connect(access(server.url), signal());
     assert.equal(await connection.power?.powerState(signal()), 'on');
     await connection.close();
+    // The next call to the same BMC and user: no service root, no login, no system lookup again.
+    const again = await own.connect(access(server.url), signal());
+    assert.equal(await again.power?.powerState(signal()), 'on');
+    await again.close();
+    assert.equal(server.requests.filter((r) => r.method === 'DELETE').length, 0);
+    await own.close();
 
-    const login = server.requests.find((r) => r.method === 'POST' && r.path === '/redfish/v1/SessionService/Sessions');
-    assert.deepEqual(login?.body, { UserName: 'admin', Password: PASSWORD });
+    const logins = server.requests.filter((r) => r.method === 'POST' && r.path === '/redfish/v1/SessionService/Sessions');
+    assert.deepEqual(
+      logins.map((r) => r.body),
+      [{ UserName: 'admin', Password: PASSWORD }],
+    );
+    assert.equal(server.requests.filter((r) => r.method === 'GET' && r.path === '/redfish/v1/').length, 1);
+    assert.equal(server.requests.filter((r) => r.method === 'GET' && r.path === '/redfish/v1/Systems').length, 1);
+    assert.equal(server.requests.filter((r) => r.method === 'GET' && r.path === SYSTEM).length, 2);
     const reads = server.requests.filter((r) => r.method === 'GET' && r.path !== '/redfish/v1/');
-    assert.ok(reads.length > 0);
     assert.ok(reads.every((r) => typeof r.headers['x-auth-token'] === 'string' && !r.headers.authorization));
     assert.deepEqual(
       server.requests.filter((r) => r.method === 'DELETE').map((r) => r.path),
       ['/redfish/v1/SessionService/Sessions/replay-1'],
+    );
+  });
+
+  test('a session the BMC expired is renewed with one login, also for calls sharing it at once', async () => {
+    const server = await replay();
+    const own = new RedfishProvider({ attempts: 3, backoffMs: 1, timeoutMs: 3_000 });
+    const first = await own.connect(access(server.url), signal());
+    await first.close();
+    server.expireSessions();
+    const [one, two] = await Promise.all([own.connect(access(server.url), signal()), own.connect(access(server.url), signal())]);
+    const states = await Promise.all([one?.power?.powerState(signal()), two?.power?.powerState(signal())]);
+    await Promise.all([one?.close(), two?.close()]);
+    assert.deepEqual(states, ['on', 'on']);
+    const logins = server.requests.filter((r) => r.method === 'POST' && r.path === '/redfish/v1/SessionService/Sessions');
+    assert.equal(logins.length, 2);
+    await own.close();
+    assert.deepEqual(
+      server.requests.filter((r) => r.method === 'DELETE').map((r) => r.path),
+      ['/redfish/v1/SessionService/Sessions/replay-2'],
+    );
+  });
+
+  test('a call that fails retires its session: logged out, and the next call discovers and logs in afresh', async () => {
+    const server = await replay();
+    const own = new RedfishProvider({ attempts: 1, backoffMs: 1, timeoutMs: 3_000 });
+    const connection = await own.connect(access(server.url), signal());
+    server.fail('GET', SYSTEM, 1, 500);
+    const error = await rejection(connection.power?.powerState(signal()) ?? Promise.resolve());
+    assert.equal(error.kind, 'retryable');
+    await connection.close();
+    assert.deepEqual(
+      server.requests.filter((r) => r.method === 'DELETE').map((r) => r.path),
+      ['/redfish/v1/SessionService/Sessions/replay-1'],
+    );
+    const next = await own.connect(access(server.url), signal());
+    assert.equal(await next.power?.powerState(signal()), 'on');
+    await next.close();
+    await own.close();
+    assert.equal(server.requests.filter((r) => r.method === 'GET' && r.path === '/redfish/v1/').length, 2);
+    assert.equal(server.requests.filter((r) => r.method === 'GET' && r.path === '/redfish/v1/Systems').length, 2);
+  });
+
+  test('with sessionIdleMs 0 every connection logs in and out', async () => {
+    const server = await replay();
+    const own = new RedfishProvider({ attempts: 1, backoffMs: 1, timeoutMs: 3_000, sessionIdleMs: 0 });
+    for (let i = 0; i < 2; i++) {
+      const connection = await own.connect(access(server.url), signal());
+      assert.equal(await connection.power?.powerState(signal()), 'on');
+      await connection.close();
+    }
+    assert.deepEqual(
+      server.requests.filter((r) => r.method === 'DELETE').map((r) => r.path),
+      ['/redfish/v1/SessionService/Sessions/replay-1', '/redfish/v1/SessionService/Sessions/replay-2'],
     );
   });
 
@@ -138,7 +203,7 @@ describe('Redfish client against the DMTF public-rackmount1 mockup (replayed by 
     await connection.power?.setPower('off', signal());
     await connection.close();
     assert.ok(server.requests.some((r) => r.method === 'GET' && r.path === '/redfish/v1/Systems/1/ResetActionInfo'));
-    assert.deepEqual(server.writes.at(-2)?.body, { ResetType: 'ForceOff' });
+    assert.deepEqual(server.writes.find((r) => r.path.endsWith('/Actions/ComputerSystem.Reset'))?.body, { ResetType: 'ForceOff' });
   });
 
   test('reset type selection follows the allowable values and the power state', () => {
@@ -185,6 +250,23 @@ describe('Redfish client against the DMTF public-rackmount1 mockup (replayed by 
     assert.equal(patches.length, 2);
     assert.equal(patches[0]?.headers['if-match'], undefined);
     assert.equal(patches[1]?.headers['if-match'], await server.etagOf(SYSTEM));
+  });
+
+  test('once the BMC asked for If-Match, the next PATCH sends the ETag of its own GET at once (no 428, no extra GET)', async () => {
+    const server = await replay({ isIfMatchRequired: true });
+    const own = new RedfishProvider({ attempts: 1, backoffMs: 1, timeoutMs: 3_000 });
+    for (const device of ['pxe', 'disk'] as const) {
+      const connection = await own.connect(access(server.url), signal());
+      await connection.boot?.setOneTimeBoot(device, signal());
+      await connection.close();
+    }
+    await own.close();
+    const patches = server.requests.filter((r) => r.method === 'PATCH');
+    assert.deepEqual(
+      patches.map((r) => r.headers['if-match'] ?? null),
+      [null, await server.etagOf(SYSTEM), await server.etagOf(SYSTEM)],
+    );
+    assert.equal(server.requests.filter((r) => r.method === 'GET' && r.path === SYSTEM).length, 3);
   });
 
   test('wrong credentials are unauthorized, and the message names the user but never the password', async () => {
