@@ -66,9 +66,6 @@ import { RequestsService } from './requests/requests.service.ts';
 import { ReviewRepository } from './review/review.repository.ts';
 import { reviewRoutes } from './review/review.routes.ts';
 import { ReviewService } from './review/review.service.ts';
-import { OperatorTasksRepository } from './servers/operator-tasks.repository.ts';
-import { operatorTasksRoutes } from './servers/operator-tasks.routes.ts';
-import { OperatorTasksService } from './servers/operator-tasks.service.ts';
 import { ProvisionTokens } from './servers/provision-token.ts';
 import { ServersRepository } from './servers/servers.repository.ts';
 import { serversRoutes } from './servers/servers.routes.ts';
@@ -209,10 +206,9 @@ export function createServices(db: Db, config: SurplusConfig) {
   // --- end metering and reports --------------------------------------------------------------------
 
   // --- machine back ends: one registry for enrollment probes and workflows ---------------------------
-  const bmcActions = new BmcActionsRepository();
   const registry = new ProviderRegistry({
     db,
-    actions: bmcActions,
+    actions: new BmcActionsRepository(),
     providers:
       config.providers instanceof Map ? [...config.providers.values()] : [new RedfishProvider(), createLabProvider(), new ManualProvider()],
     secrets,
@@ -248,16 +244,7 @@ export function createServices(db: Db, config: SurplusConfig) {
     { ...DEFAULT_PROVISIONING, ...config.provisioning },
   );
   // Over-cap power-offs under a program's power_off policy go through the servers' own transition.
-  metering.setPowerOff(async (serverId, reason) => {
-    await servers.powerOffBySystem(serverId, reason);
-  });
-  const operatorTasks = new OperatorTasksService(db, {
-    tasks: new OperatorTasksRepository(),
-    actions: bmcActions,
-    servers: serversRepository,
-    workflows: servers,
-    audit,
-  });
+  metering.setPowerOff((serverId, reason) => servers.powerOffBySystem(serverId, reason));
   // --- end servers ---------------------------------------------------------------------------------
 
   // --- supply-chain insight -----------------------------------------------------------------------
@@ -266,7 +253,6 @@ export function createServices(db: Db, config: SurplusConfig) {
   return {
     registry,
     servers,
-    operatorTasks,
     serversRepository,
     intake,
     githubReplies,
@@ -342,7 +328,6 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   reportsRoutes(app, { reports: services.reports });
   inventoryRoutes(app, { inventory: services.inventory });
   serversRoutes(app, { servers: services.servers });
-  operatorTasksRoutes(app, { tasks: services.operatorTasks });
   insightRoutes(app, { insight: services.insight });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };

@@ -487,12 +487,23 @@ export class MeteringRepository {
     return rows.rows;
   }
 
-  /** Records alerts; returns only the thresholds this call recorded (the others went out before). */
-  async recordAlerts(tx: Executor, grantId: string, month: string, thresholds: number[], spentCents: number, creditCents: number) {
+  /**
+   * Records alerts, sent at the job's clock (the over-cap notice is measured from it); returns only
+   * the thresholds this call recorded (the others went out before).
+   */
+  async recordAlerts(
+    tx: Executor,
+    grantId: string,
+    month: string,
+    thresholds: number[],
+    spentCents: number,
+    creditCents: number,
+    sentAt: Date,
+  ) {
     if (thresholds.length === 0) return [];
     const rows = await sql<{ threshold_percent: number }>`
-      insert into grant_usage_alerts (grant_id, month, threshold_percent, spent_cents, credit_cents)
-      select ${grantId}, ${month}::date, t, ${spentCents}, ${creditCents} from unnest(${thresholds}::integer[]) as t
+      insert into grant_usage_alerts (grant_id, month, threshold_percent, spent_cents, credit_cents, sent_at)
+      select ${grantId}, ${month}::date, t, ${spentCents}, ${creditCents}, ${sentAt} from unnest(${thresholds}::integer[]) as t
       on conflict do nothing
       returning threshold_percent`.execute(tx);
     return rows.rows.map((row) => row.threshold_percent).sort((a, b) => a - b);

@@ -33,8 +33,11 @@ import {
   thresholdsReached,
 } from './usage.ts';
 
-/** Powers a server off for the over-cap policy (through ServersService, which writes its events). */
-export type PowerOff = (serverId: string, reason: string) => Promise<void>;
+/**
+ * Powers a server off for the over-cap policy (through ServersService, which writes its events);
+ * false when the server was no longer active (another run got there first).
+ */
+export type PowerOff = (serverId: string, reason: string) => Promise<boolean>;
 
 export type MeteringSettings = {
   /** Largest traffic batch, in bytes of body (default 50 MB). */
@@ -298,7 +301,7 @@ export class MeteringService {
       if (reached.length === 0) continue;
       const policy = ProgramPolicy.parse(grant.policy).metering;
       alerted += await this.db.transaction().execute(async (tx) => {
-        const recorded = await this.metering.recordAlerts(tx, grant.id, month, reached, spent, credit);
+        const recorded = await this.metering.recordAlerts(tx, grant.id, month, reached, spent, credit, now);
         if (recorded.length === 0) return 0;
         await this.tell(tx, grant, month, recorded, spent, credit, policy);
         return recorded.length;
@@ -307,11 +310,23 @@ export class MeteringService {
         const [alert] = await this.metering
           .alertsOf(this.db, [grant.id], month)
           .then((rows) => rows.filter((r) => r.threshold_percent === 100));
-        // The alert's time is the database's: compare with the later of the two clocks' now.
-        if (alert && alert.sent_at.getTime() + policy.over_cap_notice_hours * 3_600_000 <= Math.max(now.getTime(), Date.now())) {
+        // The alert was stamped with the job's clock (recordAlerts), so the notice is measured on one clock.
+        if (alert && alert.sent_at.getTime() + policy.over_cap_notice_hours * 3_600_000 <= now.getTime()) {
           for (const server of await this.metering.activeServersOfGrant(this.db, grant.id)) {
-            await this.powerOff(server.id, `the grant used its monthly credit for ${month.slice(0, 7)} (over-cap policy: power off)`);
-            await this.metering.recordCapAction(this.db, grant.id, month, server.id);
+            const reason = `the grant used its monthly credit for ${month.slice(0, 7)} (over-cap policy: power off)`;
+            // Two runs at once both see the server active; only the one whose transition succeeds acts.
+            if (!(await this.powerOff(server.id, reason))) continue;
+            await this.db.transaction().execute(async (tx) => {
+              await this.metering.recordCapAction(tx, grant.id, month, server.id);
+              await this.notifications.notify(tx, {
+                userIds: await this.notifications.projectOwnerIds(tx, grant.project_id),
+                kind: 'server.powered_off',
+                title: `${server.hostname} was powered off`,
+                body: `${grant.project_name} used its ${month.slice(0, 7)} credit from ${grant.program_slug}, and the program powers running servers off ${policy.over_cap_notice_hours} hours after the notice. Power it on again next month, or ask the program for more credit; a server powered on again this month is powered off again.`,
+                link: `/servers/${server.id}`,
+                email: true,
+              });
+            });
             poweredOff++;
           }
         }
