@@ -41,7 +41,7 @@ export async function startExternalPostgres(dir: string): Promise<{ url: string;
       '-l',
       join(dir, 'log'),
       '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c fsync=off`,
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c fsync=off -c TimeZone=UTC`,
     ],
     options,
   );

@@ -13,7 +13,9 @@ export type Tx = Transaction<Database>;
 export type Executor = Kysely<Database>;
 
 export function createPool(url: string, max = 20): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // Dates are UTC everywhere: the application computes them with toISOString(), so PostgreSQL's
+  // current_date and date casts must not follow the server's or the machine's time zone.
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, options: '-c TimeZone=UTC' });
   // An idle client losing its connection (e.g. PostgreSQL restarting) must not crash the process.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));

@@ -54,7 +54,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
       '-l',
       join(pgData, 'server.log'),
       '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`,
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c TimeZone=UTC`,
     ]);
   } else {
     log(`reusing embedded PostgreSQL already running on port ${port}`);
