@@ -170,6 +170,8 @@ async function main() {
       await app.close();
       await bootServer.close();
       await worker?.stop();
+      // After the last job: log out of the BMC sessions kept between calls.
+      await services.registry.close();
       await lab?.pool.stop();
       await pool.end();
       await embedded?.stop();

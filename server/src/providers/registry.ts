@@ -162,9 +162,13 @@ export class ProviderRegistry {
    */
   async perform(machine: MachineRow, key: string, request: BmcActionRequest, signal: AbortSignal): Promise<BmcActionRow> {
     const action = describeRequest(request);
-    const recorded = await this.actions.find(this.db, key);
-    if (recorded?.outcome === 'done') return recorded;
-    if (recorded?.outcome === 'pending') {
+    const candidates = this.candidates(machine.bmc_provider);
+    const first = candidates[0]?.name ?? machine.bmc_provider;
+    // One statement records the attempt, or finds the action done (or filed for an operator) before.
+    const claim = await this.actions.claim(this.db, { key, machineId: machine.id, action, provider: first, detail: { request } });
+    if (!claim.isClaimed) {
+      const recorded = claim.row;
+      if (recorded.outcome === 'done') return recorded;
       const instruction = typeof recorded.detail.instruction === 'string' ? recorded.detail.instruction : action;
       throw new ProviderError(recorded.provider, 'awaiting_operator', instruction);
     }
@@ -172,14 +176,15 @@ export class ProviderRegistry {
     try {
       access = this.access(machine);
     } catch (error) {
-      await this.actions.start(this.db, { key, machineId: machine.id, action, provider: machine.bmc_provider, detail: { request } });
+      if (first !== machine.bmc_provider)
+        await this.actions.start(this.db, { key, machineId: machine.id, action, provider: machine.bmc_provider, detail: { request } });
       await this.actions.finish(this.db, key, 'failed', { error: (error as Error).message, error_kind: 'invalid' });
       throw error;
     }
-    const candidates = this.candidates(machine.bmc_provider);
     const skipped: string[] = [];
-    for (const provider of candidates) {
-      await this.actions.start(this.db, { key, machineId: machine.id, action, provider: provider.name, detail: { request } });
+    for (const [index, provider] of candidates.entries()) {
+      if (index > 0)
+        await this.actions.start(this.db, { key, machineId: machine.id, action, provider: provider.name, detail: { request } });
       try {
         const connection = await provider.connect(access, signal);
         try {
@@ -189,8 +194,10 @@ export class ProviderRegistry {
         } finally {
           await connection.close().catch(() => {});
         }
-        await this.actions.finish(this.db, key, 'done', { provider: provider.name, ...(skipped.length ? { skipped } : {}) });
-        return (await this.actions.find(this.db, key)) as BmcActionRow;
+        return (await this.actions.finish(this.db, key, 'done', {
+          provider: provider.name,
+          ...(skipped.length ? { skipped } : {}),
+        })) as BmcActionRow;
       } catch (error) {
         if (!(error instanceof ProviderError)) {
           await this.actions.finish(this.db, key, 'failed', { error: (error as Error).message ?? String(error) });
@@ -234,6 +241,11 @@ export class ProviderRegistry {
 
   async bootOnce(machine: MachineRow, device: BootDevice, key: string, signal: AbortSignal): Promise<void> {
     await this.perform(machine, key, { kind: 'boot', device }, signal);
+  }
+
+  /** Logs out of what providers keep between calls (BMC sessions): on shutdown, after the last job. */
+  async close(): Promise<void> {
+    await Promise.all([...this.providers.values()].map((provider) => provider.close?.()));
   }
 
   /** Resolves once an operator confirmed the manual step filed under `key`. */
