@@ -1,7 +1,18 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../db/database.ts';
 import { startCopyIn } from './copy-in.ts';
-import { type CountingPolicy, type LifecycleEvent, type Segment, type ServerUsage, segmentsOf, type TrafficUsage } from './usage.ts';
+import {
+  type CountingPolicy,
+  dayStartS,
+  type LifecycleEvent,
+  type Segment,
+  type ServerMonth,
+  type ServerUsage,
+  type SpendSummary,
+  segmentsOf,
+  serverMonthsOf,
+  type TrafficUsage,
+} from './usage.ts';
 
 /** Which servers and traffic a usage question is about. */
 export type UsageScope = { projectId: string } | { programId: string } | { grantIds: string[] };
@@ -72,6 +83,10 @@ export class MeteringRepository {
           from servers s left join grants g on g.id = s.grant_id
           where s.id = any(${ids}::uuid[])`.execute(tx);
         const events = await this.eventsOf(tx, ids);
+        // Shared: a month's rollover waits for this batch, and this batch for a rollover under way.
+        const rolledS = await this.rolledThroughS(tx, 'share');
+        const nowS = Math.floor(Date.now() / 1000);
+        const months = new MonthRows();
         const rows = {
           server: [] as string[],
           project: [] as string[],
@@ -96,8 +111,11 @@ export class MeteringRepository {
           rows.started.push((segments[0] as Segment).startS);
           rows.ended.push(last.endS);
           rows.segments.push(packSegments(segments));
+          if (rolledS !== null) months.add(server, serverMonthsOf(segments, 0, rolledS, nowS));
         }
         await sql`delete from usage_servers where server_id = any(${ids}::uuid[])`.execute(tx);
+        await sql`delete from usage_server_months where server_id = any(${ids}::uuid[])`.execute(tx);
+        await months.insert(tx);
         if (rows.server.length > 0) {
           await sql`
             insert into usage_servers (server_id, project_id, grant_id, program_id, plan_slug, metro_code, started_s, ended_s, segments)
@@ -112,6 +130,123 @@ export class MeteringRepository {
       refreshed += count;
       if (count < batchSize) return refreshed;
     }
+  }
+
+  /** The start of the first month not rolled up yet, in seconds (null: nothing rolled up). */
+  private async rolledThroughS(db: Executor, lock: 'share' | 'update' | null): Promise<number | null> {
+    const rows = await sql<{ rolled_through: string | null }>`
+      select to_char(rolled_through, 'YYYY-MM-DD') as rolled_through from usage_rollup_state
+      ${lock === 'share' ? sql`for share` : lock === 'update' ? sql`for update` : sql``}`.execute(db);
+    const day = rows.rows[0]?.rolled_through ?? null;
+    return day === null ? null : dayStartS(day);
+  }
+
+  /**
+   * Rolls every server's usage up to `monthStart` (the current month's start): the months closed
+   * since the last rollover get their rows, from the stored segments (refresh first). Once a month;
+   * returns the month rolled through.
+   */
+  async rollUpMonths(db: Db, monthStart: string, nowS: number): Promise<string> {
+    const toS = dayStartS(monthStart);
+    const rolledS = await this.rolledThroughS(db, null);
+    if (rolledS !== null && rolledS >= toS) return new Date(rolledS * 1000).toISOString().slice(0, 10);
+    return db.transaction().execute(async (tx) => {
+      const fromS = (await this.rolledThroughS(tx, 'update')) ?? Number.NEGATIVE_INFINITY;
+      if (fromS >= toS) return new Date(fromS * 1000).toISOString().slice(0, 10);
+      const servers = await sql<ServerSegmentsRow & { program_id: string | null }>`
+        select server_id, project_id, grant_id, program_id, plan_slug, metro_code, segments from usage_servers
+        where started_s < ${toS} ${Number.isFinite(fromS) ? sql`and (ended_s is null or ended_s > ${fromS})` : sql``}`.execute(tx);
+      const months = new MonthRows();
+      for (const server of servers.rows) {
+        months.add(server, serverMonthsOf(unpackSegments(server.segments), Number.isFinite(fromS) ? fromS : 0, toS, nowS));
+      }
+      await months.insert(tx);
+      await sql`update usage_rollup_state set rolled_through = ${monthStart}::date`.execute(tx);
+      // A month's rows at once: let the planner know them before the dashboards read them.
+      await sql`analyze usage_server_months`.execute(tx);
+      return monthStart;
+    });
+  }
+
+  /**
+   * A program's spend over whole months [fromMonth, toMonth): server time of the rolled-up months
+   * before `serversTo` (priced with today's plan prices and the program's counting policy, rounded
+   * per server and month), and traffic of every month from the monthly sums (rounded per source
+   * and month), summed per grant, project and month and per plan and metro.
+   */
+  async programSpend(db: Executor, programId: string, fromMonth: string, toMonth: string, serversTo: string): Promise<SpendSummary> {
+    const rows = await sql<{
+      is_plan: boolean;
+      is_metro: boolean;
+      grant_id: string | null;
+      project_id: string | null;
+      month: string | null;
+      key: string | null;
+      seconds: number;
+      cents: number;
+      bytes_in: string;
+      bytes_out: string;
+    }>`
+      with program as materialized (
+        select policy #>> '{metering,counting}' = 'powered_on' as is_powered_on,
+          coalesce((policy #>> '{metering,traffic_cents_per_gb}')::integer, 0) as cents_per_gb
+        from programs where id = ${programId}
+      ), pieces as (
+        select m.grant_id, m.project_id, m.plan_slug, m.metro_code, m.month, c.seconds,
+          (c.seconds * p.price_cents_per_hour + 1800) / 3600 as cents, 0::bigint as bytes_in, 0::bigint as bytes_out
+        from usage_server_months m
+        cross join program g
+        join plans p on p.slug = m.plan_slug
+        cross join lateral (select case when g.is_powered_on then m.powered_on_s else m.allocated_s end as seconds) c
+        where m.program_id = ${programId} and m.month >= ${fromMonth}::date and m.month < ${serversTo}::date and c.seconds > 0
+        union all
+        select t.grant_id, t.project_id, s.plan_slug, s.metro_code, t.month, 0,
+          div(t.bytes_out::numeric * g.cents_per_gb + 500000000, 1000000000), t.bytes_in, t.bytes_out
+        from traffic_monthly t
+        cross join program g
+        left join servers s on s.id = t.server_id
+        where t.program_id = ${programId} and t.month >= ${fromMonth}::date and t.month < ${toMonth}::date
+      )
+      select grouping(plan_slug) = 0 as is_plan, grouping(metro_code) = 0 as is_metro, grant_id, project_id,
+        to_char(month, 'YYYY-MM-DD') as month, coalesce(plan_slug, metro_code) as key, sum(seconds)::float8 as seconds,
+        sum(cents)::float8 as cents, sum(bytes_in)::text as bytes_in, sum(bytes_out)::text as bytes_out
+      from pieces
+      group by grouping sets ((grant_id, project_id, month), (plan_slug), (metro_code))`.execute(db);
+    const summary: SpendSummary = { rows: [], byPlan: new Map(), byMetro: new Map() };
+    for (const row of rows.rows) {
+      if (row.is_plan) summary.byPlan.set(row.key, row.cents);
+      else if (row.is_metro) summary.byMetro.set(row.key, row.cents);
+      else
+        summary.rows.push({
+          grantId: row.grant_id,
+          projectId: row.project_id as string,
+          month: row.month as string,
+          seconds: row.seconds,
+          cents: row.cents,
+          bytesIn: BigInt(row.bytes_in),
+          bytesOut: BigInt(row.bytes_out),
+        });
+    }
+    return summary;
+  }
+
+  /**
+   * A program's traffic cents per grant over the days [fromDay, toDay): priced per source and
+   * month as `trafficUsage` and `chargesOf` do, summed in the database (the dashboard's trailing days).
+   */
+  async programTrafficCentsByGrant(db: Executor, programId: string, fromDay: string, toDay: string): Promise<Map<string | null, number>> {
+    const rows = await sql<{ grant_id: string | null; cents: number }>`
+      with program as materialized (
+        select coalesce((policy #>> '{metering,traffic_cents_per_gb}')::integer, 0) as cents_per_gb from programs where id = ${programId}
+      ), sources as (
+        select t.grant_id, sum(t.bytes_out) as bytes_out
+        from traffic_daily t join grants g on g.id = t.grant_id
+        where g.program_id = ${programId} and t.day >= ${fromDay}::date and t.day < ${toDay}::date
+        group by t.project_id, t.server_id, t.grant_id, date_trunc('month', t.day)
+      )
+      select s.grant_id, sum(div(s.bytes_out * p.cents_per_gb + 500000000, 1000000000))::float8 as cents
+      from sources s cross join program p group by s.grant_id`.execute(db);
+    return new Map(rows.rows.map((row) => [row.grant_id, row.cents]));
   }
 
   async eventsOf(db: Executor, serverIds: string[]): Promise<Map<string, LifecycleEvent[]>> {
@@ -611,6 +746,56 @@ export class MeteringRepository {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Rows of usage_server_months being written, as arrays for one `unnest` insert. */
+class MonthRows {
+  private readonly columns = {
+    server: [] as string[],
+    month: [] as string[],
+    project: [] as string[],
+    grant: [] as (string | null)[],
+    program: [] as (string | null)[],
+    plan: [] as string[],
+    metro: [] as string[],
+    allocated: [] as number[],
+    poweredOn: [] as number[],
+  };
+
+  add(
+    server: {
+      server_id?: string;
+      id?: string;
+      project_id: string;
+      grant_id: string | null;
+      program_id: string | null;
+      plan_slug: string;
+      metro_code: string;
+    },
+    months: ServerMonth[],
+  ) {
+    for (const month of months) {
+      this.columns.server.push((server.server_id ?? server.id) as string);
+      this.columns.month.push(month.month);
+      this.columns.project.push(server.project_id);
+      this.columns.grant.push(server.grant_id);
+      this.columns.program.push(server.program_id);
+      this.columns.plan.push(server.plan_slug);
+      this.columns.metro.push(server.metro_code);
+      this.columns.allocated.push(month.allocatedS);
+      this.columns.poweredOn.push(month.poweredOnS);
+    }
+  }
+
+  async insert(tx: Executor) {
+    const c = this.columns;
+    if (c.server.length === 0) return;
+    await sql`
+      insert into usage_server_months (server_id, month, project_id, grant_id, program_id, plan_slug, metro_code, allocated_s, powered_on_s)
+      select * from unnest(${c.server}::uuid[], ${c.month}::date[], ${c.project}::uuid[], ${c.grant}::uuid[], ${c.program}::uuid[],
+        ${c.plan}::text[], ${c.metro}::text[], ${c.allocated}::bigint[], ${c.poweredOn}::bigint[])
+      on conflict (server_id, month) do update set allocated_s = excluded.allocated_s, powered_on_s = excluded.powered_on_s`.execute(tx);
+  }
+}
+
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);

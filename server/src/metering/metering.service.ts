@@ -22,6 +22,7 @@ import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, TrafficBatchReader } from './t
 import {
   type AlertThreshold,
   type Charge,
+  addToSummary,
   chargesOf,
   dayStartS,
   isCreditExhausted,
@@ -29,6 +30,7 @@ import {
   monthOf,
   nextMonthStartS,
   serverCents,
+  type SpendSummary,
   sumCents,
   thresholdsReached,
 } from './usage.ts';
@@ -146,37 +148,59 @@ export class MeteringService {
   }
 
   /**
-   * A program's charges over whole UTC months [fromMonth, toMonth) — server time up to now, traffic
-   * from the monthly sums — for dashboards and reports, which must stay fast over a year of data.
+   * A program's charges over whole UTC months [fromMonth, toMonth) from the segments themselves —
+   * server time up to now, traffic from the monthly sums. What `programSpend` sums from its rollup;
+   * tests compare the two.
    */
   async programMonthCharges(programId: string, fromMonth: string, toMonth: string, now: Date): Promise<Charge[]> {
-    return (await this.programYearCharges(programId, fromMonth, toMonth, null, now)).charges;
+    await this.refresh();
+    const fromS = dayStartS(fromMonth);
+    const toS = dayStartS(toMonth);
+    const [servers, traffic] = await Promise.all([
+      this.metering.serverUsage(this.db, { programId }, new Date(fromS * 1000), new Date(toS * 1000)),
+      this.metering.programTrafficByMonth(this.db, programId, fromMonth, toMonth),
+    ]);
+    return chargesOf(servers, traffic, fromS, toS, Math.floor(now.getTime() / 1000));
   }
 
   /**
-   * The same, and the charges of a window of days inside it (the dashboard's trailing 30 days),
-   * from one read of the servers' segments.
+   * What a program spent over whole UTC months [fromMonth, toMonth), summed per grant, project and
+   * month and per plan and metro — for dashboards and reports, which must stay fast over a year of
+   * data. Closed months come from the monthly rollup (rolled over here when a month has ended),
+   * traffic from the monthly sums; only the live month's server time is priced from the segments.
+   * Also what each grant spent in a window of days (the dashboard's trailing 30 days), from the
+   * same read of the segments.
    */
-  async programYearCharges(
+  async programSpend(
     programId: string,
     fromMonth: string,
     toMonth: string,
     window: DayRange | null,
     now: Date,
-  ): Promise<{ charges: Charge[]; window: Charge[] }> {
+  ): Promise<{ summary: SpendSummary; windowByGrant: Map<string | null, number> }> {
     await this.refresh();
-    const fromS = dayStartS(fromMonth);
-    const toS = dayStartS(toMonth);
     const nowS = Math.floor(now.getTime() / 1000);
-    const [servers, traffic, windowTraffic] = await Promise.all([
-      this.metering.serverUsage(this.db, { programId }, new Date(fromS * 1000), new Date(toS * 1000)),
-      this.metering.programTrafficByMonth(this.db, programId, fromMonth, toMonth),
-      window ? this.metering.trafficUsage(this.db, { programId }, window.from, addDays(window.to, 1)) : [],
+    // Never roll a month up before it has really ended (tests ask about other days).
+    const realNowS = Math.floor(Date.now() / 1000);
+    const rolled = await this.metering.rollUpMonths(this.db, monthOf(Math.min(nowS, realNowS)), realNowS);
+    const serversTo = [[rolled, monthOf(nowS), toMonth].sort()[0] as string, fromMonth].sort().at(-1) as string;
+    const liveFromS = dayStartS(serversTo);
+    const toS = dayStartS(toMonth);
+    const readFromS = window ? Math.min(liveFromS, dayStartS(window.from)) : liveFromS;
+    const [summary, servers, windowTraffic] = await Promise.all([
+      this.metering.programSpend(this.db, programId, fromMonth, toMonth, serversTo),
+      readFromS < toS ? this.metering.serverUsage(this.db, { programId }, new Date(readFromS * 1000), new Date(toS * 1000)) : [],
+      window
+        ? this.metering.programTrafficCentsByGrant(this.db, programId, window.from, addDays(window.to, 1))
+        : new Map<string | null, number>(),
     ]);
-    return {
-      charges: chargesOf(servers, traffic, fromS, toS, nowS),
-      window: window ? chargesOf(servers, windowTraffic, dayStartS(window.from), dayStartS(window.to) + DAY_S, nowS) : [],
-    };
+    addToSummary(summary, chargesOf(servers, [], liveFromS, toS, nowS));
+    const windowByGrant = windowTraffic;
+    if (window) {
+      for (const charge of chargesOf(servers, [], dayStartS(window.from), dayStartS(window.to) + DAY_S, nowS))
+        windowByGrant.set(charge.grantId, (windowByGrant.get(charge.grantId) ?? 0) + charge.cents);
+    }
+    return { summary, windowByGrant };
   }
 
   /**

@@ -147,6 +147,19 @@ export function secondsByMonth(
   return [...byMonth.entries()].sort(([a], [b]) => a - b).map(([index, seconds]) => ({ month: monthLabel(index), seconds }));
 }
 
+/** A server's seconds in one UTC month under both counting policies (a row of the monthly rollup). */
+export type ServerMonth = { month: string; allocatedS: number; poweredOnS: number };
+
+/** A server's seconds per UTC month within [fromS, toS), allocated and powered on; open segments end at `nowS`. */
+export function serverMonthsOf(segments: readonly Segment[], fromS: number, toS: number, nowS: number): ServerMonth[] {
+  const poweredOn = new Map(secondsByMonth(segments, 'powered_on', fromS, toS, nowS).map((row) => [row.month, row.seconds]));
+  return secondsByMonth(segments, 'allocated', fromS, toS, nowS).map(({ month, seconds }) => ({
+    month,
+    allocatedS: seconds,
+    poweredOnS: poweredOn.get(month) ?? 0,
+  }));
+}
+
 /** Server time's price: seconds × cents per hour / 3600, rounded half up to a whole cent. */
 export function serverCents(seconds: number, centsPerHour: number): number {
   return Math.floor((seconds * centsPerHour + 1800) / 3600);
@@ -247,6 +260,53 @@ export function chargesOf(
   return charges;
 }
 
+/** What a scope spent per grant, project and month, and per plan and metro: what dashboards and reports sum. */
+export type SpendSummary = {
+  rows: SpendRow[];
+  /** Cents by plan (null: traffic reported for a project). */
+  byPlan: Map<string | null, number>;
+  /** Cents by metro (null: traffic reported for a project). */
+  byMetro: Map<string | null, number>;
+};
+
+export type SpendRow = {
+  grantId: string | null;
+  projectId: string;
+  month: string;
+  seconds: number;
+  cents: number;
+  bytesIn: bigint;
+  bytesOut: bigint;
+};
+
+/** Charges summed per grant, project and month, and per plan and metro. Sums of rounded charges: exact. */
+export function summarizeCharges(charges: readonly Charge[]): SpendSummary {
+  const summary: SpendSummary = { rows: [], byPlan: new Map(), byMetro: new Map() };
+  addToSummary(summary, charges);
+  return summary;
+}
+
+/** Adds charges to a summary (the live month to the rolled-up ones), in place. */
+export function addToSummary(summary: SpendSummary, charges: readonly Charge[]): SpendSummary {
+  const rows = new Map(summary.rows.map((row) => [`${row.grantId}|${row.projectId}|${row.month}`, row]));
+  for (const charge of charges) {
+    const key = `${charge.grantId}|${charge.projectId}|${charge.month}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = { grantId: charge.grantId, projectId: charge.projectId, month: charge.month, seconds: 0, cents: 0, bytesIn: 0n, bytesOut: 0n };
+      rows.set(key, row);
+      summary.rows.push(row);
+    }
+    row.seconds += charge.seconds;
+    row.cents += charge.cents;
+    row.bytesIn += charge.bytesIn;
+    row.bytesOut += charge.bytesOut;
+    summary.byPlan.set(charge.planSlug, (summary.byPlan.get(charge.planSlug) ?? 0) + charge.cents);
+    summary.byMetro.set(charge.metroCode, (summary.byMetro.get(charge.metroCode) ?? 0) + charge.cents);
+  }
+  return summary;
+}
+
 export type UsageLine = {
   type: 'server' | 'traffic';
   plan: string | null;
@@ -345,6 +405,20 @@ export function isCreditExhausted(spentCents: number, creditCents: number): bool
  * `windowDays` days' average daily spend for each day left. Rounded half up.
  */
 export function forecastCents(spentSoFarCents: number, trailingCents: number, windowDays: number, daysLeft: number): number {
-  if (windowDays <= 0 || daysLeft <= 0) return spentSoFarCents;
-  return spentSoFarCents + Math.floor((trailingCents * daysLeft * 2 + windowDays) / (2 * windowDays));
+  return projectedCents(spentSoFarCents, [{ trailingCents, daysLeft }], windowDays);
+}
+
+/**
+ * The same for several burns that last different numbers of days (each grant's burn lasts until its
+ * last day): spent so far + Σ trailing cents × days left ÷ window days, rounded half up once.
+ */
+export function projectedCents(
+  spentSoFarCents: number,
+  burns: readonly { trailingCents: number; daysLeft: number }[],
+  windowDays: number,
+): number {
+  if (windowDays <= 0) return spentSoFarCents;
+  let centDays = 0;
+  for (const burn of burns) if (burn.daysLeft > 0) centDays += burn.trailingCents * burn.daysLeft;
+  return spentSoFarCents + Math.floor((centDays * 2 + windowDays) / (2 * windowDays));
 }

@@ -14,6 +14,8 @@ export type ReportGrant = {
   state: string;
 };
 
+export type FleetMonth = { month: string; allocated_s: number; available_s: number; other_s: number; machines: number };
+
 export type Percentiles = { month: string; count: number; median: number | null; p90: number | null };
 
 /** Month starts and ends as arrays, for `unnest`: [start, end) per month, UTC. */
@@ -36,10 +38,41 @@ export class ReportsRepository {
 
   /**
    * Machine-seconds per month in each state, fleet-wide, from machine_events: each event's state
-   * lasts until the machine's next event (or now).
+   * lasts until the machine's next event (or now). Closed months are kept in fleet_months once
+   * computed (an event dropped them again); only the others are computed here.
    */
-  async fleetByMonth(db: Executor, months: MonthBounds, now: Date) {
-    const rows = await sql<{ month: string; allocated_s: number; available_s: number; other_s: number; machines: number }>`
+  async fleetByMonth(db: Executor, months: MonthBounds, now: Date): Promise<FleetMonth[]> {
+    // Closed: ended before now, and before the real now (tests ask about other days).
+    const closedBy = Math.min(now.getTime(), Date.now());
+    const isClosed = months.ends.map((end, i) => Date.parse(end) <= closedBy && Date.parse(end) > Date.parse(months.starts[i] as string));
+    const closed = months.starts.filter((_, i) => isClosed[i]).map((start) => start.slice(0, 10));
+    const kept = new Map<string, FleetMonth>();
+    if (closed.length > 0) {
+      const rows = await sql<FleetMonth>`
+        select to_char(month, 'YYYY-MM-DD') as month, allocated_s, available_s, other_s, machines from fleet_months
+        where month = any(${closed}::date[])`.execute(db);
+      for (const row of rows.rows) kept.set(row.month, row);
+    }
+    const missing = months.starts
+      .map((start, i) => ({ start, end: months.ends[i] as string }))
+      .filter(({ start }) => !kept.has(start.slice(0, 10)));
+    const computed =
+      missing.length === 0
+        ? []
+        : await this.computeFleetMonths(db, { starts: missing.map((m) => m.start), ends: missing.map((m) => m.end) }, now);
+    const toKeep = computed.filter((row) => closed.includes(row.month));
+    if (toKeep.length > 0) {
+      await sql`
+        insert into fleet_months (month, allocated_s, available_s, other_s, machines)
+        select * from unnest(${toKeep.map((r) => r.month)}::date[], ${toKeep.map((r) => r.allocated_s)}::float8[],
+          ${toKeep.map((r) => r.available_s)}::float8[], ${toKeep.map((r) => r.other_s)}::float8[], ${toKeep.map((r) => r.machines)}::integer[])
+        on conflict (month) do nothing`.execute(db);
+    }
+    return [...kept.values(), ...computed].sort((a, b) => a.month.localeCompare(b.month));
+  }
+
+  private async computeFleetMonths(db: Executor, months: MonthBounds, now: Date): Promise<FleetMonth[]> {
+    const rows = await sql<FleetMonth>`
       with spans as (
         select machine_id, to_state, occurred_at as from_at,
           coalesce(lead(occurred_at) over (partition by machine_id order by occurred_at, id), ${now}::timestamptz) as to_at

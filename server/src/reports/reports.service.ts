@@ -3,7 +3,7 @@ import { addDays, daysBetween, type FiscalYear, fiscalYearOf } from '../grants/b
 import { type Actor, isStaff } from '../http/context.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { MeteringService } from '../metering/metering.service.ts';
-import { type Charge, dayStartS, forecastCents, nextMonthStartS } from '../metering/usage.ts';
+import { type Charge, dayStartS, nextMonthStartS, projectedCents, type SpendSummary } from '../metering/usage.ts';
 import type { ProgramRow, ProgramsService } from '../programs/programs.service.ts';
 import type { ReportGrant, ReportsRepository } from './reports.repository.ts';
 import type { Dashboard, ImpactReport, ReportQuery, SeriesName, SeriesTable } from './reports.schemas.ts';
@@ -89,7 +89,7 @@ export class ReportsService {
     const months = monthsOf(year);
     const elapsed = months.filter((month) => month <= asOf);
     const toMonth = elapsed.length > 0 ? nextMonth(elapsed.at(-1) as string) : year.startsOn;
-    const needsCharges = [
+    const needsSpend = [
       'burn_down',
       'forecast',
       'spend_by_project',
@@ -98,42 +98,38 @@ export class ReportsService {
       'spend_by_plan',
       'projects_supported',
     ].some((name) => wanted.has(name as SeriesName));
-    const needsGrants = ['burn_down', 'spend_by_project', 'spend_by_purpose', 'projects_supported'].some((name) =>
-      wanted.has(name as SeriesName),
-    );
     const needsTrailing = wanted.has('burn_down') || wanted.has('forecast');
+    const needsGrants =
+      needsTrailing || ['spend_by_project', 'spend_by_purpose', 'projects_supported'].some((name) => wanted.has(name as SeriesName));
     const yearStart = new Date(`${year.startsOn}T00:00:00Z`);
     const yearEnd = new Date(`${addDays(year.endsOn, 1)}T00:00:00Z`);
     // The trailing window lies in the year's months read here, unless the year has just begun.
     const window = { from: addDays(asOf, -TRAILING_DAYS), to: addDays(asOf, -1) };
     const isWindowInside = window.from >= year.startsOn;
-    const [usage, outsideWindow, grants, fleet, turnaround, tts] = await Promise.all([
-      (needsCharges || needsTrailing) && elapsed.length > 0
-        ? this.metering.programYearCharges(program.id, year.startsOn, toMonth, needsTrailing && isWindowInside ? window : null, now)
-        : { charges: [], window: [] },
+    const [spend, outsideWindow, grants, fleet, turnaround, tts] = await Promise.all([
+      (needsSpend || needsTrailing) && elapsed.length > 0
+        ? this.metering.programSpend(program.id, year.startsOn, toMonth, needsTrailing && isWindowInside ? window : null, now)
+        : { summary: { rows: [], byPlan: new Map(), byMetro: new Map() } satisfies SpendSummary, windowByGrant: new Map() },
       needsTrailing && elapsed.length > 0 && !isWindowInside ? this.metering.charges({ programId: program.id }, window, now) : [],
       needsGrants ? this.reports.programGrants(this.db, program.id, year.startsOn, year.endsOn) : [],
       wanted.has('utilization') ? this.reports.fleetByMonth(this.db, monthBounds(elapsed, now), now) : [],
       wanted.has('review_turnaround') ? this.reports.reviewTurnaround(this.db, program.id, yearStart, yearEnd) : [],
       wanted.has('time_to_server') ? this.reports.timeToServer(this.db, program.id, yearStart, yearEnd) : [],
     ]);
-    const charges = usage.charges;
-    const trailing = isWindowInside ? usage.window : outsideWindow;
+    const rows = spend.summary.rows;
+    const trailing = isWindowInside ? spend.windowByGrant : centsByGrant(outsideWindow);
     const budget = Number(program.budget_cents_per_year);
-    const spentByMonth = sumBy(charges, (charge) => charge.month);
-    const spentToDate = sum(charges);
-    const trailingCents = sum(trailing);
-    const daysLeft = Math.max(0, daysBetween(asOf, year.endsOn));
+    const spentByMonth = totalsBy(rows, (row) => row.month);
+    const spentToDate = sum(rows);
     const grantById = new Map(grants.map((grant) => [grant.id, grant]));
 
     const spans = grants.map(spanOf);
+    const forecast = forecastOf({ months, asOf, year, spentToDate, trailing, spans: new Map(spans.map((span) => [span.grantId, span])) });
     let cumulative = 0;
-    const burnDown = months.map((month) => {
+    const burnDown = months.map((month, index) => {
       const isPast = month <= asOf;
       const spent = spentByMonth.get(month) ?? 0;
       if (isPast) cumulative += spent;
-      const lastDay = addDays(nextMonth(month), -1);
-      const isForecast = month >= asOf.slice(0, 8).concat('01');
       return {
         month,
         budget_cents: budget,
@@ -141,41 +137,27 @@ export class ReportsService {
         spent_cents: spent,
         cumulative_spent_cents: isPast ? cumulative : null,
         remaining_cents: isPast ? budget - cumulative : null,
-        forecast_cumulative_cents: isForecast
-          ? forecastCents(
-              spentToDate,
-              trailingCents,
-              TRAILING_DAYS,
-              Math.max(0, daysBetween(asOf, [lastDay, year.endsOn].sort()[0] as string)),
-            )
-          : null,
+        forecast_cumulative_cents: forecast.line[index] ?? null,
       };
     });
-    const projected = forecastCents(spentToDate, trailingCents, TRAILING_DAYS, daysLeft);
+    const projected = forecast.projectedCents;
+    let trailingCents = 0;
+    for (const cents of trailing.values()) trailingCents += cents;
+    const daysLeft = Math.max(0, daysBetween(asOf, year.endsOn));
 
     const projectNames = new Map<string, { slug: string; name: string }>();
     for (const grant of grants) projectNames.set(grant.project_id, { slug: grant.project_slug, name: grant.project_name });
     const byProject = shares(
-      charges,
-      (charge) => charge.projectId,
+      totalsBy(rows, (row) => row.projectId),
       (id) => projectNames.get(id)?.name ?? id,
       (id) => projectNames.get(id)?.slug ?? id,
     );
     const byPurpose = shares(
-      charges,
-      (charge) => (charge.grantId ? (grantById.get(charge.grantId)?.purpose ?? 'other') : 'other'),
+      totalsBy(rows, (row) => (row.grantId ? (grantById.get(row.grantId)?.purpose ?? 'other') : 'other')),
       (purpose) => PURPOSE_LABELS[purpose] ?? purpose,
     );
-    const byMetro = shares(
-      charges,
-      (charge) => charge.metroCode ?? 'unassigned',
-      (metro) => metro,
-    );
-    const byPlan = shares(
-      charges,
-      (charge) => charge.planSlug ?? 'unassigned',
-      (plan) => plan,
-    );
+    const byMetro = shares(orUnassigned(spend.summary.byMetro), (metro) => metro);
+    const byPlan = shares(orUnassigned(spend.summary.byPlan), (plan) => plan);
 
     const utilization = fleet.map((row) => {
       const bounds = monthBounds([row.month], now);
@@ -200,14 +182,14 @@ export class ReportsService {
       });
     };
     const usageProjects = new Map<string, Set<string>>();
-    for (const charge of charges) {
-      if (charge.cents === 0 && charge.seconds === 0 && charge.bytesOut === 0n) continue;
-      let set = usageProjects.get(charge.month);
+    for (const row of rows) {
+      if (row.cents === 0 && row.seconds === 0 && row.bytesOut === 0n) continue;
+      let set = usageProjects.get(row.month);
       if (!set) {
         set = new Set();
-        usageProjects.set(charge.month, set);
+        usageProjects.set(row.month, set);
       }
-      set.add(charge.projectId);
+      set.add(row.projectId);
     }
     const supported = elapsed.map((month) => ({
       month,
@@ -217,7 +199,7 @@ export class ReportsService {
     supported.push({
       month: 'all',
       with_grant: new Set(grants.map((grant) => grant.project_id)).size,
-      with_usage: new Set(charges.filter((charge) => charge.cents > 0 || charge.seconds > 0).map((charge) => charge.projectId)).size,
+      with_usage: new Set(rows.filter((row) => row.cents > 0 || row.seconds > 0).map((row) => row.projectId)).size,
     });
 
     return {
@@ -278,32 +260,33 @@ export class ReportsService {
     const toMonth = asOf < year.startsOn ? year.startsOn : nextMonth(asOf.slice(0, 8).concat('01'));
     const yearStart = new Date(`${year.startsOn}T00:00:00Z`);
     const yearEnd = new Date(`${addDays(year.endsOn, 1)}T00:00:00Z`);
-    const [charges, grants, stories] = await Promise.all([
-      toMonth > year.startsOn ? this.metering.programMonthCharges(program.id, year.startsOn, toMonth, now) : [],
+    const [spend, grants, stories] = await Promise.all([
+      toMonth > year.startsOn ? this.metering.programSpend(program.id, year.startsOn, toMonth, null, now) : null,
       this.reports.programGrants(this.db, program.id, year.startsOn, year.endsOn),
       this.reports.publishedStories(this.db, program.id, yearStart, yearEnd),
     ]);
+    const rows = spend?.summary.rows ?? [];
     const names = new Map(grants.map((grant) => [grant.project_id, { slug: grant.project_slug, name: grant.project_name }]));
     const perProject = new Map<string, { seconds: number; cents: number; bytesOut: bigint }>();
     let seconds = 0;
     let bytesOut = 0n;
     let bytesIn = 0n;
-    for (const charge of charges) {
-      seconds += charge.seconds;
-      bytesOut += charge.bytesOut;
-      bytesIn += charge.bytesIn;
-      const entry = perProject.get(charge.projectId) ?? { seconds: 0, cents: 0, bytesOut: 0n };
-      entry.seconds += charge.seconds;
-      entry.cents += charge.cents;
-      entry.bytesOut += charge.bytesOut;
-      perProject.set(charge.projectId, entry);
+    for (const row of rows) {
+      seconds += row.seconds;
+      bytesOut += row.bytesOut;
+      bytesIn += row.bytesIn;
+      const entry = perProject.get(row.projectId) ?? { seconds: 0, cents: 0, bytesOut: 0n };
+      entry.seconds += row.seconds;
+      entry.cents += row.cents;
+      entry.bytesOut += row.bytesOut;
+      perProject.set(row.projectId, entry);
     }
     return {
       program: { id: program.id, slug: program.slug, name: program.name, currency: program.currency },
       fiscal_year: { starts_on: year.startsOn, ends_on: year.endsOn },
       projects_supported: new Set(grants.map((grant) => grant.project_id)).size,
       server_hours: round(seconds / 3600, 2),
-      value_donated_cents: sum(charges),
+      value_donated_cents: sum(rows),
       traffic: { bytes_out: String(bytesOut), bytes_in: String(bytesIn), tb_out: round(Number(bytesOut) / 1e12, 3) },
       projects: [...perProject.entries()]
         .map(([id, entry]) => ({
@@ -412,16 +395,58 @@ function monthBounds(months: string[], now: Date) {
   };
 }
 
-type GrantSpan = { projectId: string; creditCents: number; firstDay: number; lastDay: number };
+type GrantSpan = { grantId: string; projectId: string; creditCents: number; firstDay: number; lastDay: number };
 
 /** A grant's live days as day numbers (days since 1970), worked out once per dashboard. */
 function spanOf(grant: ReportGrant): GrantSpan {
   return {
+    grantId: grant.id,
     projectId: grant.project_id,
     creditCents: Number(grant.monthly_credit_cents),
     firstDay: dayNumber(grant.starts_on),
     lastDay: grant.last_day ? dayNumber(grant.last_day) : Number.POSITIVE_INFINITY,
   };
+}
+
+/**
+ * The forecast, one computation for the figure and the burn-down's line: from this month on, the
+ * cumulative spend at each month's end (the year's end for its last month) is what was spent to
+ * date plus each grant's trailing daily burn (its spend over the last TRAILING_DAYS days ÷
+ * TRAILING_DAYS) for each day left until then — a grant's burn stops after its last day; spend
+ * without a grant goes on to the year's end. Grants that spent nothing in the window add nothing
+ * (their credit is in the committed line, not the forecast). The year-end figure is the line's
+ * last point.
+ */
+function forecastOf(input: {
+  months: string[];
+  asOf: string;
+  year: FiscalYear;
+  spentToDate: number;
+  /** Cents spent over the trailing days, per grant (null: spend without a grant). */
+  trailing: Map<string | null, number>;
+  spans: Map<string, GrantSpan>;
+}): { line: (number | null)[]; projectedCents: number } {
+  const byGrant = input.trailing;
+  const asOfDay = dayNumber(input.asOf);
+  const thisMonth = `${input.asOf.slice(0, 8)}01`;
+  const yearEndDay = dayNumber(input.year.endsOn);
+  const line = input.months.map((month) => {
+    if (month < thisMonth) return null;
+    const endDay = Math.min(dayNumber(nextMonth(month)) - 1, yearEndDay);
+    const burns = [...byGrant].map(([grantId, trailingCents]) => {
+      // A grant not live this year (its servers' spend outlived it) burns no further.
+      const lastDay = grantId === null ? Number.POSITIVE_INFINITY : (input.spans.get(grantId)?.lastDay ?? asOfDay);
+      return { trailingCents, daysLeft: Math.max(0, Math.min(endDay, lastDay) - asOfDay) };
+    });
+    return projectedCents(input.spentToDate, burns, TRAILING_DAYS);
+  });
+  return { line, projectedCents: line.at(-1) ?? input.spentToDate };
+}
+
+function centsByGrant(charges: readonly Charge[]): Map<string | null, number> {
+  const totals = new Map<string | null, number>();
+  for (const charge of charges) totals.set(charge.grantId, (totals.get(charge.grantId) ?? 0) + charge.cents);
+  return totals;
 }
 
 function dayNumber(day: string): number {
@@ -449,14 +474,10 @@ function committedIn(spans: GrantSpan[], month: string): number {
   return total;
 }
 
-function shares(
-  charges: Charge[],
-  keyOf: (charge: Charge) => string,
-  labelOf: (key: string) => string,
-  displayKey?: (key: string) => string,
-) {
-  const totals = sumBy(charges, keyOf);
-  const all = sum(charges);
+/** Totals as shares of their sum, largest first. */
+function shares(totals: Map<string, number>, labelOf: (key: string) => string, displayKey?: (key: string) => string) {
+  let all = 0;
+  for (const cents of totals.values()) all += cents;
   return [...totals.entries()]
     .map(([key, cents]) => ({
       key: displayKey ? displayKey(key) : key,
@@ -467,18 +488,25 @@ function shares(
     .sort((a, b) => b.spent_cents - a.spent_cents || a.key.localeCompare(b.key));
 }
 
-function sumBy(charges: Charge[], keyOf: (charge: Charge) => string): Map<string, number> {
+/** Plans or metros with `unassigned` for traffic reported for a project (it has neither). */
+function orUnassigned(totals: Map<string | null, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [key, cents] of totals) out.set(key ?? 'unassigned', (out.get(key ?? 'unassigned') ?? 0) + cents);
+  return out;
+}
+
+function totalsBy<T extends { cents: number }>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
   const totals = new Map<string, number>();
-  for (const charge of charges) {
-    const key = keyOf(charge);
-    totals.set(key, (totals.get(key) ?? 0) + charge.cents);
+  for (const item of items) {
+    const key = keyOf(item);
+    totals.set(key, (totals.get(key) ?? 0) + item.cents);
   }
   return totals;
 }
 
-function sum(charges: readonly Charge[]): number {
+function sum(items: readonly { cents: number }[]): number {
   let total = 0;
-  for (const charge of charges) total += charge.cents;
+  for (const item of items) total += item.cents;
   return total;
 }
 
