@@ -17,6 +17,9 @@ declare module 'autocannon' {
     pipelining?: number;
     headers?: Record<string, string>;
     timeout?: number;
+    /** Per request: `setupRequest` may replace the method, body and headers before each send. */
+    requests?: { method?: string; path?: string; setupRequest?: (request: AutocannonRequest) => AutocannonRequest }[];
   };
+  export type AutocannonRequest = { method?: string; path?: string; body?: string; headers?: Record<string, string> };
   export default function autocannon(options: Options): Promise<Result>;
 }

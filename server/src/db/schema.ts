@@ -223,6 +223,8 @@ export interface RequestsTable {
   purpose: string | null;
   title: Generated<string>;
   description_md: Generated<string>;
+  /** description_md rendered when written (migration 0066); null on rows written before. */
+  description_html: string | null;
   contact_name: string | null;
   contact_email: string | null;
   organization: string | null;

@@ -332,8 +332,11 @@ export class RequestsService {
     );
     const catalog = await this.catalog.snapshot();
     const now = Date.now();
+    // One parse per program, not per row: a page of 50 usually spans one or two programs.
+    const policies = new Map<string, ProgramPolicy>();
     return rows.map((row) => {
-      const policy = ProgramPolicy.parse(row.program_policy);
+      const policy = policies.get(row.program_id) ?? ProgramPolicy.parse(row.program_policy);
+      policies.set(row.program_id, policy);
       const priced = estimate(resources.get(row.id) ?? [], catalog);
       const waitingDays = row.submitted_at ? ((row.decided_at?.getTime() ?? now) - row.submitted_at.getTime()) / DAY_MS : 0;
       return {
@@ -353,7 +356,7 @@ export class RequestsService {
         purpose: row.purpose as Request['purpose'],
         title: row.title,
         description: row.description_md,
-        description_html: renderMarkdown(row.description_md),
+        description_html: row.description_html ?? renderMarkdown(row.description_md),
         contact: { name: row.contact_name, email: row.contact_email, organization: row.organization },
         project_urls: row.project_urls,
         resources: priced.lines,
