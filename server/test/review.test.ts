@@ -300,12 +300,17 @@ describe('review', () => {
     const { request } = await submit(owner, 'two');
     const none = await approve(reviewer, request.id);
     assert.equal(none.status, 409);
-    assert.match(none.body.error.message, /0 \+1 and 0 −1/);
+    assert.equal(none.body.error.code, 'ERR_VOTES_NEEDED');
+    assert.match(none.body.error.message, /has 0 of the 2 \+1 votes and 0 −1; the program’s two-vote rule needs 2 more \+1 votes/);
     await t.call('POST', `/api/v1/requests/${request.id}/votes`, { as: reviewer.token, body: { vote: 1 } });
     await t.call('POST', `/api/v1/requests/${request.id}/votes`, { as: reviewer2.token, body: { vote: -1, note: 'Too big' } });
     const split = await approve(reviewer, request.id);
     assert.equal(split.status, 409);
-    assert.match(split.body.error.message, /1 \+1 and 1 −1/);
+    assert.equal(split.body.error.code, 'ERR_VOTES_NEEDED');
+    assert.match(
+      split.body.error.message,
+      /has 1 of the 2 \+1 votes and 1 −1; .* needs 1 more \+1 vote from another reviewer and no −1 \(it has 1\)/,
+    );
     const twice = await t.call('POST', `/api/v1/requests/${request.id}/votes`, {
       as: reviewer.token,
       body: { vote: 1, scores: { value: 3 } },
@@ -328,6 +333,7 @@ describe('review', () => {
     assert.equal(approved.status, 200, JSON.stringify(approved.body));
     const late = await t.call('POST', `/api/v1/requests/${request.id}/votes`, { as: reviewer.token, body: { vote: -1 } });
     assert.equal(late.status, 409);
+    assert.equal(late.body.error.code, 'ERR_CONFLICT', 'a decided request is a conflict, not a missing vote');
   });
 
   it('approves beyond the budget only for an admin with a reason, and audits the override', async () => {
@@ -335,14 +341,18 @@ describe('review', () => {
     const { request } = await submit(owner, 'broke');
     const byReviewer = await approve(reviewer, request.id, { override_reason: 'I think it is fine' });
     assert.equal(byReviewer.status, 409);
-    assert.match(
-      byReviewer.body.error.message,
-      /has \$0\.00 \(0 cents\) left this fiscal year and this grant needs \$[\d,.]+ \(\d+ cents\)/,
-    );
+    assert.equal(byReviewer.body.error.code, 'ERR_OVER_BUDGET');
+    const [, needed, over] =
+      /needs \$[\d,.]+ \((\d+) cents\) but the program has \$0\.00 \(0 cents\) left this fiscal year: \$[\d,.]+ \((\d+) cents\) over the budget/.exec(
+        byReviewer.body.error.message,
+      ) ?? [];
+    assert.ok(Number(needed) > 0, byReviewer.body.error.message);
+    assert.equal(over, needed, 'with nothing left, the whole need is over');
     assert.match(byReviewer.body.error.message, /only an admin/);
     assert.equal(byReviewer.body.error.fields[0].field, 'override_reason');
     const noReason = await approve(admin, request.id);
     assert.equal(noReason.status, 409);
+    assert.equal(noReason.body.error.code, 'ERR_OVER_BUDGET');
     assert.match(noReason.body.error.message, /give override_reason/);
     const overridden = await approve(admin, request.id, { override_reason: 'Kernel CI: our products depend on it' });
     assert.equal(overridden.status, 200, JSON.stringify(overridden.body));

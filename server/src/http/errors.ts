@@ -26,6 +26,11 @@ export const ERRORS = {
   ERR_NO_GRANT: { status: 403, message: 'The project has no active grant; request resources first.' },
   ERR_NO_CAPACITY: { status: 409, message: 'No machine of that plan is available in that metro right now.' },
   ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
+  ERR_OVER_BUDGET: {
+    status: 409,
+    message: 'Approving this needs more than the program has left this fiscal year; an admin can approve it with override_reason.',
+  },
+  ERR_VOTES_NEEDED: { status: 409, message: 'The program’s two-vote rule needs two +1 votes from different reviewers and no −1.' },
   ERR_SLUG_TAKEN: { status: 409, message: 'That slug is already taken.' },
   ERR_EMAIL_TAKEN: { status: 409, message: 'An account with that email already exists.' },
   ERR_LAST_OWNER: { status: 409, message: 'A project needs at least one owner.' },

@@ -387,12 +387,7 @@ export class ReviewService {
     const policy = this.programs.policyOf(program);
     if (!automatic && policy.approvals_required >= 2) {
       const tally = (await this.review.tallies(tx, [id])).get(id) ?? { up: 0, down: 0 };
-      if (tally.up < 2 || tally.down > 0) {
-        fail(
-          'ERR_CONFLICT',
-          `The two-vote rule needs two +1 votes from different reviewers and no −1: request #${request.number} has ${tally.up} +1 and ${tally.down} −1.`,
-        );
-      }
+      if (tally.up < 2 || tally.down > 0) fail('ERR_VOTES_NEEDED', votesNeededMessage(request.number, tally));
     }
     let grant: GrantRow | null = null;
     if (request.kind === 'extension') {
@@ -417,13 +412,13 @@ export class ReviewService {
     );
     if (decision.outcome === 'refused') {
       if (automatic) return null;
-      const money = (cents: number) => formatCents(cents, program.currency);
-      const what = `The program has ${money(budget.remaining_cents)} (${budget.remaining_cents} cents) left this fiscal year and this grant needs ${money(needed)} (${needed} cents)`;
       const how =
         decision.missing === 'admin'
           ? 'only an admin can approve beyond the budget, with override_reason'
           : 'give override_reason to approve beyond the budget';
-      fail('ERR_CONFLICT', `${what}: ${how}.`, [{ field: 'override_reason', message: how }]);
+      fail('ERR_OVER_BUDGET', `${overBudgetMessage(budget.remaining_cents, needed, program.currency)}: ${how}.`, [
+        { field: 'override_reason', message: how },
+      ]);
     }
     const override: BudgetOverride | null =
       decision.outcome === 'override' ? { reason: decision.reason, neededCents: needed, remainingCents: budget.remaining_cents } : null;
@@ -539,6 +534,22 @@ export function checkTerms(
   for (const [index, metro] of terms.allowedMetros.entries())
     if (!catalog.metros.has(metro)) errors.push({ field: `allowed_metros[${index}]`, message: `unknown metro "${metro}"` });
   return errors;
+}
+
+/** What is missing for the two-vote rule: the +1 votes still needed and the −1 votes in the way. */
+export function votesNeededMessage(requestNumber: number, tally: Tally): string {
+  const missing = Math.max(2 - tally.up, 0);
+  const parts = [
+    missing > 0 ? `${missing} more +1 ${missing === 1 ? 'vote' : 'votes'} from another reviewer` : null,
+    tally.down > 0 ? `no −1 (it has ${tally.down})` : null,
+  ].filter(Boolean);
+  return `Request #${requestNumber} has ${tally.up} of the 2 +1 votes and ${tally.down} −1; the program’s two-vote rule needs ${parts.join(' and ')}.`;
+}
+
+/** The remaining budget, what the approval needs and by how much it is over, in money and in cents. */
+export function overBudgetMessage(remainingCents: number, neededCents: number, currency: string): string {
+  const money = (cents: number) => `${formatCents(cents, currency)} (${cents} cents)`;
+  return `This approval needs ${money(neededCents)} but the program has ${money(remainingCents)} left this fiscal year: ${money(neededCents - remainingCents)} over the budget`;
 }
 
 function committedOf(terms: GrantTerms): CommittedGrant {

@@ -1,4 +1,4 @@
-import { type Schemas, unwrap } from '@surplus/api-client';
+import { ApiError, type Schemas, unwrap } from '@surplus/api-client';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { Avatar } from '../../components/Avatar.tsx';
@@ -390,6 +390,12 @@ export function ApproveDialog({
   const needsOverride = evidence?.needs_override ?? false;
   const isBlockedByBudget = needsOverride && !isAdmin;
   const isBlockedByVotes = evidence ? !evidence.votes.meets_vote_rule : false;
+  // The server's refusal names what is missing (the amount over, the votes present and needed); it is
+  // shown whole even when its field (override_reason) is not on the form.
+  const refusal =
+    approve.error instanceof ApiError && (approve.error.code === 'ERR_OVER_BUDGET' || approve.error.code === 'ERR_VOTES_NEEDED')
+      ? approve.error
+      : null;
   const currency = evidence?.budget.currency ?? 'USD';
   const planChoices = catalog ? catalog.plans.filter((p) => p.is_available || plans.includes(p.slug)).map((p) => p.slug) : plans;
   const metroChoices = catalog ? catalog.metros.filter((m) => m.is_available || metros.includes(m.code)) : [];
@@ -413,7 +419,13 @@ export function ApproveDialog({
       }
     >
       {!terms ? <p className="muted">Loading the proposed terms…</p> : null}
-      <ErrorBanner error={approve.bannerError} title="The request was not approved" />
+      {refusal ? (
+        <Banner tone="error" title={refusal.code === 'ERR_OVER_BUDGET' ? 'Over the remaining budget' : 'The two-vote rule is not met'}>
+          {refusal.message}
+        </Banner>
+      ) : (
+        <ErrorBanner error={approve.bannerError} title="The request was not approved" />
+      )}
       {isBlockedByVotes && evidence ? (
         <Banner tone="warning" title="The two-vote rule is not met">
           Approving needs {evidence.votes.approvals_required} +1 votes and no −1; it has {evidence.votes.up} +1 and {evidence.votes.down}{' '}
