@@ -1,9 +1,21 @@
 import { sql } from 'kysely';
-import type { Executor } from '../db/database.ts';
+import { type Executor, preparedQuery } from '../db/database.ts';
 import type { ApiTokenRow, UserRow } from '../db/schema.ts';
 import type { Role } from '../http/context.ts';
 
 export type SessionWithUser = { csrf_token: string; expires_at: Date; user: UserRow };
+
+/** What a bearer request needs of its user: who it is and whether it may act. */
+export type TokenUser = Pick<UserRow, 'id' | 'email' | 'name' | 'roles' | 'github_login' | 'is_disabled'>;
+
+// Prepared: every API call runs it.
+const findTokenUser = preparedQuery<TokenUser & { token_id: string; token_last_used_at: Date | null }>(
+  'accounts_token_user',
+  `select users.id, users.email, users.name, users.roles, users.github_login, users.is_disabled,
+      api_tokens.id as token_id, api_tokens.last_used_at as token_last_used_at
+    from api_tokens join users on users.id = api_tokens.user_id
+    where api_tokens.token_hash = $1 and api_tokens.revoked_at is null and (api_tokens.expires_at is null or api_tokens.expires_at > now())`,
+);
 
 export class AccountsRepository {
   findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
@@ -168,16 +180,11 @@ export class AccountsRepository {
   }
 
   /** The token and its user in one round trip: every API call authenticates through it. */
-  async findTokenUser(db: Executor, hash: Buffer): Promise<{ token: Pick<ApiTokenRow, 'id' | 'last_used_at'>; user: UserRow } | undefined> {
-    const row = await db
-      .selectFrom('api_tokens')
-      .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .selectAll('users')
-      .select(['api_tokens.id as token_id', 'api_tokens.last_used_at as token_last_used_at'])
-      .where('api_tokens.token_hash', '=', hash)
-      .where('api_tokens.revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', sql<Date>`now()`)]))
-      .executeTakeFirst();
+  async findTokenUser(
+    db: Executor,
+    hash: Buffer,
+  ): Promise<{ token: Pick<ApiTokenRow, 'id' | 'last_used_at'>; user: TokenUser } | undefined> {
+    const [row] = await findTokenUser(db, [hash]);
     if (!row) return undefined;
     const { token_id, token_last_used_at, ...user } = row;
     return { token: { id: token_id, last_used_at: token_last_used_at }, user };

@@ -382,7 +382,7 @@ function actorCtx(ctx: Ctx, user: UserRow): Ctx {
   return { ...ctx, actor: toActor(user, 'session') };
 }
 
-export function toActor(user: UserRow, via: 'session' | 'token'): Actor {
+export function toActor(user: Pick<UserRow, 'id' | 'email' | 'name' | 'roles' | 'github_login'>, via: 'session' | 'token'): Actor {
   return { userId: user.id, email: user.email, name: user.name, roles: user.roles as Role[], githubLogin: user.github_login, via };
 }
 

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -23,7 +23,44 @@ export function createPool(url: string, max = 20): pg.Pool {
 }
 
 export function createDb(pool: pg.Pool): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
+}
+
+// SQL text → statement name, for the statements declared with preparedQuery.
+const statementNames = new Map<string, string>();
+
+/**
+ * A query PostgreSQL parses and plans once per connection instead of on every call (a named
+ * prepared statement): for the hottest queries, where planning cost as much as running them. Each
+ * name stays prepared on every pooled connection for the connection's life, so only a fixed set of
+ * texts may be declared, at module level. Works in transactions like any other query.
+ */
+export function preparedQuery<R>(name: string, text: string): (db: Executor, values: readonly unknown[]) => Promise<R[]> {
+  if ([...statementNames.values()].includes(name)) throw new Error(`prepared statement ${name} declared twice`);
+  statementNames.set(text, name);
+  return async (db, values) => (await db.executeQuery<R>(CompiledQuery.raw(text, [...values]))).rows;
+}
+
+/** The pool as Kysely sees it, running the texts declared with preparedQuery under their names. */
+function preparing(pool: pg.Pool): PostgresPool {
+  // Kysely keeps its connection objects by client, so each pg client keeps one wrapper.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        const query = (text: unknown, values?: unknown[]) => {
+          const name = typeof text === 'string' ? statementNames.get(text) : undefined;
+          return name ? client.query({ name, text: text as string, values }) : client.query(text as string, values);
+        };
+        wrapper = { query: query as unknown as PostgresPoolClient['query'], release: (destroy) => client.release(destroy) };
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** Replaces the database name in a PostgreSQL URL. */

@@ -77,6 +77,8 @@ export interface ProjectsTable {
   is_public: Generated<boolean>;
   public_fields: ColumnType<string[], string[] | undefined, string[]>;
   is_listed: Generated<boolean>;
+  /** Kept by triggers on project_members (migration 0060). */
+  member_count: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

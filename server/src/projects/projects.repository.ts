@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
-import type { Executor } from '../db/database.ts';
+import { type Executor, preparedQuery } from '../db/database.ts';
 import type { InvitationRow, InvitationState, ProjectRole, ProjectRow } from '../db/schema.ts';
 
-export type ProjectListRow = ProjectRow & { my_role: ProjectRole | null; member_count: string; listed_at: Date };
+/** One project of a page: its JSON in two parts around the licence list, and its cursor's key. */
+export type RenderedProjectRow = { head: string; license_expression: string; tail: string; id: string; listed_at: string };
 export type NewProject = {
   slug: string;
   name: string;
@@ -33,6 +34,74 @@ function before(after: { at: Date; id: string }) {
     ${after.id}::uuid
   )`;
 }
+
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const orNull = (value: string) => `coalesce(to_json(${value})::text, 'null')`;
+
+/**
+ * The API's Project (projects.schemas.ts) written by PostgreSQL, byte for byte as the schema's
+ * serializer writes it (server/test/projects-rendered.test.ts holds them equal): same keys in the
+ * same order, strings escaped by to_json as JSON.stringify escapes them, timestamps as
+ * Date.toISOString() writes them (milliseconds, truncated). The licence list comes from the SPDX
+ * list in the server, which PostgreSQL does not have: the service puts it between head and tail.
+ * A change to the Project schema must change this too.
+ */
+const RENDERED_HEAD = `'{"id":' || to_json(projects.id)
+  || ',"slug":' || to_json(projects.slug::text)
+  || ',"name":' || to_json(projects.name)
+  || ',"repository":{"host":' || to_json(projects.repository_host)
+  || ',"owner":' || to_json(projects.repository_owner)
+  || ',"name":' || to_json(projects.repository_name)
+  || ',"url":' || to_json('https://' || projects.repository_host || '/' || projects.repository_owner || '/' || projects.repository_name)
+  || '},"license":{"expression":' || to_json(projects.license_expression)
+  || ',"is_osi_approved":' || projects.is_osi_approved
+  || ',"licences":'`;
+const RENDERED_TAIL = `'},"description":' || to_json(projects.description_md)
+  || ',"description_html":' || to_json(projects.description_html)
+  || ',"website":' || ${orNull('projects.website')}
+  || ',"foundation":' || ${orNull('projects.foundation')}
+  || ',"is_public":' || projects.is_public
+  || ',"public_fields":' || to_json(projects.public_fields)
+  || ',"my_role":' || ${orNull('me.role')}
+  || ',"member_count":' || projects.member_count
+  || ',"created_at":"' || ${iso('projects.created_at')}
+  || '","updated_at":"' || ${iso('projects.updated_at')} || '"}'`;
+
+/**
+ * The page's SQL, one fixed text per combination of scope, search and cursor, each a prepared
+ * statement. Parameters: $1 the caller, $2 the limit, then the search pattern, then the cursor's
+ * time and id.
+ */
+function pageQuery(isAll: boolean, hasQ: boolean, hasCursor: boolean): string {
+  const search =
+    "(projects.name ilike $3 or projects.slug ilike $3 or projects.repository_owner || '/' || projects.repository_name ilike $3)";
+  const [at, id] = hasQ ? ['$4', '$5'] : ['$3', '$4'];
+  const listedAt = isAll ? 'projects.created_at' : 'me.created_at';
+  // The cursor carries milliseconds, the rows microseconds: compare with the cursor row's own time (see before()).
+  const after = isAll
+    ? `(projects.created_at, projects.id) < (coalesce((select c.created_at from projects c where c.id = ${id}::uuid), ${at}::timestamptz), ${id}::uuid)`
+    : `(me.created_at, me.project_id) < (coalesce((select c.created_at from project_members c where c.user_id = $1 and c.project_id = ${id}::uuid), ${at}::timestamptz), ${id}::uuid)`;
+  const conditions = [isAll ? 'true' : 'me.user_id = $1', ...(hasQ ? [search] : []), ...(hasCursor ? [after] : [])];
+  return `select ${RENDERED_HEAD} as head, projects.license_expression, ${RENDERED_TAIL} as tail,
+      projects.id, ${iso(listedAt)} as listed_at
+    from ${isAll ? 'projects left join project_members as me on me.project_id = projects.id and me.user_id = $1' : 'project_members as me join projects on projects.id = me.project_id'}
+    where ${conditions.join(' and ')}
+    order by ${isAll ? 'projects.created_at desc, projects.id desc' : 'me.created_at desc, me.project_id desc'}
+    limit $2`;
+}
+
+const pageQueryName = (isAll: boolean, hasQ: boolean, hasCursor: boolean) =>
+  `projects_page_${isAll ? 'all' : 'mine'}${hasQ ? '_q' : ''}${hasCursor ? '_after' : ''}`;
+const pageQueries = new Map(
+  [false, true].flatMap((isAll) =>
+    [false, true].flatMap((hasQ) =>
+      [false, true].map((hasCursor) => {
+        const name = pageQueryName(isAll, hasQ, hasCursor);
+        return [name, preparedQuery<RenderedProjectRow>(name, pageQuery(isAll, hasQ, hasCursor))] as const;
+      }),
+    ),
+  ),
+);
 
 export class ProjectsRepository {
   findByKey(db: Executor, key: string): Promise<ProjectRow | undefined> {
@@ -92,50 +161,22 @@ export class ProjectsRepository {
     await db.deleteFrom('projects').where('id', '=', id).execute();
   }
 
-  list(
+  /**
+   * A page of projects as the API writes them, rendered by PostgreSQL (see RENDERED_HEAD): pages
+   * are the hottest read, and decoding twenty columns per row, mapping and serializing them cost
+   * more than the query. Newest first: for mine, newest membership first along
+   * project_members_mine_idx (no sort of every membership); for all, newest project first.
+   */
+  listRendered(
     db: Executor,
     options: { userId: string; isAll: boolean; after?: { at: Date; id: string }; q?: string; limit: number },
-  ): Promise<ProjectListRow[]> {
-    const memberCount = sql<string>`(select count(*) from project_members pm where pm.project_id = projects.id)`.as('member_count');
-    const like = `%${(options.q ?? '').replace(/[%_\\]/g, '\\$&')}%`;
-    const search = sql<boolean>`(projects.name ilike ${like} or projects.slug ilike ${like} or projects.repository_owner || '/' || projects.repository_name ilike ${like})`;
-    if (!options.isAll) {
-      // Mine: newest membership first, walked along project_members_mine_idx (no sort of every membership).
-      let query = db
-        .selectFrom('project_members as me')
-        .innerJoin('projects', 'projects.id', 'me.project_id')
-        .selectAll('projects')
-        .select(['me.role as my_role', 'me.created_at as listed_at'])
-        .select(memberCount)
-        .where('me.user_id', '=', options.userId);
-      if (options.q) query = query.where(search);
-      if (options.after) {
-        const { at, id } = options.after;
-        query = query.where(
-          sql<boolean>`(me.created_at, me.project_id) < (
-            coalesce((select c.created_at from project_members c where c.user_id = ${options.userId} and c.project_id = ${id}::uuid), ${at}::timestamptz),
-            ${id}::uuid)`,
-        );
-      }
-      return query
-        .orderBy('me.created_at', 'desc')
-        .orderBy('me.project_id', 'desc')
-        .limit(options.limit + 1)
-        .execute() as Promise<ProjectListRow[]>;
-    }
-    let query = db
-      .selectFrom('projects')
-      .leftJoin('project_members as me', (join) => join.onRef('me.project_id', '=', 'projects.id').on('me.user_id', '=', options.userId))
-      .selectAll('projects')
-      .select(['me.role as my_role', 'projects.created_at as listed_at'])
-      .select(memberCount);
-    if (options.q) query = query.where(search);
-    if (options.after) query = query.where(before(options.after));
-    return query
-      .orderBy('projects.created_at', 'desc')
-      .orderBy('projects.id', 'desc')
-      .limit(options.limit + 1)
-      .execute() as Promise<ProjectListRow[]>;
+  ): Promise<RenderedProjectRow[]> {
+    const values: unknown[] = [options.userId, options.limit + 1];
+    if (options.q) values.push(`%${options.q.replace(/[%_\\]/g, '\\$&')}%`);
+    if (options.after) values.push(options.after.at, options.after.id);
+    const run = pageQueries.get(pageQueryName(options.isAll, Boolean(options.q), Boolean(options.after)));
+    if (!run) throw new Error('every combination of page options has its query');
+    return run(db, values);
   }
 
   listPublic(db: Executor, options: { after?: { at: Date; id: string }; limit: number }) {
@@ -146,15 +187,6 @@ export class ProjectsRepository {
       .orderBy('id', 'desc')
       .limit(options.limit + 1)
       .execute();
-  }
-
-  countMembers(db: Executor, projectId: string): Promise<number> {
-    return db
-      .selectFrom('project_members')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('project_id', '=', projectId)
-      .executeTakeFirstOrThrow()
-      .then((row) => Number(row.n));
   }
 
   countOwners(db: Executor, projectId: string): Promise<number> {

@@ -50,7 +50,12 @@ export function projectsRoutes(app: App, deps: { projects: ProjectsService; memb
       config: { policy: 'user' },
       schema: { tags, operationId: 'listProjects', querystring: ProjectListQuery, response: { 200: ProjectPage } },
     },
-    async (request) => projects.list(signedIn(request.ctx).actor, request.query),
+    // The service writes the page's JSON itself, in ProjectPage's shape (a test holds them equal);
+    // the schema still documents it. A string with a JSON content type goes out as it is.
+    async (request, reply) => {
+      const json = await projects.listJson(signedIn(request.ctx).actor, request.query);
+      return reply.type('application/json; charset=utf-8').send(json as unknown as z.infer<typeof ProjectPage>);
+    },
   );
 
   app.post(

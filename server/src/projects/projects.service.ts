@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { ProjectRole, ProjectRow } from '../db/schema.ts';
 import { type Actor, type Ctx, isStaff } from '../http/context.ts';
 import { fail, invalid, notFound } from '../http/errors.ts';
-import { decodeKeyset, toPage } from '../http/pagination.ts';
+import { decodeKeyset, encodeCursor, toPage } from '../http/pagination.ts';
 import type { ProjectAccess } from '../http/policy.ts';
 import { checkLicence, type LicenceInfo } from './licence.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -65,24 +65,29 @@ export class ProjectsService {
   }
 
   async get(access: ProjectAccess): Promise<Project> {
-    return toProject(access.project, access.role, await this.projects.countMembers(this.db, access.project.id));
+    return toProject(access.project, access.role, access.project.member_count);
   }
 
-  async list(actor: Actor, query: { cursor?: string; limit: number; scope: 'mine' | 'all'; q?: string }) {
+  /**
+   * A page of projects as the JSON the route sends: PostgreSQL writes each project (see
+   * ProjectsRepository.listRendered) and this adds the licence lists, the page and its cursor,
+   * in the shape of ProjectPage.
+   */
+  async listJson(actor: Actor, query: { cursor?: string; limit: number; scope: 'mine' | 'all'; q?: string }): Promise<string> {
     if (query.scope === 'all' && !isStaff(actor)) fail('ERR_FORBIDDEN', 'Only program staff can list every project; use scope=mine.');
-    const rows = await this.projects.list(this.db, {
+    const rows = await this.projects.listRendered(this.db, {
       userId: actor.userId,
       isAll: query.scope === 'all',
       after: decodeKeyset(query.cursor),
       q: query.q,
       limit: query.limit,
     });
-    return toPage(
-      rows,
-      query.limit,
-      (row) => toProject(row, row.my_role, Number(row.member_count)),
-      (row) => ({ at: row.listed_at, id: row.id }),
-    );
+    const hasMore = rows.length > query.limit;
+    const pageRows = hasMore ? rows.slice(0, query.limit) : rows;
+    const items = pageRows.map((row) => row.head + licencesJson(row.license_expression) + row.tail);
+    const last = pageRows.at(-1);
+    const nextCursor = hasMore && last ? encodeCursor({ at: new Date(last.listed_at), id: last.id }) : null;
+    return `{"items":[${items.join(',')}],"next_cursor":${JSON.stringify(nextCursor)}}`;
   }
 
   async update(ctx: SignedIn, access: ProjectAccess, body: ProjectUpdateBody): Promise<Project> {
@@ -116,7 +121,7 @@ export class ProjectsService {
         projectId: before.id,
         summary: changes,
       });
-      return toProject(updated, access.role, await this.projects.countMembers(tx, before.id));
+      return toProject(updated, access.role, updated.member_count);
     });
   }
 
@@ -181,26 +186,35 @@ export function slugify(name: string): string {
 
 // Parsing an SPDX expression costs ~7 µs; a page of 50 projects parsed them on every request, while
 // a program has a handful of distinct expressions. Bounded so odd input cannot grow it without end.
-const licencesByExpression = new Map<string, LicenceInfo[]>();
+// Rendered pages take them as JSON, written once per expression as the Licence schema writes them.
+const licencesByExpression = new Map<string, { licences: Project['license']['licences']; json: string }>();
 const LICENCE_CACHE_SIZE = 1000;
 
-function licencesIn(expression: string): LicenceInfo[] {
+function licencesIn(expression: string) {
   let licences = licencesByExpression.get(expression);
   if (licences === undefined) {
     const check = checkLicence(expression);
-    licences = 'error' in check ? [] : check.licences;
+    const list = ('error' in check ? [] : check.licences).map((licence: LicenceInfo) => ({
+      id: licence.id,
+      name: licence.name,
+      is_osi_approved: licence.isOsiApproved,
+    }));
+    licences = { licences: list, json: JSON.stringify(list) };
     if (licencesByExpression.size >= LICENCE_CACHE_SIZE) licencesByExpression.clear();
     licencesByExpression.set(expression, licences);
   }
   return licences;
 }
 
+function licencesJson(expression: string): string {
+  return licencesIn(expression).json;
+}
+
 function licenceOf(project: ProjectRow) {
-  const licences = licencesIn(project.license_expression);
   return {
     expression: project.license_expression,
     is_osi_approved: project.is_osi_approved,
-    licences: licences.map((licence) => ({ id: licence.id, name: licence.name, is_osi_approved: licence.isOsiApproved })),
+    licences: licencesIn(project.license_expression).licences,
   };
 }
 
