@@ -66,6 +66,9 @@ import { RequestsService } from './requests/requests.service.ts';
 import { ReviewRepository } from './review/review.repository.ts';
 import { reviewRoutes } from './review/review.routes.ts';
 import { ReviewService } from './review/review.service.ts';
+import { OperatorTasksRepository } from './servers/operator-tasks.repository.ts';
+import { operatorTasksRoutes } from './servers/operator-tasks.routes.ts';
+import { OperatorTasksService } from './servers/operator-tasks.service.ts';
 import { ProvisionTokens } from './servers/provision-token.ts';
 import { ServersRepository } from './servers/servers.repository.ts';
 import { serversRoutes } from './servers/servers.routes.ts';
@@ -206,9 +209,10 @@ export function createServices(db: Db, config: SurplusConfig) {
   // --- end metering and reports --------------------------------------------------------------------
 
   // --- machine back ends: one registry for enrollment probes and workflows ---------------------------
+  const bmcActions = new BmcActionsRepository();
   const registry = new ProviderRegistry({
     db,
-    actions: new BmcActionsRepository(),
+    actions: bmcActions,
     providers:
       config.providers instanceof Map ? [...config.providers.values()] : [new RedfishProvider(), createLabProvider(), new ManualProvider()],
     secrets,
@@ -245,6 +249,13 @@ export function createServices(db: Db, config: SurplusConfig) {
   );
   // Over-cap power-offs under a program's power_off policy go through the servers' own transition.
   metering.setPowerOff((serverId, reason) => servers.powerOffBySystem(serverId, reason));
+  const operatorTasks = new OperatorTasksService(db, {
+    tasks: new OperatorTasksRepository(),
+    actions: bmcActions,
+    servers: serversRepository,
+    workflows: servers,
+    audit,
+  });
   // --- end servers ---------------------------------------------------------------------------------
 
   // --- supply-chain insight -----------------------------------------------------------------------
@@ -253,6 +264,7 @@ export function createServices(db: Db, config: SurplusConfig) {
   return {
     registry,
     servers,
+    operatorTasks,
     serversRepository,
     intake,
     githubReplies,
@@ -328,6 +340,7 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   reportsRoutes(app, { reports: services.reports });
   inventoryRoutes(app, { inventory: services.inventory });
   serversRoutes(app, { servers: services.servers });
+  operatorTasksRoutes(app, { tasks: services.operatorTasks });
   insightRoutes(app, { insight: services.insight });
   app.addHook('onClose', async () => services.mailer.close());
   return { app, services };

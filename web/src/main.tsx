@@ -20,6 +20,7 @@ import { MachineEnroll } from './pages/inventory/MachineEnroll.tsx';
 import { MachineImport } from './pages/inventory/MachineImport.tsx';
 import { MachinePage } from './pages/inventory/MachinePage.tsx';
 import { RequireOperator } from './pages/inventory/machine-states.tsx';
+import { OperatorTasks } from './pages/inventory/OperatorTasks.tsx';
 import { AcceptInvitation } from './pages/invitations/AcceptInvitation.tsx';
 import { MyInvitations } from './pages/invitations/MyInvitations.tsx';
 import { NotFound } from './pages/NotFound.tsx';
@@ -121,6 +122,7 @@ const router = createBrowserRouter([
           { path: 'enroll', element: <MachineEnroll /> },
           { path: 'import', element: <MachineImport /> },
           { path: 'machines/:id', element: <MachinePage /> },
+          { path: 'tasks', element: <OperatorTasks /> },
         ],
       },
       { path: '/notifications', element: <Notifications /> },

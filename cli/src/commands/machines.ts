@@ -228,6 +228,46 @@ export function registerMachineCommands(program: Command, ctx: Context) {
     });
 
   machines
+    .command('tasks')
+    .description('steps waiting for an operator on machines with the manual provider (power, boot): do them, then confirm')
+    .option('--json', 'print { items } with the API’s OperatorTask objects')
+    .action(async (options: { json?: boolean }) => {
+      const { client } = await connect(ctx);
+      const tasks = await unwrap(client.GET('/api/v1/machines/tasks'));
+      if (options.json) return ctx.out.json(tasks);
+      const { colours } = ctx.out;
+      ctx.out.table(
+        tasks.items,
+        [
+          { header: 'MACHINE', value: (task) => task.machine.hostname, style: (text) => colours.bold(text) },
+          { header: 'SERVER', value: (task) => (task.server ? `${task.server.hostname} (${task.server.project.slug})` : '-') },
+          { header: 'STEP', value: (task) => task.instruction },
+          { header: 'SINCE', value: (task) => relativeTime(task.since) },
+          { header: 'ID', value: (task) => task.id, style: (text) => colours.dim(text) },
+        ],
+        'No steps are waiting for an operator.',
+      );
+      if (tasks.items.length) ctx.out.note('Do the step by hand, then: surplus machines confirm ID');
+    });
+
+  machines
+    .command('confirm')
+    .description('confirm a step done by hand (an ID from `surplus machines tasks`); the waiting server goes on')
+    .argument('<id>', 'the task’s id')
+    .option('--note <text>', 'what was done: shown on the server’s timeline and in the audit log')
+    .option('--json', 'print the API’s JSON')
+    .action(async (id: string, options: { note?: string; json?: boolean }) => {
+      const { client } = await connect(ctx);
+      const confirmed = await unwrap(
+        client.POST('/api/v1/machines/tasks/{id}/confirm', { params: { path: { id } }, body: options.note ? { note: options.note } : {} }),
+      );
+      if (options.json) return ctx.out.json(confirmed);
+      ctx.out.line(
+        `Confirmed on ${confirmed.machine.hostname}: ${confirmed.instruction}${confirmed.resumed ? ' The server’s workflow goes on.' : ''}`,
+      );
+    });
+
+  machines
     .command('import')
     .description('enroll many machines from a CSV; one bad line imports nothing')
     .argument('<file>', 'CSV file with a header line ("-" reads stdin)')

@@ -1557,6 +1557,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/machines/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listOperatorTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/machines/tasks/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["confirmOperatorTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -4041,6 +4073,53 @@ export interface components {
                 published_at: string | null;
             }[];
         };
+        OperatorTaskInput: {
+            /** @description The step’s key: what `POST /api/v1/machines/tasks/{id}/confirm` takes. */
+            id: string;
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            };
+            /** @description The server whose workflow waits for this step; null when the machine has none. */
+            server: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+                state: string;
+                project: {
+                    /** Format: uuid */
+                    id: string;
+                    slug: string;
+                };
+            } | null;
+            /** @description What the workflow asked for: power:on, power:reset, boot:pxe, … */
+            action: string;
+            /** @description What the operator does by hand. */
+            instruction: string;
+            /** @description When the step was filed. */
+            since: string;
+        };
+        OperatorTaskListInput: {
+            items: components["schemas"]["OperatorTaskInput"][];
+        };
+        OperatorTaskConfirmBodyInput: {
+            /** @description What was done, for the timeline and the audit log. */
+            note?: string;
+        };
+        OperatorTaskConfirmedInput: {
+            id: string;
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            };
+            instruction: string;
+            confirmed_by: string;
+            confirmed_at: string;
+            /** @description The workflow job enqueued again (server_provision, server_power, …); null when none waits. */
+            resumed: string | null;
+        };
         /** @enum {string} */
         ServerStateInput: "queued" | "provisioning" | "active" | "powering_off" | "inactive" | "powering_on" | "rebooting" | "reinstalling" | "deprovisioning" | "deleted" | "failed";
         ServerCreateBodyInput: {
@@ -6450,6 +6529,53 @@ export interface components {
                 title: string;
                 published_at: string | null;
             }[];
+        };
+        OperatorTask: {
+            /** @description The step’s key: what `POST /api/v1/machines/tasks/{id}/confirm` takes. */
+            id: string;
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            };
+            /** @description The server whose workflow waits for this step; null when the machine has none. */
+            server: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+                state: string;
+                project: {
+                    /** Format: uuid */
+                    id: string;
+                    slug: string;
+                };
+            } | null;
+            /** @description What the workflow asked for: power:on, power:reset, boot:pxe, … */
+            action: string;
+            /** @description What the operator does by hand. */
+            instruction: string;
+            /** @description When the step was filed. */
+            since: string;
+        };
+        OperatorTaskList: {
+            items: components["schemas"]["OperatorTask"][];
+        };
+        OperatorTaskConfirmBody: {
+            /** @description What was done, for the timeline and the audit log. */
+            note?: string;
+        };
+        OperatorTaskConfirmed: {
+            id: string;
+            machine: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+            };
+            instruction: string;
+            confirmed_by: string;
+            confirmed_at: string;
+            /** @description The workflow job enqueued again (server_provision, server_power, …); null when none waits. */
+            resumed: string | null;
         };
         /** @enum {string} */
         ServerState: "queued" | "provisioning" | "active" | "powering_off" | "inactive" | "powering_on" | "rebooting" | "reinstalling" | "deprovisioning" | "deleted" | "failed";
@@ -9535,6 +9661,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServerDetail"];
+                };
+            };
+        };
+    };
+    listOperatorTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorTaskList"];
+                };
+            };
+        };
+    };
+    confirmOperatorTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OperatorTaskConfirmBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorTaskConfirmed"];
                 };
             };
         };

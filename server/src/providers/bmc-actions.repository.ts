@@ -86,6 +86,23 @@ export class BmcActionsRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * The latest manual step under a key prefix that is pending or was confirmed: a workflow re-run
+   * reuses its key instead of filing the same step for the operator again.
+   */
+  async latestOperatorStep(db: Executor, keyPrefix: string) {
+    const escaped = keyPrefix.replace(/[\\%_]/g, (char) => `\\${char}`);
+    return db
+      .selectFrom('bmc_actions')
+      .selectAll()
+      .where('idempotency_key', 'like', `${escaped}%`)
+      .where('provider', '=', 'manual')
+      .where('outcome', 'in', ['pending', 'done'])
+      .orderBy('occurred_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   /** Steps waiting for an operator, oldest first (optionally one machine's). */
   pending(db: Executor, machineId?: string) {
     let query = db.selectFrom('bmc_actions').selectAll().where('outcome', '=', 'pending');

@@ -243,6 +243,11 @@ export class ProviderRegistry {
     await this.perform(machine, key, { kind: 'boot', device }, signal);
   }
 
+  /** The key of a manual step under `keyPrefix` that is pending or confirmed, so a re-run does not file it again. */
+  async operatorStepKey(keyPrefix: string): Promise<string | null> {
+    return (await this.actions.latestOperatorStep(this.db, keyPrefix))?.idempotency_key ?? null;
+  }
+
   /** Logs out of what providers keep between calls (BMC sessions): on shutdown, after the last job. */
   async close(): Promise<void> {
     await Promise.all([...this.providers.values()].map((provider) => provider.close?.()));

@@ -12,4 +12,9 @@ export interface MachineControl {
   powerState(machine: MachineRow, signal: AbortSignal): Promise<PowerState>;
   setPower(machine: MachineRow, action: PowerAction, key: string, signal: AbortSignal): Promise<void>;
   bootOnce(machine: MachineRow, device: BootDevice, key: string, signal: AbortSignal): Promise<void>;
+  /**
+   * A step that is new on every run (the one-time boot override) but was filed for an operator:
+   * the key of that pending or confirmed step, so the re-run after the confirmation goes on.
+   */
+  operatorStepKey(keyPrefix: string): Promise<string | null>;
 }

@@ -11,6 +11,7 @@ import { parseSshKey } from '../keys/ssh-key.ts';
 import { grantMonthSpendCents } from '../metering/metering.service.ts';
 import { isCreditExhausted } from '../metering/usage.ts';
 import type { ProjectsRepository } from '../projects/projects.repository.ts';
+import { ProviderError } from '../providers/types.ts';
 import type { MachineControl, MachineRow } from './machine-control.ts';
 import type { ProvisionTokens } from './provision-token.ts';
 import { LIVE_STATES, type ServerRow, type ServersRepository } from './servers.repository.ts';
@@ -30,6 +31,9 @@ export type ProvisioningSettings = {
 type GrantRow = { id: string; monthly_credit_cents: string; max_servers: number; allowed_plans: string[]; allowed_metros: string[] };
 
 const WAITING_STATES: ServerState[] = ['provisioning', 'reinstalling', 'rebooting', 'powering_on'];
+
+/** How a workflow step ended: done, failed (server failed, machine parked), or filed for an operator. */
+type StepOutcome = 'done' | 'failed' | 'waiting_operator';
 
 /**
  * Servers and their workflows. Every step is a graphile-worker job that first re-reads the current
@@ -304,21 +308,22 @@ export class ServersService {
       await this.servers.update(tx, serverId, { machine_id: current?.id ?? null, provision_token_hash: this.tokens.digest(token) });
       if (locked.state === 'queued')
         await this.move(tx, SYSTEM_CTX, serverId, 'queued', 'provisioning', `machine ${current?.hostname} allocated`, 10, 'allocated');
-      else await this.progress(tx, serverId, 10, 'allocated', `machine ${current?.hostname}`);
+      else if (locked.progress_percent < 10) await this.progress(tx, serverId, 10, 'allocated', `machine ${current?.hostname}`);
       return current ?? null;
     });
     if (!machine) return 'no machine';
     const prefix = `${serverId}:g${generation}`;
-    const isStepDone = await this.runStep(serverId, machine, 'bmc', async (signal) => {
+    const outcome = await this.runStep(serverId, machine, 'bmc', async (signal) => {
       // The one-time boot override is set again on every run (same effect each time): a run after a
-      // crash may repeat a power cycle that already used up the previous override.
-      await this.control.bootOnce(machine, 'pxe', `${prefix}:boot-pxe:${randomBytes(4).toString('hex')}`, signal);
-      await this.db.transaction().execute((tx) => this.progress(tx, serverId, 20, 'boot_override', 'next boot from the network'));
+      // crash may repeat a power cycle that already used up the previous override. A step an
+      // operator was asked to do is the exception: its re-run goes on from the confirmation.
+      await this.control.bootOnce(machine, 'pxe', await this.freshKey(`${prefix}:boot-pxe:`), signal);
+      await this.progressOnce(serverId, 20, 'boot_override', 'next boot from the network');
       const power = await this.control.powerState(machine, signal);
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${prefix}:power-cycle`, signal);
-      await this.db.transaction().execute((tx) => this.progress(tx, serverId, 30, 'power_cycle', power === 'on' ? 'reset' : 'powered on'));
+      await this.progressOnce(serverId, 30, 'power_cycle', power === 'on' ? 'reset' : 'powered on');
     });
-    if (!isStepDone) return 'failed';
+    if (outcome !== 'done') return outcome;
     await enqueue(
       this.db,
       'server_watchdog',
@@ -338,7 +343,7 @@ export class ServersService {
     const os = (await this.catalog.snapshot()).operatingSystems.get(server.os_slug);
     const isLive = os?.artifacts.kind === 'live' || server.always_pxe;
     const key = `${serverId}:${action}:${server.updated_at.getTime()}`;
-    const isDone = await this.runStep(serverId, machine, action, async (signal) => {
+    const outcome = await this.runStep(serverId, machine, action, async (signal) => {
       if (action === 'off') await this.control.setPower(machine, 'off', key, signal);
       else {
         // A live OS exists only in memory: it comes back by netbooting again and phoning home.
@@ -346,7 +351,7 @@ export class ServersService {
         await this.control.setPower(machine, action === 'on' ? 'on' : 'reset', key, signal);
       }
     });
-    if (!isDone) return 'failed';
+    if (outcome !== 'done') return outcome;
     await this.db.transaction().execute(async (tx) => {
       if (action === 'off') await this.move(tx, SYSTEM_CTX, serverId, 'powering_off', 'inactive', 'powered off', 100);
       else if (!isLive)
@@ -378,14 +383,14 @@ export class ServersService {
       await this.servers.update(tx, serverId, { provision_generation: generation, provision_token_hash: this.tokens.digest(token) });
       if (machine.state === 'allocated')
         await this.servers.setMachineState(tx, machine.id, 'wiping', `server ${server.hostname} deleted`, 'system');
-      await this.progress(tx, serverId, 20, 'wiping', `machine ${machine.hostname} is being wiped`);
+      if (server.progress_percent < 20) await this.progress(tx, serverId, 20, 'wiping', `machine ${machine.hostname} is being wiped`);
     });
-    const isDone = await this.runStep(serverId, machine, 'wipe', async (signal) => {
-      await this.control.bootOnce(machine, 'pxe', `${serverId}:wipe:boot:${randomBytes(4).toString('hex')}`, signal);
+    const outcome = await this.runStep(serverId, machine, 'wipe', async (signal) => {
+      await this.control.bootOnce(machine, 'pxe', await this.freshKey(`${serverId}:wipe:boot:`), signal);
       const power = await this.control.powerState(machine, signal);
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${serverId}:wipe:power`, signal);
     });
-    if (!isDone) return 'failed';
+    if (outcome !== 'done') return outcome;
     await enqueue(this.db, 'server_watchdog', { server_id: serverId, generation, wipe: true }, serverId, this.settings.bootTimeoutSeconds);
     return 'wiping';
   }
@@ -427,6 +432,31 @@ export class ServersService {
     const servers = await this.servers.serversOfGrant(this.db, grantId);
     for (const server of servers) await this.delete({ actor: null, requestId: `grant-ended:${grantId}` }, server.id, null);
     return servers.length;
+  }
+
+  /**
+   * An operator confirmed a manual step on the server's machine: enqueue, in the caller's
+   * transaction, the job of the server's current workflow again. It re-reads the state and goes on
+   * from the confirmed step (done under its key); a server that moved on meanwhile is left alone.
+   */
+  async resumeAfterOperator(tx: Executor, serverId: string): Promise<string | null> {
+    const server = await this.servers.lock(tx, serverId);
+    if (!server) return null;
+    if (['queued', 'provisioning', 'reinstalling'].includes(server.state)) {
+      await enqueue(tx, 'server_provision', { server_id: serverId, generation: server.provision_generation }, serverId);
+      return 'server_provision';
+    }
+    const power = { powering_on: 'on', powering_off: 'off', rebooting: 'reboot' } as Partial<Record<ServerState, string>>;
+    const action = power[server.state];
+    if (action) {
+      await enqueue(tx, 'server_power', { server_id: serverId, action }, serverId);
+      return 'server_power';
+    }
+    if (server.state === 'deprovisioning') {
+      await enqueue(tx, 'server_deprovision', { server_id: serverId }, serverId);
+      return 'server_deprovision';
+    }
+    return null;
   }
 
   // ── Machine callbacks (boot and metadata service) ──────────────────────────────────────────────
@@ -496,18 +526,26 @@ export class ServersService {
     return row;
   }
 
-  /** Runs BMC calls under a step timeout; any failure fails the server and parks the machine. */
+  /**
+   * Runs BMC calls under a step timeout; any failure fails the server and parks the machine. A step
+   * filed for an operator (the manual provider) is no failure: the timeline says what the operator
+   * must do, the job ends, and the operator's confirmation enqueues it again (resumeAfterOperator).
+   */
   private async runStep(
     serverId: string,
     machine: MachineRow,
     step: string,
     body: (signal: AbortSignal) => Promise<void>,
-  ): Promise<boolean> {
+  ): Promise<StepOutcome> {
     const signal = AbortSignal.timeout(this.settings.stepTimeoutMs);
     try {
       await body(signal);
-      return true;
+      return 'done';
     } catch (error) {
+      if (error instanceof ProviderError && error.kind === 'awaiting_operator') {
+        await this.db.transaction().execute((tx) => this.waitForOperator(tx, serverId, error.message));
+        return 'waiting_operator';
+      }
       // Providers wrap the step's timeout in their own error ("… cancelled by the caller"): say what happened.
       const message = (error as Error).message;
       const reason = `${step}: ${signal.aborted ? `the BMC did not answer within ${this.settings.stepTimeoutMs} ms (${message})` : message}`;
@@ -520,8 +558,42 @@ export class ServersService {
         }
         await this.servers.setMachineState(tx, machine.id, 'maintenance', reason, 'system', true);
       });
-      return false;
+      return 'failed';
     }
+  }
+
+  /** A one-time key under `prefix`, unless an operator was asked to do this step (then that step's key). */
+  private async freshKey(prefix: string): Promise<string> {
+    return (await this.control.operatorStepKey(prefix)) ?? `${prefix}${randomBytes(4).toString('hex')}`;
+  }
+
+  /**
+   * Puts "waiting for an operator: <instruction>" on the timeline, once per instruction in a row.
+   * Only an event: the server row is not touched (its updated_at keys the power steps).
+   */
+  private async waitForOperator(tx: Executor, serverId: string, instruction: string) {
+    const server = await this.servers.lock(tx, serverId);
+    if (!server) return;
+    const note = `waiting for an operator: ${instruction}`;
+    const last = (await this.servers.events(tx, serverId)).at(-1);
+    if (last?.step === 'waiting_operator' && last.note === note) return;
+    await this.servers.insertEvent(tx, {
+      serverId,
+      from: server.state,
+      to: server.state,
+      step: 'waiting_operator',
+      percent: server.progress_percent,
+      note,
+      actor: 'system',
+    });
+  }
+
+  /** A progress step recorded once: a re-run (after a crash or an operator's confirmation) does not repeat it. */
+  private async progressOnce(serverId: string, percent: number, step: string, note: string) {
+    await this.db.transaction().execute(async (tx) => {
+      const server = await this.servers.lock(tx, serverId);
+      if (server && server.progress_percent < percent) await this.progress(tx, serverId, percent, step, note);
+    });
   }
 
   private async finishDelete(tx: Executor, serverId: string, machine: MachineRow | null, note: string) {

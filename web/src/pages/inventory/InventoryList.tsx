@@ -21,6 +21,7 @@ import {
   MachineStateBadge,
   PROVIDER_LABELS,
 } from './machine-states.tsx';
+import { OperatorTaskCount } from './OperatorTasks.tsx';
 
 type Counts = Schemas['MachineStateCounts'];
 
@@ -136,6 +137,7 @@ export function InventoryList() {
   const [search, setSearch] = useState(q);
   const [counts, setCounts] = useState<Counts | null>(null);
   const catalog = useResource('catalog', () => unwrap(client.GET('/api/v1/catalog')));
+  const tasks = useResource('operator-tasks', () => unwrap(client.GET('/api/v1/machines/tasks')));
   const list = usePagedList(`machines:${state}:${plan}:${metro}:${q}`, async (cursor) => {
     const page = await unwrap(
       client.GET('/api/v1/machines', {
@@ -173,6 +175,11 @@ export function InventoryList() {
         description="The machines servers run on: enrolled through their BMC, probed, and allocated to servers from the pool."
         actions={
           <>
+            <ButtonLink to="/inventory/tasks">
+              <Icon name="clipboard" />
+              Operator tasks
+              <OperatorTaskCount count={tasks.data?.items.length} />
+            </ButtonLink>
             <ButtonLink to="/inventory/import">
               <Icon name="layers" />
               Import CSV
