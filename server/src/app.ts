@@ -200,6 +200,8 @@ export function createServices(db: Db, config: SurplusConfig) {
     webhooks,
     audit,
   });
+  // Submission is announced before auto-approval can decide it, so webhooks get them in that order.
+  requests.onTransition(review.announceSubmitted);
   requests.onTransition(review.autoApprove);
   // --- end review and grants -----------------------------------------------------------------------
 

@@ -242,6 +242,14 @@ describe('GitHub intake: deliveries', () => {
 
   it('opened with missing answers: needs_info, and the reply lists exactly what is missing; editing it complete submits it', async () => {
     const number = nextIssue++;
+    // A program webhook hears of the submission (not of needs_info); its receiver is not needed here.
+    const hook = await t.call('POST', '/api/v1/programs/oss/webhooks', {
+      as: admin.token,
+      body: { url: 'http://127.0.0.1:9/surplus-events', events: ['request.submitted'] },
+    });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    const announced = () =>
+      t.db.selectFrom('webhook_deliveries').select('payload').where('webhook_id', '=', hook.body.webhook.id).execute();
     const opened = await deliver('issues', issueEvent('opened', { number, body: fixture('04-form-missing.md') }));
     assert.equal(opened.status, 200);
     assert.equal(opened.body.request.state, 'needs_info');
@@ -283,6 +291,14 @@ describe('GitHub intake: deliveries', () => {
       events.map((event) => `${event.from_state}→${event.to_state}`),
       ['null→draft', 'draft→needs_info', 'needs_info→submitted'],
     );
+    const [submitted, ...more] = (await announced()).map((row) => (row.payload as any).data);
+    assert.equal(more.length, 0, 'announced once, when it became complete');
+    assert.equal(submitted.from_state, 'needs_info');
+    assert.equal(submitted.request.id, request.id);
+    assert.equal(submitted.request.source, 'github');
+    assert.equal(submitted.request.github_issue, number);
+    assert.equal(submitted.request.state, 'submitted');
+    assert.equal((await t.call('DELETE', `/api/v1/programs/oss/webhooks/${hook.body.webhook.id}`, { as: admin.token })).status, 204);
 
     await runJobs();
     assert.equal(botComments(number).length, 2);

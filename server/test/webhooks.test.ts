@@ -404,4 +404,59 @@ describe('program webhooks', () => {
       .execute();
     assert.deepEqual(count, []);
   });
+  it('announces request.submitted when a request is submitted and again when it is resubmitted, not for drafts', async () => {
+    const { webhook } = await createWebhook('/submitted', ['request.submitted']);
+    const owner = await t.user();
+    const project = await t.project(owner);
+    const draft = await t.call('POST', '/api/v1/requests', {
+      as: owner.token,
+      body: {
+        program: program.slug,
+        project: project.slug,
+        purpose: 'ci_cd',
+        description: 'CI on arm64',
+        resources: [{ plan: 'c3.small.x86', quantity: 1, metro: 'da', operating_system: 'ubuntu_22_04' }],
+        end_on: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10),
+        submit: false,
+      },
+    });
+    assert.equal(draft.status, 201, JSON.stringify(draft.body));
+    const deliveries = () =>
+      t.db
+        .selectFrom('webhook_deliveries')
+        .select(['event', 'payload'])
+        .where('webhook_id', '=', webhook.id)
+        .orderBy('created_at')
+        .execute();
+    assert.deepEqual(await deliveries(), [], 'a draft is not announced');
+
+    const submitted = await t.call('POST', `/api/v1/requests/${draft.body.id}/submit`, { as: owner.token });
+    assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+    const changes = await t.call('POST', `/api/v1/requests/${draft.body.id}/request-changes`, {
+      as: reviewer.token,
+      body: { reason: 'Say which arm64 boards you test on.' },
+    });
+    assert.equal(changes.status, 200, JSON.stringify(changes.body));
+    const resubmitted = await t.call('POST', `/api/v1/requests/${draft.body.id}/submit`, { as: owner.token });
+    assert.equal(resubmitted.status, 200, JSON.stringify(resubmitted.body));
+
+    const rows = await deliveries();
+    assert.deepEqual(
+      rows.map((row) => [row.event, (row.payload as any).data.from_state, (row.payload as any).data.request.state]),
+      [
+        ['request.submitted', 'draft', 'submitted'],
+        ['request.submitted', 'changes_requested', 'submitted'],
+      ],
+    );
+    const data = (rows[0]?.payload as any).data;
+    assert.equal(data.request.id, draft.body.id);
+    assert.equal(data.request.number, draft.body.number);
+    assert.equal(data.request.source, 'web');
+    assert.equal(data.request.github_issue, null);
+    assert.deepEqual(data.request.project, { id: project.id, slug: project.slug, name: project.name });
+    assert.equal((rows[0]?.payload as any).program.slug, program.slug);
+    await t.runJobs();
+    const received = receiver.at('/submitted').map((request) => JSON.parse(request.body).event);
+    assert.deepEqual(received, ['request.submitted', 'request.submitted']);
+  });
 });

@@ -340,6 +340,21 @@ export class ReviewService {
     await this.approveIn(tx, { actor: null, requestId: ctx.requestId }, change.requestId, {}, todayUtc(), { note: `${note}.` });
   };
 
+  /**
+   * `request.submitted` for program webhooks, each time a request enters submitted (the web form, a
+   * complete GitHub issue, a resubmission after changes), in the transaction that submitted it. It
+   * is registered before auto-approval, so a receiver hears of the submission before the approval.
+   */
+  readonly announceSubmitted: TransitionListener = async (tx, _ctx, change) => {
+    if (change.to !== 'submitted') return;
+    const request = await this.requestRows.findById(tx, change.requestId);
+    if (!request) return;
+    await this.webhooks.emit(tx, request.program_id, 'request.submitted', {
+      request: webhookRequest(request),
+      from_state: change.from,
+    });
+  };
+
   /** The `review_overdue` job: staff hear once per request that it waited past the program's target. */
   async notifyOverdue(now = new Date()): Promise<number> {
     let notified = 0;

@@ -50,7 +50,11 @@ export type WebhookGrant = {
 };
 
 export type WebhookPayloads = {
-  'request.submitted': { request: WebhookRequest };
+  'request.submitted': {
+    request: WebhookRequest;
+    /** The state it left: draft or needs_info when first submitted, changes_requested when resubmitted. */
+    from_state: string | null;
+  };
   'request.approved': { request: WebhookRequest; grant_id: string | null; reason: string | null };
   'request.declined': { request: WebhookRequest; reason: string | null };
   'grant.created': { grant: WebhookGrant };
