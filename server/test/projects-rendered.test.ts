@@ -113,6 +113,25 @@ describe('project pages written by PostgreSQL', async () => {
     assert.equal(page.next_cursor, encodeCursor({ at: row.created_at, id: lastId }));
   });
 
+  it('writes a project anew when it changes', async () => {
+    const patched = await t.call('PATCH', `/api/v1/projects/${second.id}`, {
+      as: owner.token,
+      body: {
+        name: 'Renamed \u00e9 "again"',
+        description: 'New *text*\n\n| a | b |\n|---|---|\n| 1 | 2 |',
+        website: null,
+        license: 'MIT OR Apache-2.0',
+      },
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    const ids = await walk(owner, 'limit=5');
+    assert.ok(ids.includes(second.id));
+    const page = JSON.parse((await raw(owner, `/api/v1/projects?q=${encodeURIComponent('renamed')}`)).body) as {
+      items: { name: string }[];
+    };
+    assert.equal(page.items[0]?.name, 'Renamed é "again"');
+  });
+
   it('keeps member counts on the project row as memberships come and go', async () => {
     const counts = async () => {
       const rows = await sql<{ id: string; kept: number; counted: string }>`

@@ -7,6 +7,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
 // Calendar dates (grant end dates, review dates) stay 'YYYY-MM-DD': a Date would shift them by time zone.
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
+/** A timestamptz as PostgreSQL writes it, parsed as pg parses every timestamptz column. */
+export const parseTimestamptz: (text: string) => Date = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
 /** Either the database or an open transaction: repositories accept both. */

@@ -79,6 +79,10 @@ export interface ProjectsTable {
   is_listed: Generated<boolean>;
   /** Kept by triggers on project_members (migration 0060). */
   member_count: Generated<number>;
+  /** The project's JSON for pages, kept by a trigger (migration 0061). */
+  json_head: Generated<string>;
+  json_tail: Generated<string>;
+  json_times: Generated<string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -467,6 +471,8 @@ export interface ServersTable {
   termination_time: NullableTimestamp;
   provision_token_hash: Buffer | null;
   provision_generation: Generated<number>;
+  /** The running reinstall erases the disks first (preserve_data was false). */
+  is_wipe_requested: Generated<boolean>;
   ip_addresses: ColumnType<unknown[], string | undefined, string>;
   last_heartbeat_at: NullableTimestamp;
   last_ssh_session_at: NullableTimestamp;

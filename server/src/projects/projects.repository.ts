@@ -3,7 +3,21 @@ import { type Executor, preparedQuery } from '../db/database.ts';
 import type { InvitationRow, InvitationState, ProjectRole, ProjectRow } from '../db/schema.ts';
 
 /** One project of a page: its JSON in two parts around the licence list, and its cursor's key. */
-export type RenderedProjectRow = { head: string; license_expression: string; tail: string; id: string; listed_at: string };
+/**
+ * One project of a page: its JSON as kept on the row (migration 0061) in three parts, with the
+ * licence list, the caller's role and the member count to go between them, and its cursor's key
+ * (listed_at as PostgreSQL writes a timestamptz: only the last row's is ever parsed).
+ */
+export type RenderedProjectRow = {
+  json_head: string;
+  license_expression: string;
+  json_tail: string;
+  my_role: ProjectRole | null;
+  member_count: number;
+  json_times: string;
+  id: string;
+  listed_at: string;
+};
 export type NewProject = {
   slug: string;
   name: string;
@@ -35,38 +49,6 @@ function before(after: { at: Date; id: string }) {
   )`;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const orNull = (value: string) => `coalesce(to_json(${value})::text, 'null')`;
-
-/**
- * The API's Project (projects.schemas.ts) written by PostgreSQL, byte for byte as the schema's
- * serializer writes it (server/test/projects-rendered.test.ts holds them equal): same keys in the
- * same order, strings escaped by to_json as JSON.stringify escapes them, timestamps as
- * Date.toISOString() writes them (milliseconds, truncated). The licence list comes from the SPDX
- * list in the server, which PostgreSQL does not have: the service puts it between head and tail.
- * A change to the Project schema must change this too.
- */
-const RENDERED_HEAD = `'{"id":' || to_json(projects.id)
-  || ',"slug":' || to_json(projects.slug::text)
-  || ',"name":' || to_json(projects.name)
-  || ',"repository":{"host":' || to_json(projects.repository_host)
-  || ',"owner":' || to_json(projects.repository_owner)
-  || ',"name":' || to_json(projects.repository_name)
-  || ',"url":' || to_json('https://' || projects.repository_host || '/' || projects.repository_owner || '/' || projects.repository_name)
-  || '},"license":{"expression":' || to_json(projects.license_expression)
-  || ',"is_osi_approved":' || projects.is_osi_approved
-  || ',"licences":'`;
-const RENDERED_TAIL = `'},"description":' || to_json(projects.description_md)
-  || ',"description_html":' || to_json(projects.description_html)
-  || ',"website":' || ${orNull('projects.website')}
-  || ',"foundation":' || ${orNull('projects.foundation')}
-  || ',"is_public":' || projects.is_public
-  || ',"public_fields":' || to_json(projects.public_fields)
-  || ',"my_role":' || ${orNull('me.role')}
-  || ',"member_count":' || projects.member_count
-  || ',"created_at":"' || ${iso('projects.created_at')}
-  || '","updated_at":"' || ${iso('projects.updated_at')} || '"}'`;
-
 /**
  * The page's SQL, one fixed text per combination of scope, search and cursor, each a prepared
  * statement. Parameters: $1 the caller, $2 the limit, then the search pattern, then the cursor's
@@ -82,8 +64,8 @@ function pageQuery(isAll: boolean, hasQ: boolean, hasCursor: boolean): string {
     ? `(projects.created_at, projects.id) < (coalesce((select c.created_at from projects c where c.id = ${id}::uuid), ${at}::timestamptz), ${id}::uuid)`
     : `(me.created_at, me.project_id) < (coalesce((select c.created_at from project_members c where c.user_id = $1 and c.project_id = ${id}::uuid), ${at}::timestamptz), ${id}::uuid)`;
   const conditions = [isAll ? 'true' : 'me.user_id = $1', ...(hasQ ? [search] : []), ...(hasCursor ? [after] : [])];
-  return `select ${RENDERED_HEAD} as head, projects.license_expression, ${RENDERED_TAIL} as tail,
-      projects.id, ${iso(listedAt)} as listed_at
+  return `select projects.json_head, projects.license_expression, projects.json_tail, me.role as my_role, projects.member_count,
+      projects.json_times, projects.id, ${listedAt}::text as listed_at
     from ${isAll ? 'projects left join project_members as me on me.project_id = projects.id and me.user_id = $1' : 'project_members as me join projects on projects.id = me.project_id'}
     where ${conditions.join(' and ')}
     order by ${isAll ? 'projects.created_at desc, projects.id desc' : 'me.created_at desc, me.project_id desc'}
@@ -162,9 +144,9 @@ export class ProjectsRepository {
   }
 
   /**
-   * A page of projects as the API writes them, rendered by PostgreSQL (see RENDERED_HEAD): pages
-   * are the hottest read, and decoding twenty columns per row, mapping and serializing them cost
-   * more than the query. Newest first: for mine, newest membership first along
+   * A page of projects as the API writes them, from the JSON kept on each row (migration 0061):
+   * pages are the hottest read, and decoding twenty columns per row, mapping and serializing them
+   * cost more than the query. Newest first: for mine, newest membership first along
    * project_members_mine_idx (no sort of every membership); for all, newest project first.
    */
   listRendered(

@@ -1,5 +1,5 @@
 import type { AuditService } from '../audit/audit.service.ts';
-import type { Db } from '../db/database.ts';
+import { type Db, parseTimestamptz } from '../db/database.ts';
 import type { ProjectRole, ProjectRow } from '../db/schema.ts';
 import { type Actor, type Ctx, isStaff } from '../http/context.ts';
 import { fail, invalid, notFound } from '../http/errors.ts';
@@ -69,9 +69,9 @@ export class ProjectsService {
   }
 
   /**
-   * A page of projects as the JSON the route sends: PostgreSQL writes each project (see
-   * ProjectsRepository.listRendered) and this adds the licence lists, the page and its cursor,
-   * in the shape of ProjectPage.
+   * A page of projects as the JSON the route sends, in the shape of ProjectPage: each project's
+   * JSON as PostgreSQL keeps it (ProjectsRepository.listRendered) with its licence list, the
+   * caller's role and the member count put in, then the page and its cursor.
    */
   async listJson(actor: Actor, query: { cursor?: string; limit: number; scope: 'mine' | 'all'; q?: string }): Promise<string> {
     if (query.scope === 'all' && !isStaff(actor)) fail('ERR_FORBIDDEN', 'Only program staff can list every project; use scope=mine.');
@@ -84,9 +84,12 @@ export class ProjectsService {
     });
     const hasMore = rows.length > query.limit;
     const pageRows = hasMore ? rows.slice(0, query.limit) : rows;
-    const items = pageRows.map((row) => row.head + licencesJson(row.license_expression) + row.tail);
+    const items = pageRows.map(
+      (row) =>
+        `${row.json_head}${licencesJson(row.license_expression)}${row.json_tail},"my_role":${JSON.stringify(row.my_role)},"member_count":${row.member_count}${row.json_times}`,
+    );
     const last = pageRows.at(-1);
-    const nextCursor = hasMore && last ? encodeCursor({ at: new Date(last.listed_at), id: last.id }) : null;
+    const nextCursor = hasMore && last ? encodeCursor({ at: parseTimestamptz(last.listed_at), id: last.id }) : null;
     return `{"items":[${items.join(',')}],"next_cursor":${JSON.stringify(nextCursor)}}`;
   }
 
