@@ -2,7 +2,8 @@
  * The monthly usage rollup (usage_server_months, rolled over per month boundary, rewritten with each
  * server's segments) against the raw computation from the segments: over random lifecycles that
  * cross month boundaries, backdated events into rolled-up months, rollovers of several months at
- * once, both counting policies and traffic, `programSpend` sums exactly what the charges do.
+ * once, both counting policies, new plan prices and traffic, `programSpend` sums exactly what the
+ * charges do.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -175,13 +176,17 @@ describe('monthly usage rollup', () => {
         fc.array(serverArb, { minLength: 1, maxLength: 4 }),
         fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
         fc.constantFrom<'allocated' | 'powered_on'>('allocated', 'powered_on'),
-        async (servers, unroll, counting) => {
+        fc.option(fc.integer({ min: 1, max: 900 }), { nil: null }),
+        async (servers, unroll, counting, price) => {
           // Forget the last `unroll` months' rollover (null: forget none), as if those months had just ended.
           if (unroll !== null) {
             const from = new Date(boundaries[unroll] as number).toISOString().slice(0, 10);
             await sql`delete from usage_server_months where month >= ${from}::date`.execute(t.db);
             await sql`update usage_rollup_state set rolled_through = ${unroll === 4 ? null : from}::date`.execute(t.db);
           }
+          // A plan's new price (null: none) drops the rollups; the next read rolls up again at that price.
+          if (price !== null)
+            await t.db.updateTable('plans').set({ price_cents_per_hour: price }).where('slug', '=', 'm3.large.x86').execute();
           const patched = await t.call('PATCH', '/api/v1/programs/rollup', {
             as: admin.token,
             body: { policy: { metering: { counting } } },

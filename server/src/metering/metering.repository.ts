@@ -170,18 +170,17 @@ export class MeteringRepository {
 
   /**
    * A program's spend over whole months [fromMonth, toMonth): server time of the rolled-up months
-   * before `serversTo` (priced with today's plan prices and the program's counting policy, rounded
-   * per server and month), and traffic of every month from the monthly sums (rounded per source
-   * and month), summed per grant, project and month and per plan and metro.
+   * before `serversTo` from their sums per program and month (usage_program_months: rounded per
+   * server and month, under the program's counting policy), and traffic of every month from the
+   * monthly sums (rounded per source and month), per grant, project and month and per plan and metro.
    */
   async programSpend(db: Executor, programId: string, fromMonth: string, toMonth: string, serversTo: string): Promise<SpendSummary> {
     const rows = await sql<{
-      is_plan: boolean;
-      is_metro: boolean;
+      dim: 'grant' | 'plan' | 'metro';
       grant_id: string | null;
       project_id: string | null;
-      month: string | null;
       key: string | null;
+      month: string | null;
       seconds: number;
       cents: number;
       bytes_in: string;
@@ -191,33 +190,46 @@ export class MeteringRepository {
         select policy #>> '{metering,counting}' = 'powered_on' as is_powered_on,
           coalesce((policy #>> '{metering,traffic_cents_per_gb}')::integer, 0) as cents_per_gb
         from programs where id = ${programId}
-      ), pieces as (
-        select m.grant_id, m.project_id, m.plan_slug, m.metro_code, m.month, c.seconds,
-          (c.seconds * p.price_cents_per_hour + 1800) / 3600 as cents, 0::bigint as bytes_in, 0::bigint as bytes_out
-        from usage_server_months m
-        cross join program g
-        join plans p on p.slug = m.plan_slug
-        cross join lateral (select case when g.is_powered_on then m.powered_on_s else m.allocated_s end as seconds) c
-        where m.program_id = ${programId} and m.month >= ${fromMonth}::date and m.month < ${serversTo}::date and c.seconds > 0
-        union all
-        select t.grant_id, t.project_id, s.plan_slug, s.metro_code, t.month, 0,
-          div(t.bytes_out::numeric * g.cents_per_gb + 500000000, 1000000000), t.bytes_in, t.bytes_out
+      ), server_time as (
+        select u.dim, u.grant_id, u.project_id, coalesce(u.plan_slug, u.metro_code) as key, u.month,
+          case when g.is_powered_on then u.powered_on_s else u.allocated_s end as seconds,
+          case when g.is_powered_on then u.powered_on_cents else u.allocated_cents end as cents,
+          case when g.is_powered_on then u.powered_on_n else u.allocated_n end as n
+        from usage_program_months u cross join program g
+        where u.program_id = ${programId} and u.month >= ${fromMonth}::date and u.month < ${serversTo}::date
+      ), traffic as (
+        select t.grant_id, t.project_id, s.plan_slug, s.metro_code, t.month, t.bytes_in, t.bytes_out,
+          div(t.bytes_out::numeric * g.cents_per_gb + 500000000, 1000000000) as cents
         from traffic_monthly t
         cross join program g
         left join servers s on s.id = t.server_id
         where t.program_id = ${programId} and t.month >= ${fromMonth}::date and t.month < ${toMonth}::date
       )
-      select grouping(plan_slug) = 0 as is_plan, grouping(metro_code) = 0 as is_metro, grant_id, project_id,
-        to_char(month, 'YYYY-MM-DD') as month, coalesce(plan_slug, metro_code) as key, sum(seconds)::float8 as seconds,
-        sum(cents)::float8 as cents, sum(bytes_in)::text as bytes_in, sum(bytes_out)::text as bytes_out
-      from pieces
+      select dim, grant_id, project_id, key, to_char(month, 'YYYY-MM-DD') as month, seconds::float8 as seconds, cents::float8 as cents,
+        '0' as bytes_in, '0' as bytes_out
+      from server_time where n > 0
+      union all
+      select case when grouping(plan_slug) = 0 then 'plan' when grouping(metro_code) = 0 then 'metro' else 'grant' end,
+        grant_id, project_id, coalesce(plan_slug, metro_code), to_char(month, 'YYYY-MM-DD'), 0, sum(cents)::float8,
+        sum(bytes_in)::text, sum(bytes_out)::text
+      from traffic
       group by grouping sets ((grant_id, project_id, month), (plan_slug), (metro_code))`.execute(db);
     const summary: SpendSummary = { rows: [], byPlan: new Map(), byMetro: new Map() };
+    const byKey = new Map<string, SpendSummary['rows'][number]>();
     for (const row of rows.rows) {
-      if (row.is_plan) summary.byPlan.set(row.key, row.cents);
-      else if (row.is_metro) summary.byMetro.set(row.key, row.cents);
-      else
-        summary.rows.push({
+      if (row.dim === 'plan') summary.byPlan.set(row.key, (summary.byPlan.get(row.key) ?? 0) + row.cents);
+      else if (row.dim === 'metro') summary.byMetro.set(row.key, (summary.byMetro.get(row.key) ?? 0) + row.cents);
+      else {
+        const key = `${row.grant_id}|${row.project_id}|${row.month}`;
+        const entry = byKey.get(key);
+        if (entry) {
+          entry.seconds += row.seconds;
+          entry.cents += row.cents;
+          entry.bytesIn += BigInt(row.bytes_in);
+          entry.bytesOut += BigInt(row.bytes_out);
+          continue;
+        }
+        const created = {
           grantId: row.grant_id,
           projectId: row.project_id as string,
           month: row.month as string,
@@ -225,7 +237,10 @@ export class MeteringRepository {
           cents: row.cents,
           bytesIn: BigInt(row.bytes_in),
           bytesOut: BigInt(row.bytes_out),
-        });
+        };
+        byKey.set(key, created);
+        summary.rows.push(created);
+      }
     }
     return summary;
   }
@@ -745,7 +760,6 @@ export class MeteringRepository {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Rows of usage_server_months being written, as arrays for one `unnest` insert. */
 class MonthRows {
   private readonly columns = {
@@ -797,6 +811,7 @@ class MonthRows {
 }
 
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
