@@ -5,6 +5,10 @@
 -- then added up. `*_n` count the server-months with seconds under each policy (a sum whose count
 -- is zero is no usage at all). A plan's new price drops both tables: the next read rolls every
 -- server up again at the new price.
+-- Start the rollup afresh (the next read rolls every server up, and the triggers below add it up).
+delete from usage_server_months;
+update usage_rollup_state set rolled_through = null;
+
 create table usage_program_months (
   program_id uuid not null,
   month date not null,
