@@ -13,6 +13,7 @@
  *
  *   npm run bench -- review [--duration 10] [--warmup 3] [--rounds 2] [--connections 10]
  *                           [--intake-connections 10] [--requests 10000] [--projects 1000] [--cpu-prof]
+ *                           [--only queue|intake]
  *
  * With TEST_DATABASE_URL it uses that PostgreSQL server (in a database of its own, dropped after);
  * otherwise an embedded one in a temporary directory.
@@ -69,8 +70,11 @@ export default async function reviewBenchmark(argv: string[]) {
       requests: { type: 'string', default: '10000' },
       projects: { type: 'string', default: '1000' },
       'cpu-prof': { type: 'boolean', default: false },
+      only: { type: 'string' },
     },
   });
+  // `--only queue` or `--only intake` measures one path (and profiles it alone with --cpu-prof).
+  const measured = TARGETS.filter((target) => !values.only || target.startsWith(values.only));
   const durationS = Number(values.duration);
   const warmupS = Number(values.warmup);
   const rounds = Number(values.rounds);
@@ -145,7 +149,7 @@ export default async function reviewBenchmark(argv: string[]) {
 
     const results: Record<Target, Measured[]> = { queue: [], queue_baseline: [], intake: [], intake_baseline: [] };
     for (let round = 1; round <= rounds; round++) {
-      const order = round % 2 === 1 ? TARGETS : [...TARGETS].reverse();
+      const order = round % 2 === 1 ? measured : [...measured].reverse();
       for (const target of order) {
         if (warmupS > 0) await warmups[target]();
         const result = await targets[target]();
@@ -162,9 +166,9 @@ export default async function reviewBenchmark(argv: string[]) {
     await Promise.all(children.map(stopChild));
     if (profileDir) await summariseProfile(profileDir);
 
-    const mean = (list: Measured[]) => list.reduce((sum, m) => sum + m.rps, 0) / list.length;
+    const mean = (list: Measured[]) => (list.length ? list.reduce((sum, m) => sum + m.rps, 0) / list.length : 0);
     // The worst round's p99: the goal is a ceiling, so a lucky round must not hide an unlucky one.
-    const worstP99 = (list: Measured[]) => Math.max(...list.map((m) => m.p99Ms));
+    const worstP99 = (list: Measured[]) => (list.length ? Math.max(...list.map((m) => m.p99Ms)) : 0);
     const queueRps = mean(results.queue);
     const queueBaselineRps = mean(results.queue_baseline);
     const intakeRps = mean(results.intake);

@@ -3,7 +3,7 @@ import type { CatalogService, CatalogSnapshot } from '../catalog/catalog.service
 import type { Db, Executor } from '../db/database.ts';
 import type { RequestState } from '../db/schema.ts';
 import { type Actor, type Ctx, isStaff, type SignedIn } from '../http/context.ts';
-import { AppError, type FieldError, fail, notFound } from '../http/errors.ts';
+import { AppError, type FieldError, fail, notFound, withArticle } from '../http/errors.ts';
 import { ProgramPolicy } from '../programs/programs.schemas.ts';
 import type { ProgramsService } from '../programs/programs.service.ts';
 import { renderMarkdown } from '../projects/markdown.ts';
@@ -129,7 +129,7 @@ export class RequestsService {
     const lines = body.resources ? validateLines(body.resources, catalog) : undefined;
     await this.db.transaction().execute(async (tx) => {
       const request = await this.writable(tx, ctx.actor, id);
-      if (!EDITABLE_STATES.includes(request.state)) fail('ERR_CONFLICT', `A ${request.state} request cannot be edited.`);
+      if (!EDITABLE_STATES.includes(request.state)) fail('ERR_CONFLICT', `${withArticle(request.state, true)} request cannot be edited.`);
       const merged = {
         duration: body.duration ?? request.duration,
         end_on: body.end_on !== undefined ? body.end_on : request.end_on,
@@ -190,7 +190,7 @@ export class RequestsService {
     const request = await this.requests.lock(tx, id);
     if (!request) notFound('Request');
     const from = request.state;
-    if (!canTransition(from, to)) fail('ERR_CONFLICT', `A ${from} request cannot become ${to}.`);
+    if (!canTransition(from, to)) fail('ERR_CONFLICT', `${withArticle(from, true)} request cannot become ${to}.`);
     const now = new Date();
     await this.requests.update(tx, id, {
       ...extra,
@@ -326,11 +326,14 @@ export class RequestsService {
   }
 
   private async toRequests(db: Executor, rows: RequestRow[]): Promise<Request[]> {
-    const resources = await this.requests.resourcesOf(
-      db,
-      rows.map((row) => row.id),
-    );
-    const catalog = await this.catalog.snapshot();
+    // Side by side: the catalog is read on its own connection, so `db` (perhaps a transaction) runs one query.
+    const [resources, catalog] = await Promise.all([
+      this.requests.resourcesOf(
+        db,
+        rows.map((row) => row.id),
+      ),
+      this.catalog.snapshot(),
+    ]);
     const now = Date.now();
     // One parse per program, not per row: a page of 50 usually spans one or two programs.
     const policies = new Map<string, ProgramPolicy>();

@@ -15,7 +15,7 @@ import { lastDayOf } from '../grants/expiry.ts';
 import type { GrantRow } from '../grants/grants.repository.ts';
 import { type BudgetOverride, committedGrantOf, type GrantsService, type GrantTerms, todayUtc } from '../grants/grants.service.ts';
 import { type Actor, type Ctx, isAdmin, isStaff, type SignedIn } from '../http/context.ts';
-import { AppError, type FieldError, fail, invalid } from '../http/errors.ts';
+import { AppError, type FieldError, fail, invalid, withArticle } from '../http/errors.ts';
 import type { NotificationsService } from '../notifications/notifications.service.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
 import type { Budget, ProgramPolicy } from '../programs/programs.schemas.ts';
@@ -111,14 +111,16 @@ export class ReviewService {
 
   async queue(actor: Actor, query: RequestListQuery) {
     const page = await this.requests.list(actor, { ...query, state: query.state ?? QUEUE_STATES.join(',') });
-    const tallies = await this.review.tallies(
-      this.db,
-      page.items.map((item) => item.id),
-    );
-    const policies = new Map<string, ProgramPolicy>();
-    for (const item of page.items) {
-      if (!policies.has(item.program.id)) policies.set(item.program.id, this.programs.policyOf(await this.programs.find(item.program.id)));
-    }
+    // The tallies and the page's programs (one or two) are read side by side.
+    const programIds = [...new Set(page.items.map((item) => item.program.id))];
+    const [tallies, programs] = await Promise.all([
+      this.review.tallies(
+        this.db,
+        page.items.map((item) => item.id),
+      ),
+      Promise.all(programIds.map((id) => this.programs.find(id))),
+    ]);
+    const policies = new Map(programs.map((program) => [program.id, this.programs.policyOf(program)]));
     return {
       items: page.items.map((item) => ({
         ...item,
@@ -242,7 +244,7 @@ export class ReviewService {
     await this.db.transaction().execute(async (tx) => {
       const request = await this.requests.visible(tx, ctx.actor, id);
       await this.assertImpartial(tx, ctx.actor, request);
-      if (!VOTABLE_STATES.includes(request.state)) fail('ERR_CONFLICT', `A ${request.state} request takes no more votes.`);
+      if (!VOTABLE_STATES.includes(request.state)) fail('ERR_CONFLICT', `${withArticle(request.state, true)} request takes no more votes.`);
       await this.review.upsertVote(tx, {
         requestId: id,
         userId: ctx.actor.userId,
@@ -394,7 +396,7 @@ export class ReviewService {
   ): Promise<string | null> {
     const locked = await this.requestRows.lock(tx, id);
     if (!locked) fail('ERR_NOT_FOUND', 'Request not found.');
-    if (!APPROVABLE_STATES.includes(locked.state)) fail('ERR_CONFLICT', `A ${locked.state} request cannot be approved.`);
+    if (!APPROVABLE_STATES.includes(locked.state)) fail('ERR_CONFLICT', `${withArticle(locked.state, true)} request cannot be approved.`);
     const request = (await this.requestRows.findById(tx, id)) as RequestRow;
     const projectId = request.project_id;
     if (!projectId) fail('ERR_CONFLICT', `Request #${request.number} is not linked to a registered project yet.`);
