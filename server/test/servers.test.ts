@@ -566,6 +566,81 @@ describe('metadata scope', () => {
   });
 });
 
+describe('reinstall', () => {
+  const act = (id: string, as: TestUser, body: Record<string, unknown>) =>
+    t.call('POST', `/api/v1/servers/${id}/actions`, { as: as.token, body });
+
+  it('without preserve_data erases the disks first (surplus.wipe=1 on the kernel command line, on the timeline); with it, not', async () => {
+    const code = await metro();
+    const granted = await grantedProject({ plans: ['lab.vm.x86'], metros: [code] });
+    const { server: active, machine } = await activeServer(granted, code);
+
+    const wiped = await act(active.id, granted.owner, { type: 'reinstall' });
+    assert.equal(wiped.status, 202, JSON.stringify(wiped.body));
+    assert.equal(wiped.body.timeline.at(-1).note, 'reinstall with lab_live, wiping the disks first');
+    await t.runJobs();
+    const { script } = await ipxeFor(machine.mac);
+    assert.match(script, /surplus\.metadata=\S+ surplus\.wipe=1\n/);
+    const netboot = (await server(active.id)).timeline.findLast((event: { step: string }) => event.step === 'netboot');
+    assert.match(netboot.note, /surplus\.wipe=1: the disks are erased first$/);
+    assert.equal(await phoneHome(machine.mac), 'active');
+
+    const kept = await act(active.id, granted.owner, { type: 'reinstall', preserve_data: true });
+    assert.equal(kept.status, 202, JSON.stringify(kept.body));
+    assert.equal(kept.body.timeline.at(-1).note, 'reinstall with lab_live, keeping data');
+    await t.runJobs();
+    assert.doesNotMatch((await ipxeFor(machine.mac)).script, /surplus\.wipe/);
+    assert.equal(await phoneHome(machine.mac), 'active');
+  });
+
+  it('of a failed server takes a machine from the pool again, unless it should keep data or none is free', async () => {
+    const code = await metro();
+    const granted = await grantedProject({ plans: ['lab.vm.x86'], metros: [code] });
+    const { server: active, machine: first } = await activeServer(granted, code);
+    // Its next boot never phones home: the watchdog fails it and parks the machine.
+    assert.equal((await act(active.id, granted.owner, { type: 'reinstall' })).status, 202);
+    await t.runJobs();
+    const generation = (
+      await t.db.selectFrom('servers').select('provision_generation').where('id', '=', active.id).executeTakeFirstOrThrow()
+    ).provision_generation;
+    assert.equal(await t.services.servers.watchdog(active.id, generation, false), 'timed out');
+    const failed = await server(active.id);
+    assert.deepEqual([failed.state, failed.machine], ['failed', null]);
+    assert.equal((await machineRow(first.row.id)).state, 'maintenance');
+
+    const noMachine = await act(active.id, granted.owner, { type: 'reinstall' });
+    assert.equal(noMachine.status, 409);
+    assert.equal(codeOf(noMachine), 'ERR_NO_CAPACITY');
+    assert.match(noMachine.body.error.message, new RegExp(`No lab\\.vm\\.x86 machine is available in ${code}`));
+
+    const second = await labMachine(code);
+    const keepData = await act(active.id, granted.owner, { type: 'reinstall', preserve_data: true });
+    assert.equal(keepData.status, 409);
+    assert.match(keepData.body.error.message, /no longer has its machine, so its data cannot be kept/);
+
+    const again = await act(active.id, granted.owner, { type: 'reinstall' });
+    assert.equal(again.status, 202, JSON.stringify(again.body));
+    assert.equal(again.body.state, 'reinstalling');
+    await t.runJobs();
+    const reallocated = await server(active.id);
+    assert.deepEqual(reallocated.machine, { id: second.row.id, hostname: second.row.hostname });
+    assert.equal(await phoneHome(second.mac), 'active');
+    assert.equal((await server(active.id)).state, 'active');
+  });
+
+  it('says "an" before a state that starts with a vowel', async () => {
+    const code = await metro();
+    const granted = await grantedProject({ plans: ['lab.vm.x86'], metros: [code] });
+    const { server: active } = await activeServer(granted, code);
+    assert.equal((await act(active.id, granted.owner, { type: 'power_off' })).status, 202);
+    await t.runJobs();
+    assert.equal((await server(active.id)).state, 'inactive');
+    const refused = await act(active.id, granted.owner, { type: 'reboot' });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.message, 'An inactive server cannot reboot.');
+  });
+});
+
 describe('reaping', () => {
   it('deprovisions a server past its termination_time and returns the machine to the pool', async () => {
     const code = await metro();

@@ -64,7 +64,15 @@ export async function createBootServer(options: BootServiceOptions): Promise<Fas
     if (!isWipe && !isBooting && !isLive && !server.always_pxe) {
       return script([`echo Surplus: ${server.hostname} is installed; booting from disk.`, 'exit']);
     }
-    if (isBooting) await options.servers.bootProgress(server.id, 40, 'netboot', `iPXE asked for its script (${mac})`);
+    // A reinstall without preserve_data: the live image erases the disks before the new OS starts.
+    const isReinstallWipe = server.state === 'reinstalling' && server.is_wipe_requested && !isWipe;
+    if (isBooting)
+      await options.servers.bootProgress(
+        server.id,
+        40,
+        'netboot',
+        `iPXE asked for its script (${mac})${isReinstallWipe ? '; surplus.wipe=1: the disks are erased first' : ''}`,
+      );
     if (!isWipe && server.os_slug === 'custom_ipxe') {
       return script([`chain ${server.ipxe_script_url ?? `${base}/boot/custom/${token}`}`]);
     }
@@ -77,7 +85,7 @@ export async function createBootServer(options: BootServiceOptions): Promise<Fas
     const initrd = wipeArtifacts.initrd ? `${base}/boot/artifacts/${artifactOs}/${wipeArtifacts.initrd}` : artifacts.initrd_url;
     if (!kernel || !initrd)
       return script([`echo Surplus: no boot artifacts are configured for ${server.os_slug} on this Surplus.`, 'exit']);
-    const task = isWipe ? ' surplus.task=wipe' : '';
+    const task = isWipe ? ' surplus.task=wipe' : isReinstallWipe ? ' surplus.wipe=1' : '';
     return script([
       `kernel ${kernel} ${wipeArtifacts.cmdline ?? ''} ${metadata}${task}`.replace(/\s+/g, ' ').trim(),
       `initrd ${initrd}`,

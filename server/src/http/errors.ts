@@ -76,6 +76,12 @@ export function invalid(field: string, message: string): never {
   throw new AppError('ERR_VALIDATION', `${field}: ${message}`, { fields: [{ field, message }] });
 }
 
+/** "a queued", "an inactive": the indefinite article for a word (a state in a message). */
+export function withArticle(word: string, isCapital = false): string {
+  const article = /^[aeiou]/i.test(word) ? 'an' : 'a';
+  return `${isCapital ? article[0]?.toUpperCase() + article.slice(1) : article} ${word}`;
+}
+
 export function notFound(what: string): never {
   throw new AppError('ERR_NOT_FOUND', `${what} not found.`);
 }

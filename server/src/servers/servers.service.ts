@@ -5,7 +5,7 @@ import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Db, Executor } from '../db/database.ts';
 import type { ServerState } from '../db/schema.ts';
 import { type Actor, type Ctx, isStaff, type SignedIn, SYSTEM_CTX } from '../http/context.ts';
-import { AppError, fail, invalid, notFound } from '../http/errors.ts';
+import { AppError, fail, invalid, notFound, withArticle } from '../http/errors.ts';
 import type { KeysRepository } from '../keys/keys.repository.ts';
 import { parseSshKey } from '../keys/ssh-key.ts';
 import { grantMonthSpendCents } from '../metering/metering.service.ts';
@@ -187,7 +187,8 @@ export class ServersService {
       const server = await this.servers.lock(tx, id);
       if (!server) notFound('Server');
       const expect = (states: ServerState[]) => {
-        if (!states.includes(server.state)) fail('ERR_CONFLICT', `A ${server.state} server cannot ${body.type.replace('_', ' ')}.`);
+        if (!states.includes(server.state))
+          fail('ERR_CONFLICT', `${withArticle(server.state, true)} server cannot ${body.type.replace('_', ' ')}.`);
       };
       if (body.type === 'power_off') {
         expect(['active']);
@@ -203,7 +204,6 @@ export class ServersService {
         await enqueue(tx, 'server_power', { server_id: id, action: 'reboot' }, id);
       } else {
         expect(['active', 'inactive', 'failed']);
-        if (!server.machine_id) fail('ERR_CONFLICT', 'The server has no machine to reinstall.');
         const osSlug = body.operating_system ?? server.os_slug;
         const catalog = await this.catalog.snapshot();
         const os = catalog.operatingSystems.get(osSlug);
@@ -211,17 +211,32 @@ export class ServersService {
         if (!os) invalid('operating_system', `unknown operating system "${osSlug}"`);
         if (plan && !os.architectures.includes(plan.architecture))
           invalid('operating_system', `${os.name} is not offered for ${plan.architecture}`);
+        if (!server.machine_id) {
+          // A failed server gave its machine back (to maintenance): like Equinix Metal's reinstall of a
+          // failed device, it gets a machine of its plan and metro from the pool again, as a new server
+          // would, under the grant's limits. Its data went with the old machine.
+          if (body.preserve_data)
+            fail(
+              'ERR_CONFLICT',
+              'The failed server no longer has its machine, so its data cannot be kept: reinstall without preserve_data.',
+            );
+          if (plan) await this.enforceGrant(tx, server.project_id, plan.slug, server.metro_code, plan.price_cents_per_hour);
+          if ((await this.servers.countAvailableMachines(tx, server.plan_slug, server.metro_code)) === 0)
+            fail(
+              'ERR_NO_CAPACITY',
+              `No ${server.plan_slug} machine is available in ${server.metro_code} to reinstall on; try again later, or ask an operator.`,
+            );
+        }
         const generation = server.provision_generation + 1;
-        await this.servers.update(tx, id, { os_slug: osSlug, provision_generation: generation, provision_token_hash: null });
-        await this.move(
-          tx,
-          ctx,
-          server.id,
-          server.state,
-          'reinstalling',
-          `reinstall with ${osSlug}${body.preserve_data ? ', keeping data' : ''}`,
-          0,
-        );
+        const isWiped = !body.preserve_data && os.slug !== 'custom_ipxe';
+        await this.servers.update(tx, id, {
+          os_slug: osSlug,
+          provision_generation: generation,
+          provision_token_hash: null,
+          is_wipe_requested: isWiped,
+        });
+        const how = body.preserve_data ? ', keeping data' : isWiped ? ', wiping the disks first' : '';
+        await this.move(tx, ctx, server.id, server.state, 'reinstalling', `reinstall with ${osSlug}${how}`, 0);
         await enqueue(tx, 'server_provision', { server_id: id, generation, preserve_data: body.preserve_data }, id);
       }
       await this.audit.record(tx, ctx, {
@@ -303,7 +318,7 @@ export class ServersService {
             actor_label: 'system',
           })
           .execute();
-        current = allocated;
+        current = await this.servers.machineOfServer(tx, serverId);
       }
       await this.servers.update(tx, serverId, { machine_id: current?.id ?? null, provision_token_hash: this.tokens.digest(token) });
       if (locked.state === 'queued')
@@ -470,7 +485,11 @@ export class ServersService {
   }
 
   async bootProgress(serverId: string, percent: number, step: string, note: string | null) {
-    await this.servers.recordProgress(this.db, serverId, { percent, step, note, whileIn: WAITING_STATES, isForward: true });
+    await this.db.transaction().execute(async (tx) => {
+      const server = await this.servers.lock(tx, serverId);
+      if (!server || !WAITING_STATES.includes(server.state) || server.progress_percent >= percent) return;
+      await this.progress(tx, serverId, percent, step, note);
+    });
   }
 
   async phoneHome(token: string, address: string | null): Promise<'active' | 'wiped' | 'ignored'> {
@@ -586,7 +605,10 @@ export class ServersService {
 
   /** A progress step recorded once: a re-run (after a crash or an operator's confirmation) does not repeat it. */
   private async progressOnce(serverId: string, percent: number, step: string, note: string) {
-    await this.servers.recordProgress(this.db, serverId, { percent, step, note, isForward: true });
+    await this.db.transaction().execute(async (tx) => {
+      const server = await this.servers.lock(tx, serverId);
+      if (server && server.progress_percent < percent) await this.progress(tx, serverId, percent, step, note);
+    });
   }
 
   private async finishDelete(tx: Executor, serverId: string, machine: MachineRow | null, note: string) {
@@ -622,7 +644,10 @@ export class ServersService {
   }
 
   private async progress(tx: Executor, serverId: string, percent: number, step: string, note: string | null) {
-    await this.servers.recordProgress(tx, serverId, { percent, step, note });
+    const server = await tx.selectFrom('servers').select(['state']).where('id', '=', serverId).executeTakeFirst();
+    if (!server) return;
+    await this.servers.update(tx, serverId, { progress_percent: percent });
+    await this.servers.insertEvent(tx, { serverId, from: server.state, to: server.state, step, percent, note, actor: 'system' });
   }
 
   private async enforceGrant(

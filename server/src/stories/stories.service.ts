@@ -1,7 +1,7 @@
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { type Actor, isAdmin, isStaff, type SignedIn } from '../http/context.ts';
-import { fail, invalid, notFound } from '../http/errors.ts';
+import { fail, invalid, notFound, withArticle } from '../http/errors.ts';
 import { decodeKeyset, toPage } from '../http/pagination.ts';
 import type { ProjectAccess } from '../http/policy.ts';
 import type { NotificationsService } from '../notifications/notifications.service.ts';
@@ -81,7 +81,8 @@ export class StoriesService {
   async update(ctx: SignedIn, id: string, body: StoryUpdateBody): Promise<Story> {
     await this.db.transaction().execute(async (tx) => {
       const story = await this.writable(tx, ctx.actor, id);
-      if (story.state !== 'draft') fail('ERR_CONFLICT', `A ${story.state} story cannot be edited; staff can send it back to draft.`);
+      if (story.state !== 'draft')
+        fail('ERR_CONFLICT', `${withArticle(story.state, true)} story cannot be edited; staff can send it back to draft.`);
       const patch: Parameters<StoriesRepository['update']>[2] = {};
       if (body.title !== undefined) patch.title = body.title;
       if (body.body !== undefined) {
@@ -184,7 +185,7 @@ export class StoriesService {
     to: 'draft' | 'submitted' | 'published',
     note: string | null,
   ) {
-    if (story.state !== from) fail('ERR_CONFLICT', `A ${story.state} story cannot become ${to}.`);
+    if (story.state !== from) fail('ERR_CONFLICT', `${withArticle(story.state, true)} story cannot become ${to}.`);
     const now = new Date();
     await this.stories.update(tx, story.id, {
       state: to,
