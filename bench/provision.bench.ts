@@ -33,6 +33,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
 import { createReadStream, existsSync, openSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -342,6 +343,17 @@ async function orchestrationFigures(count: number): Promise<Record<string, numbe
     cleanups.push(() => pg.stop());
     const pool = createPool(await ensureDatabase(pg.url, 'surplus'), 20);
     cleanups.push(() => pool.end());
+    // Round trips, counted because on a loaded host each one waits for a CPU: the database's
+    // statements (Surplus's and graphile-worker's, on this pool) and the requests the BMC answers.
+    let dbQueries = 0;
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client);
+      client.query = ((...args: Parameters<typeof query>) => {
+        dbQueries++;
+        return query(...args);
+      }) as typeof client.query;
+    });
+    let bmcRequests = 0;
     await migrateAll(pool, () => {});
     const db = createDb(pool);
     const secretKey = randomBytes(32);
@@ -351,8 +363,13 @@ async function orchestrationFigures(count: number): Promise<Record<string, numbe
     const memory = Array.from({ length: count }, (_, index) => new MemoryMachine({ id: `mem-${index + 1}` }));
     const bmcPassword = randomBytes(12).toString('base64url');
     const bmc = new VirtualBmc({ machines: memory, username: 'admin', password: bmcPassword });
-    await bmc.listen();
+    const bmcPort = Number(new URL(await bmc.listen()).port);
     cleanups.push(() => bmc.close());
+    const onRequest = (message: unknown) => {
+      if (((message as { server: Server }).server.address() as AddressInfo | null)?.port === bmcPort) bmcRequests++;
+    };
+    diagnostics.subscribe('http.server.request.start', onRequest);
+    cleanups.push(async () => diagnostics.unsubscribe('http.server.request.start', onRequest));
 
     const artifacts = join(tmp, 'os');
     await mkdir(join(artifacts, 'lab_live'), { recursive: true });
@@ -378,6 +395,7 @@ async function orchestrationFigures(count: number): Promise<Record<string, numbe
     const { app, services } = await createApp(db, config);
     await app.ready();
     cleanups.push(() => app.close());
+    cleanups.push(() => services.registry.close());
     const boot = await createBootServer({
       bootUrl,
       labBootUrl: bootUrl,
@@ -518,6 +536,7 @@ async function orchestrationFigures(count: number): Promise<Record<string, numbe
     cleanups.push(async () => clearInterval(watcher));
 
     const started = performance.now();
+    const [dbQueriesBefore, bmcRequestsBefore] = [dbQueries, bmcRequests];
     const ids = (await Promise.all(
       memory.map(() =>
         inject('POST', '/api/v1/servers', { project: project.slug, plan: 'lab.vm.x86', metro: 'lab', operating_system: 'lab_live' }),
@@ -534,28 +553,52 @@ async function orchestrationFigures(count: number): Promise<Record<string, numbe
       `${count} servers active`,
     );
     const allActiveS = (performance.now() - started) / 1000;
+    const [dbQueriesDone, bmcRequestsDone] = [dbQueries, bmcRequests];
     clearInterval(watcher);
     await Promise.all(booting);
+    // A stand-in may phone home before its provision job wrote its last step (power_cycle): wait for the jobs.
+    await waitFor(
+      async () => {
+        const { rows } = await sql<{ n: string }>`
+          select count(*) as n from graphile_worker.jobs where task_identifier = 'server_provision'`.execute(db);
+        return Number(rows[0]?.n) === 0;
+      },
+      60_000,
+      'provision jobs finished',
+    );
 
-    const { rows } = await sql<{ server_id: string; step: string; ms: number }>`
-      select server_id, step, extract(epoch from occurred_at - lag(occurred_at) over (partition by server_id order by id)) * 1000 as ms
-      from server_events where server_id = any(${ids.map((s) => s.id)}::uuid[])`.execute(db);
-    const byStep = new Map<string, number[]>();
-    for (const row of rows) if (row.ms !== null) byStep.set(row.step, [...(byStep.get(row.step) ?? []), Number(row.ms)]);
-    const figure = (step: string) => {
-      const values = byStep.get(step) ?? [];
-      if (values.length !== count) throw new Error(`${values.length} ${step} events for ${count} servers`);
+    const { rows } = await sql<{ server_id: string; step: string; at_ms: number }>`
+      select server_id, step, extract(epoch from occurred_at) * 1000 as at_ms
+      from server_events where server_id = any(${ids.map((s) => s.id)}::uuid[]) order by id`.execute(db);
+    const firstAt = new Map<string, Map<string, number>>();
+    for (const row of rows) {
+      const steps = firstAt.get(row.server_id) ?? new Map<string, number>();
+      if (!steps.has(row.step)) steps.set(row.step, Number(row.at_ms));
+      firstAt.set(row.server_id, steps);
+    }
+    /** Per server, ms from its first `from` event to the first of the `to` events. */
+    const between = (from: string, to: string[]) => {
+      const values: number[] = [];
+      for (const steps of firstAt.values()) {
+        const start = steps.get(from);
+        const ends = to.map((step) => steps.get(step)).filter((at): at is number => at !== undefined);
+        if (start !== undefined && ends.length > 0) values.push(Math.min(...ends) - start);
+      }
+      if (values.length !== count) throw new Error(`${values.length} ${from} → ${to.join('|')} steps for ${count} servers`);
       return { p50: percentile(values, 50), p99: percentile(values, 99) };
     };
-    const queue = figure('allocated');
-    const bootOverride = figure('boot_override');
-    const powerCycle = figure('power_cycle');
-    const phoneHome = figure('phone_home');
+    const queue = between('queued', ['allocated']);
+    const bootOverride = between('allocated', ['boot_override']);
+    // An instant stand-in can ask for its iPXE script before the worker records the power-on (and a
+    // progress step is not recorded after a later one): the power cycle ended by then at the latest.
+    const powerCycle = between('boot_override', ['power_cycle', 'netboot']);
+    const phoneHome = between('metadata', ['phone_home']);
     const own = [bootOverride.p99, powerCycle.p99, phoneHome.p99];
     console.log(
       `orchestration: ${count} servers created in ${createdS.toFixed(2)} s, all active after ${allActiveS.toFixed(2)} s; ` +
         `per step p50/p99 ms — queue ${queue.p50.toFixed(1)}/${queue.p99.toFixed(1)}, boot_override ${bootOverride.p50.toFixed(1)}/${bootOverride.p99.toFixed(1)}, ` +
-        `power_cycle ${powerCycle.p50.toFixed(1)}/${powerCycle.p99.toFixed(1)}, phone_home ${phoneHome.p50.toFixed(1)}/${phoneHome.p99.toFixed(1)}`,
+        `power_cycle ${powerCycle.p50.toFixed(1)}/${powerCycle.p99.toFixed(1)}, phone_home ${phoneHome.p50.toFixed(1)}/${phoneHome.p99.toFixed(1)}; ` +
+        `per server ${((dbQueriesDone - dbQueriesBefore) / count).toFixed(1)} database statements and ${((bmcRequestsDone - bmcRequestsBefore) / count).toFixed(1)} BMC requests (create, provision, boot)`,
     );
     return {
       orch_servers: count,
@@ -571,6 +614,8 @@ async function orchestrationFigures(count: number): Promise<Record<string, numbe
       queue_p50_ms: round(queue.p50),
       queue_p99_ms: round(queue.p99),
       orch_all_active_s: round(allActiveS),
+      db_queries_per_server: round((dbQueriesDone - dbQueriesBefore) / count),
+      bmc_requests_per_server: round((bmcRequestsDone - bmcRequestsBefore) / count),
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
