@@ -326,11 +326,14 @@ export class RequestsService {
   }
 
   private async toRequests(db: Executor, rows: RequestRow[]): Promise<Request[]> {
-    const resources = await this.requests.resourcesOf(
-      db,
-      rows.map((row) => row.id),
-    );
-    const catalog = await this.catalog.snapshot();
+    // Side by side: the catalog is read on its own connection, so `db` (perhaps a transaction) runs one query.
+    const [resources, catalog] = await Promise.all([
+      this.requests.resourcesOf(
+        db,
+        rows.map((row) => row.id),
+      ),
+      this.catalog.snapshot(),
+    ]);
     const now = Date.now();
     // One parse per program, not per row: a page of 50 usually spans one or two programs.
     const policies = new Map<string, ProgramPolicy>();

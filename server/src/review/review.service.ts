@@ -111,14 +111,16 @@ export class ReviewService {
 
   async queue(actor: Actor, query: RequestListQuery) {
     const page = await this.requests.list(actor, { ...query, state: query.state ?? QUEUE_STATES.join(',') });
-    const tallies = await this.review.tallies(
-      this.db,
-      page.items.map((item) => item.id),
-    );
-    const policies = new Map<string, ProgramPolicy>();
-    for (const item of page.items) {
-      if (!policies.has(item.program.id)) policies.set(item.program.id, this.programs.policyOf(await this.programs.find(item.program.id)));
-    }
+    // The tallies and the page's programs (one or two) are read side by side.
+    const programIds = [...new Set(page.items.map((item) => item.program.id))];
+    const [tallies, programs] = await Promise.all([
+      this.review.tallies(
+        this.db,
+        page.items.map((item) => item.id),
+      ),
+      Promise.all(programIds.map((id) => this.programs.find(id))),
+    ]);
+    const policies = new Map(programs.map((program) => [program.id, this.programs.policyOf(program)]));
     return {
       items: page.items.map((item) => ({
         ...item,

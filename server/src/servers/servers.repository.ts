@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import type { MachineState, ServerState } from '../db/schema.ts';
+import type { MachineState, MachinesTable, ServerState } from '../db/schema.ts';
 
 export const LIVE_STATES: ServerState[] = [
   'queued',
@@ -128,6 +128,32 @@ export class ServersRepository {
       .execute();
   }
 
+  /**
+   * A progress step in one statement: the server's percentage and a timeline event in its current
+   * state. With `whileIn`, only while the server is in one of those states; with `isForward`, only
+   * when it is not that far yet (a step is not recorded again, nor after a later one). The row lock
+   * the update takes orders it with other changes of the server, as a `lock` first did. Whether the
+   * step was recorded.
+   */
+  async recordProgress(
+    db: Executor,
+    serverId: string,
+    step: { percent: number; step: string; note: string | null; whileIn?: ServerState[]; isForward?: boolean },
+  ): Promise<boolean> {
+    const { rows } = await sql<{ id: string }>`
+      with progressed as (
+        update servers set progress_percent = ${step.percent}, updated_at = now()
+        where id = ${serverId}
+          ${step.whileIn ? sql`and state = any(${step.whileIn}::text[])` : sql``}
+          ${step.isForward ? sql`and progress_percent < ${step.percent}` : sql``}
+        returning state
+      )
+      insert into server_events (server_id, from_state, to_state, step, progress_percent, note, actor_label)
+      select ${serverId}, state, state, ${step.step}, ${step.percent}, ${step.note}, 'system' from progressed
+      returning id`.execute(db);
+    return rows.length > 0;
+  }
+
   events(db: Executor, serverId: string) {
     return db.selectFrom('server_events').selectAll().where('server_id', '=', serverId).orderBy('id').execute();
   }
@@ -156,9 +182,10 @@ export class ServersRepository {
   /**
    * Takes one available machine for a server. SKIP LOCKED lets concurrent provisions take different
    * machines; the unique machines.server_id makes giving one machine to two servers impossible.
+   * Returns the machine as it now is.
    */
   allocate(db: Executor, serverId: string, plan: string, metro: string) {
-    return sql<{ id: string; hostname: string }>`
+    return sql<Selectable<MachinesTable>>`
       update machines set state = 'allocated', server_id = ${serverId}, state_reason = null, updated_at = now()
       where id = (
         select id from machines
@@ -167,7 +194,7 @@ export class ServersRepository {
         for update skip locked
         limit 1
       )
-      returning id, hostname`
+      returning *`
       .execute(db)
       .then((result) => result.rows[0]);
   }

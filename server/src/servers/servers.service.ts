@@ -318,7 +318,7 @@ export class ServersService {
             actor_label: 'system',
           })
           .execute();
-        current = await this.servers.machineOfServer(tx, serverId);
+        current = allocated;
       }
       await this.servers.update(tx, serverId, { machine_id: current?.id ?? null, provision_token_hash: this.tokens.digest(token) });
       if (locked.state === 'queued')
@@ -485,11 +485,7 @@ export class ServersService {
   }
 
   async bootProgress(serverId: string, percent: number, step: string, note: string | null) {
-    await this.db.transaction().execute(async (tx) => {
-      const server = await this.servers.lock(tx, serverId);
-      if (!server || !WAITING_STATES.includes(server.state) || server.progress_percent >= percent) return;
-      await this.progress(tx, serverId, percent, step, note);
-    });
+    await this.servers.recordProgress(this.db, serverId, { percent, step, note, whileIn: WAITING_STATES, isForward: true });
   }
 
   async phoneHome(token: string, address: string | null): Promise<'active' | 'wiped' | 'ignored'> {
@@ -605,10 +601,7 @@ export class ServersService {
 
   /** A progress step recorded once: a re-run (after a crash or an operator's confirmation) does not repeat it. */
   private async progressOnce(serverId: string, percent: number, step: string, note: string) {
-    await this.db.transaction().execute(async (tx) => {
-      const server = await this.servers.lock(tx, serverId);
-      if (server && server.progress_percent < percent) await this.progress(tx, serverId, percent, step, note);
-    });
+    await this.servers.recordProgress(this.db, serverId, { percent, step, note, isForward: true });
   }
 
   private async finishDelete(tx: Executor, serverId: string, machine: MachineRow | null, note: string) {
@@ -644,10 +637,7 @@ export class ServersService {
   }
 
   private async progress(tx: Executor, serverId: string, percent: number, step: string, note: string | null) {
-    const server = await tx.selectFrom('servers').select(['state']).where('id', '=', serverId).executeTakeFirst();
-    if (!server) return;
-    await this.servers.update(tx, serverId, { progress_percent: percent });
-    await this.servers.insertEvent(tx, { serverId, from: server.state, to: server.state, step, percent, note, actor: 'system' });
+    await this.servers.recordProgress(tx, serverId, { percent, step, note });
   }
 
   private async enforceGrant(
