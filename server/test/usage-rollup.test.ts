@@ -131,11 +131,13 @@ async function addServer(spec: ServerSpec, nowMs: number) {
 
 function normalized(summary: SpendSummary) {
   return {
-    rows: summary.rows
+    byGrant: summary.byGrant
       .map((row) => ({ ...row, bytesIn: String(row.bytesIn), bytesOut: String(row.bytesOut) }))
-      .sort((a, b) => `${a.grantId}|${a.projectId}|${a.month}`.localeCompare(`${b.grantId}|${b.projectId}|${b.month}`)),
+      .sort((a, b) => `${a.grantId}|${a.projectId}`.localeCompare(`${b.grantId}|${b.projectId}`)),
+    byMonth: [...summary.byMonth].sort(),
     byPlan: [...summary.byPlan].sort(),
     byMetro: [...summary.byMetro].sort(),
+    projectsByMonth: [...summary.projectsByMonth].sort(),
   };
 }
 

@@ -174,9 +174,15 @@ export class MeteringRepository {
    * server and month, under the program's counting policy), and traffic of every month from the
    * monthly sums (rounded per source and month), per grant, project and month and per plan and metro.
    */
-  async programSpend(db: Executor, programId: string, fromMonth: string, toMonth: string, serversTo: string): Promise<SpendSummary> {
+  async programSpend(
+    db: Executor,
+    programId: string,
+    fromMonth: string,
+    toMonth: string,
+    serversTo: string,
+  ): Promise<{ summary: SpendSummary; liveProjects: Map<string, Set<string>> }> {
     const rows = await sql<{
-      dim: 'grant' | 'plan' | 'metro';
+      dim: 'grant' | 'month' | 'projects' | 'live' | 'plan' | 'metro';
       grant_id: string | null;
       project_id: string | null;
       key: string | null;
@@ -191,58 +197,72 @@ export class MeteringRepository {
           coalesce((policy #>> '{metering,traffic_cents_per_gb}')::integer, 0) as cents_per_gb
         from programs where id = ${programId}
       ), server_time as (
+        -- Seconds and cents as float8: whole numbers, exact far beyond any program's year, and summed faster than numeric.
         select u.dim, u.grant_id, u.project_id, coalesce(u.plan_slug, u.metro_code) as key, u.month,
-          case when g.is_powered_on then u.powered_on_s else u.allocated_s end as seconds,
-          case when g.is_powered_on then u.powered_on_cents else u.allocated_cents end as cents,
-          case when g.is_powered_on then u.powered_on_n else u.allocated_n end as n
+          (case when g.is_powered_on then u.powered_on_s else u.allocated_s end)::float8 as seconds,
+          (case when g.is_powered_on then u.powered_on_cents else u.allocated_cents end)::float8 as cents
         from usage_program_months u cross join program g
         where u.program_id = ${programId} and u.month >= ${fromMonth}::date and u.month < ${serversTo}::date
+          and case when g.is_powered_on then u.powered_on_n else u.allocated_n end > 0
       ), traffic as (
         select t.grant_id, t.project_id, s.plan_slug, s.metro_code, t.month, t.bytes_in, t.bytes_out,
-          div(t.bytes_out::numeric * g.cents_per_gb + 500000000, 1000000000) as cents
+          div(t.bytes_out::numeric * g.cents_per_gb + 500000000, 1000000000)::float8 as cents
         from traffic_monthly t
         cross join program g
         left join servers s on s.id = t.server_id
         where t.program_id = ${programId} and t.month >= ${fromMonth}::date and t.month < ${toMonth}::date
+      ), grant_months as (
+        select grant_id, project_id, month, sum(seconds) as seconds, sum(cents) as cents, sum(bytes_in) as bytes_in,
+          sum(bytes_out) as bytes_out
+        from (
+          select grant_id, project_id, month, seconds, cents, 0::bigint as bytes_in, 0::bigint as bytes_out from server_time where dim = 'grant'
+          union all
+          select grant_id, project_id, month, 0, cents, bytes_in, bytes_out from traffic
+        ) pieces
+        group by grant_id, project_id, month
+      ), used as (
+        select project_id, month from grant_months where cents > 0 or seconds > 0 or bytes_out > 0
       )
-      select dim, grant_id, project_id, key, to_char(month, 'YYYY-MM-DD') as month, seconds::float8 as seconds, cents::float8 as cents,
-        '0' as bytes_in, '0' as bytes_out
-      from server_time where n > 0
+      select 'grant' as dim, grant_id, project_id, null::text as key, null::text as month, sum(seconds)::float8 as seconds,
+        sum(cents)::float8 as cents, sum(bytes_in)::text as bytes_in, sum(bytes_out)::text as bytes_out
+      from grant_months group by grant_id, project_id
       union all
-      select case when grouping(plan_slug) = 0 then 'plan' when grouping(metro_code) = 0 then 'metro' else 'grant' end,
-        grant_id, project_id, coalesce(plan_slug, metro_code), to_char(month, 'YYYY-MM-DD'), 0, sum(cents)::float8,
-        sum(bytes_in)::text, sum(bytes_out)::text
-      from traffic
-      group by grouping sets ((grant_id, project_id, month), (plan_slug), (metro_code))`.execute(db);
-    const summary: SpendSummary = { rows: [], byPlan: new Map(), byMetro: new Map() };
-    const byKey = new Map<string, SpendSummary['rows'][number]>();
+      select 'month', null::uuid, null::uuid, null::text, to_char(month, 'YYYY-MM-DD'), 0, sum(cents)::float8, '0', '0' from grant_months group by month
+      union all
+      select 'projects', null::uuid, null::uuid, null::text, to_char(month, 'YYYY-MM-DD'), count(distinct project_id), 0, '0', '0'
+      from used where month < ${serversTo}::date group by month
+      union all
+      select distinct 'live', null::uuid, project_id, null::text, to_char(month, 'YYYY-MM-DD'), 0, 0, '0', '0' from used where month >= ${serversTo}::date
+      union all
+      select 'plan', null::uuid, null::uuid, key, null::text, 0, sum(cents)::float8, '0', '0'
+      from (select key, cents from server_time where dim = 'plan' union all select plan_slug, cents from traffic) plans group by key
+      union all
+      select 'metro', null::uuid, null::uuid, key, null::text, 0, sum(cents)::float8, '0', '0'
+      from (select key, cents from server_time where dim = 'metro' union all select metro_code, cents from traffic) metros group by key`.execute(
+      db,
+    );
+    const summary: SpendSummary = { byGrant: [], byMonth: new Map(), byPlan: new Map(), byMetro: new Map(), projectsByMonth: new Map() };
+    const liveProjects = new Map<string, Set<string>>();
     for (const row of rows.rows) {
-      if (row.dim === 'plan') summary.byPlan.set(row.key, (summary.byPlan.get(row.key) ?? 0) + row.cents);
-      else if (row.dim === 'metro') summary.byMetro.set(row.key, (summary.byMetro.get(row.key) ?? 0) + row.cents);
-      else {
-        const key = `${row.grant_id}|${row.project_id}|${row.month}`;
-        const entry = byKey.get(key);
-        if (entry) {
-          entry.seconds += row.seconds;
-          entry.cents += row.cents;
-          entry.bytesIn += BigInt(row.bytes_in);
-          entry.bytesOut += BigInt(row.bytes_out);
-          continue;
-        }
-        const created = {
+      if (row.dim === 'grant')
+        summary.byGrant.push({
           grantId: row.grant_id,
           projectId: row.project_id as string,
-          month: row.month as string,
           seconds: row.seconds,
           cents: row.cents,
           bytesIn: BigInt(row.bytes_in),
           bytesOut: BigInt(row.bytes_out),
-        };
-        byKey.set(key, created);
-        summary.rows.push(created);
-      }
+        });
+      else if (row.dim === 'month') summary.byMonth.set(row.month as string, row.cents);
+      else if (row.dim === 'projects') summary.projectsByMonth.set(row.month as string, row.seconds);
+      else if (row.dim === 'live') {
+        const set = liveProjects.get(row.month as string) ?? new Set<string>();
+        set.add(row.project_id as string);
+        liveProjects.set(row.month as string, set);
+      } else if (row.dim === 'plan') summary.byPlan.set(row.key, row.cents);
+      else summary.byMetro.set(row.key, row.cents);
     }
-    return summary;
+    return { summary, liveProjects };
   }
 
   /**

@@ -187,14 +187,14 @@ export class MeteringService {
     const liveFromS = dayStartS(serversTo);
     const toS = dayStartS(toMonth);
     const readFromS = window ? Math.min(liveFromS, dayStartS(window.from)) : liveFromS;
-    const [summary, servers, windowTraffic] = await Promise.all([
+    const [{ summary, liveProjects }, servers, windowTraffic] = await Promise.all([
       this.metering.programSpend(this.db, programId, fromMonth, toMonth, serversTo),
       readFromS < toS ? this.metering.serverUsage(this.db, { programId }, new Date(readFromS * 1000), new Date(toS * 1000)) : [],
       window
         ? this.metering.programTrafficCentsByGrant(this.db, programId, window.from, addDays(window.to, 1))
         : new Map<string | null, number>(),
     ]);
-    addToSummary(summary, chargesOf(servers, [], liveFromS, toS, nowS));
+    addToSummary(summary, chargesOf(servers, [], liveFromS, toS, nowS), liveProjects);
     const windowByGrant = windowTraffic;
     if (window) {
       for (const charge of chargesOf(servers, [], dayStartS(window.from), dayStartS(window.to) + DAY_S, nowS))

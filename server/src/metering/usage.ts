@@ -260,50 +260,62 @@ export function chargesOf(
   return charges;
 }
 
-/** What a scope spent per grant, project and month, and per plan and metro: what dashboards and reports sum. */
+/**
+ * What a scope spent, summed the ways dashboards and reports show it: per grant and project over
+ * the whole range, per month, per plan and per metro, and which projects used anything each month.
+ * Sums of rounded charges, so every figure is exact.
+ */
 export type SpendSummary = {
-  rows: SpendRow[];
+  byGrant: SpendRow[];
+  byMonth: Map<string, number>;
   /** Cents by plan (null: traffic reported for a project). */
   byPlan: Map<string | null, number>;
   /** Cents by metro (null: traffic reported for a project). */
   byMetro: Map<string | null, number>;
+  /** Projects with any seconds, cents or bytes out, per month. */
+  projectsByMonth: Map<string, number>;
 };
 
-export type SpendRow = {
-  grantId: string | null;
-  projectId: string;
-  month: string;
-  seconds: number;
-  cents: number;
-  bytesIn: bigint;
-  bytesOut: bigint;
-};
+export type SpendRow = { grantId: string | null; projectId: string; seconds: number; cents: number; bytesIn: bigint; bytesOut: bigint };
 
-/** Charges summed per grant, project and month, and per plan and metro. Sums of rounded charges: exact. */
+/** Charges summed as a SpendSummary. */
 export function summarizeCharges(charges: readonly Charge[]): SpendSummary {
-  const summary: SpendSummary = { rows: [], byPlan: new Map(), byMetro: new Map() };
-  addToSummary(summary, charges);
+  const summary: SpendSummary = { byGrant: [], byMonth: new Map(), byPlan: new Map(), byMetro: new Map(), projectsByMonth: new Map() };
+  addToSummary(summary, charges, new Map());
   return summary;
 }
 
-/** Adds charges to a summary (the live month to the rolled-up ones), in place. */
-export function addToSummary(summary: SpendSummary, charges: readonly Charge[]): SpendSummary {
-  const rows = new Map(summary.rows.map((row) => [`${row.grantId}|${row.projectId}|${row.month}`, row]));
+/**
+ * Adds charges of months the summary does not count projects for yet (the live month) to it, in
+ * place. `projects` are the projects already known to have used something in those months (the
+ * live month's traffic): the charges' projects join them, and each month's count is set.
+ */
+export function addToSummary(summary: SpendSummary, charges: readonly Charge[], projects: Map<string, Set<string>>): SpendSummary {
+  const rows = new Map(summary.byGrant.map((row) => [`${row.grantId}|${row.projectId}`, row]));
   for (const charge of charges) {
-    const key = `${charge.grantId}|${charge.projectId}|${charge.month}`;
+    const key = `${charge.grantId}|${charge.projectId}`;
     let row = rows.get(key);
     if (!row) {
-      row = { grantId: charge.grantId, projectId: charge.projectId, month: charge.month, seconds: 0, cents: 0, bytesIn: 0n, bytesOut: 0n };
+      row = { grantId: charge.grantId, projectId: charge.projectId, seconds: 0, cents: 0, bytesIn: 0n, bytesOut: 0n };
       rows.set(key, row);
-      summary.rows.push(row);
+      summary.byGrant.push(row);
     }
     row.seconds += charge.seconds;
     row.cents += charge.cents;
     row.bytesIn += charge.bytesIn;
     row.bytesOut += charge.bytesOut;
+    summary.byMonth.set(charge.month, (summary.byMonth.get(charge.month) ?? 0) + charge.cents);
     summary.byPlan.set(charge.planSlug, (summary.byPlan.get(charge.planSlug) ?? 0) + charge.cents);
     summary.byMetro.set(charge.metroCode, (summary.byMetro.get(charge.metroCode) ?? 0) + charge.cents);
+    if (charge.cents === 0 && charge.seconds === 0 && charge.bytesOut === 0n) continue;
+    let set = projects.get(charge.month);
+    if (!set) {
+      set = new Set();
+      projects.set(charge.month, set);
+    }
+    set.add(charge.projectId);
   }
+  for (const [month, set] of projects) summary.projectsByMonth.set(month, set.size);
   return summary;
 }
 

@@ -109,17 +109,17 @@ export class ReportsService {
     const [spend, outsideWindow, grants, fleet, turnaround, tts] = await Promise.all([
       (needsSpend || needsTrailing) && elapsed.length > 0
         ? this.metering.programSpend(program.id, year.startsOn, toMonth, needsTrailing && isWindowInside ? window : null, now)
-        : { summary: { rows: [], byPlan: new Map(), byMetro: new Map() } satisfies SpendSummary, windowByGrant: new Map() },
+        : { summary: emptySummary(), windowByGrant: new Map<string | null, number>() },
       needsTrailing && elapsed.length > 0 && !isWindowInside ? this.metering.charges({ programId: program.id }, window, now) : [],
       needsGrants ? this.reports.programGrants(this.db, program.id, year.startsOn, year.endsOn) : [],
       wanted.has('utilization') ? this.reports.fleetByMonth(this.db, monthBounds(elapsed, now), now) : [],
       wanted.has('review_turnaround') ? this.reports.reviewTurnaround(this.db, program.id, yearStart, yearEnd) : [],
       wanted.has('time_to_server') ? this.reports.timeToServer(this.db, program.id, yearStart, yearEnd) : [],
     ]);
-    const rows = spend.summary.rows;
+    const rows = spend.summary.byGrant;
     const trailing = isWindowInside ? spend.windowByGrant : centsByGrant(outsideWindow);
     const budget = Number(program.budget_cents_per_year);
-    const spentByMonth = totalsBy(rows, (row) => row.month);
+    const spentByMonth = spend.summary.byMonth;
     const spentToDate = sum(rows);
     const grantById = new Map(grants.map((grant) => [grant.id, grant]));
 
@@ -181,20 +181,10 @@ export class ReportsService {
         return { month, count: row?.count ?? 0, median: row?.median ?? null, p90: row?.p90 ?? null };
       });
     };
-    const usageProjects = new Map<string, Set<string>>();
-    for (const row of rows) {
-      if (row.cents === 0 && row.seconds === 0 && row.bytesOut === 0n) continue;
-      let set = usageProjects.get(row.month);
-      if (!set) {
-        set = new Set();
-        usageProjects.set(row.month, set);
-      }
-      set.add(row.projectId);
-    }
     const supported = elapsed.map((month) => ({
       month,
       with_grant: projectsLiveIn(spans, month),
-      with_usage: usageProjects.get(month)?.size ?? 0,
+      with_usage: spend.summary.projectsByMonth.get(month) ?? 0,
     }));
     supported.push({
       month: 'all',
@@ -265,7 +255,7 @@ export class ReportsService {
       this.reports.programGrants(this.db, program.id, year.startsOn, year.endsOn),
       this.reports.publishedStories(this.db, program.id, yearStart, yearEnd),
     ]);
-    const rows = spend?.summary.rows ?? [];
+    const rows = spend?.summary.byGrant ?? [];
     const names = new Map(grants.map((grant) => [grant.project_id, { slug: grant.project_slug, name: grant.project_name }]));
     const perProject = new Map<string, { seconds: number; cents: number; bytesOut: bigint }>();
     let seconds = 0;
@@ -441,6 +431,10 @@ function forecastOf(input: {
     return projectedCents(input.spentToDate, burns, TRAILING_DAYS);
   });
   return { line, projectedCents: line.at(-1) ?? input.spentToDate };
+}
+
+function emptySummary(): SpendSummary {
+  return { byGrant: [], byMonth: new Map(), byPlan: new Map(), byMetro: new Map(), projectsByMonth: new Map() };
 }
 
 function centsByGrant(charges: readonly Charge[]): Map<string | null, number> {
