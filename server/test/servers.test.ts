@@ -566,6 +566,43 @@ describe('metadata scope', () => {
   });
 });
 
+describe('the servers list', () => {
+  it('comes in pages, newest first, with limit and cursor like the other lists', async () => {
+    const code = await metro();
+    const granted = await grantedProject({ plans: ['lab.vm.x86'], metros: [code], maxServers: 3 });
+    const ids: string[] = [];
+    for (const hostname of ['page-a', 'page-b', 'page-c']) {
+      await labMachine(code);
+      const created = await createServer(granted.owner, { project: granted.project.slug, metro: code, hostname });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      ids.push(created.body.id);
+    }
+    const list = (query: string) => t.call('GET', `/api/v1/servers?project=${granted.project.slug}&${query}`, { as: granted.owner.token });
+    const first = await list('limit=2');
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(
+      first.body.items.map((item: { hostname: string }) => item.hostname),
+      ['page-c', 'page-b'],
+    );
+    assert.ok(first.body.next_cursor);
+    const second = await list(`limit=2&cursor=${first.body.next_cursor}`);
+    assert.deepEqual(
+      second.body.items.map((item: { id: string }) => item.id),
+      [ids[0]],
+    );
+    assert.equal(second.body.next_cursor, null);
+    const all = await list('');
+    assert.deepEqual([all.body.items.length, all.body.next_cursor], [3, null]);
+
+    const badCursor = await list('cursor=not-a-cursor');
+    assert.equal(badCursor.status, 400);
+    assert.match(JSON.stringify(badCursor.body), /cursor/);
+    const badLimit = await list('limit=0');
+    assert.equal(badLimit.status, 400);
+    assert.match(JSON.stringify(badLimit.body), /limit/);
+  });
+});
+
 describe('reinstall', () => {
   const act = (id: string, as: TestUser, body: Record<string, unknown>) =>
     t.call('POST', `/api/v1/servers/${id}/actions`, { as: as.token, body });

@@ -7,6 +7,7 @@ import { type Client, type Schemas, unwrap } from '@surplus/api-client';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Context, connect } from '../config.ts';
 import { CliError, EXIT, notFoundError, positiveInteger, relativeTime, usageError } from '../output.ts';
+import { collectPages } from './requests.ts';
 
 type Server = Schemas['Server'];
 type ServerDetail = Schemas['ServerDetail'];
@@ -55,7 +56,9 @@ function isoInstant(value: string): string {
 /** An id as is; a hostname among the servers you can see (not deleted), which must name exactly one. */
 async function serverId(client: Client, reference: string): Promise<string> {
   if (UUID.test(reference)) return reference;
-  const { items } = await unwrap(client.GET('/api/v1/servers', { params: { query: {} } }));
+  const { items } = await collectPages<Server>(Number.POSITIVE_INFINITY, (limit, cursor) =>
+    unwrap(client.GET('/api/v1/servers', { params: { query: { limit, cursor } } })),
+  );
   const matches = items.filter((server) => server.hostname === reference.toLowerCase());
   if (matches.length === 0) throw notFoundError(`no server named ${reference}; see \`surplus servers list\``);
   if (matches.length > 1)
@@ -198,33 +201,48 @@ export function registerServerCommands(program: Command, ctx: Context) {
     .option('--project <project>', 'only this project (slug or id)')
     .option('--state <state>', `only this state: ${SERVER_STATES.join(', ')}`, serverState)
     .option('--include-deleted', 'also deleted servers')
-    .option('--json', 'print { items } with the API’s Server objects')
-    .action(async (options: { project?: string; state?: ServerState; includeDeleted?: boolean; json?: boolean }) => {
-      const { client } = await connect(ctx);
-      const list = await unwrap(
-        client.GET('/api/v1/servers', {
-          params: { query: { project: options.project, state: options.state, include_deleted: options.includeDeleted ? 'true' : 'false' } },
-        }),
-      );
-      if (options.json) return ctx.out.json(list);
-      const { colours } = ctx.out;
-      ctx.out.table(
-        list.items,
-        [
-          { header: 'HOSTNAME', value: (s) => s.hostname, style: (text) => colours.bold(text) },
-          { header: 'STATE', value: (s) => s.state, style: (text) => stateStyle(ctx, text) },
-          { header: 'PROGRESS', value: (s) => (TRANSITIONAL.includes(s.state) ? `${s.progress_percent}%` : '-') },
-          { header: 'PROJECT', value: (s) => s.project.slug },
-          { header: 'PLAN', value: (s) => s.plan },
-          { header: 'METRO', value: (s) => s.metro },
-          { header: 'OS', value: (s) => s.operating_system },
-          { header: 'SSH', value: (s) => (s.ssh ? s.ssh.command : '-') },
-          { header: 'CREATED', value: (s) => relativeTime(s.created_at) },
-          { header: 'ID', value: (s) => s.id, style: (text) => colours.dim(text) },
-        ],
-        options.project ? `No servers in ${options.project}.` : 'No servers; create one with `surplus servers create`.',
-      );
-    });
+    .option('--limit <n>', 'show at most this many, following pages as needed', positiveInteger, 100)
+    .option('--all', 'every matching server, however many pages (overrides --limit)')
+    .option('--json', 'print { items, next_cursor } with the API’s Server objects')
+    .action(
+      async (options: {
+        project?: string;
+        state?: ServerState;
+        includeDeleted?: boolean;
+        limit: number;
+        all?: boolean;
+        json?: boolean;
+      }) => {
+        const { client } = await connect(ctx);
+        const include_deleted = options.includeDeleted ? 'true' : 'false';
+        const list = await collectPages<Server>(options.all ? Number.POSITIVE_INFINITY : options.limit, (limit, cursor) =>
+          unwrap(
+            client.GET('/api/v1/servers', {
+              params: { query: { project: options.project, state: options.state, include_deleted, limit, cursor } },
+            }),
+          ),
+        );
+        if (options.json) return ctx.out.json(list);
+        const { colours } = ctx.out;
+        ctx.out.table(
+          list.items,
+          [
+            { header: 'HOSTNAME', value: (s) => s.hostname, style: (text) => colours.bold(text) },
+            { header: 'STATE', value: (s) => s.state, style: (text) => stateStyle(ctx, text) },
+            { header: 'PROGRESS', value: (s) => (TRANSITIONAL.includes(s.state) ? `${s.progress_percent}%` : '-') },
+            { header: 'PROJECT', value: (s) => s.project.slug },
+            { header: 'PLAN', value: (s) => s.plan },
+            { header: 'METRO', value: (s) => s.metro },
+            { header: 'OS', value: (s) => s.operating_system },
+            { header: 'SSH', value: (s) => (s.ssh ? s.ssh.command : '-') },
+            { header: 'CREATED', value: (s) => relativeTime(s.created_at) },
+            { header: 'ID', value: (s) => s.id, style: (text) => colours.dim(text) },
+          ],
+          options.project ? `No servers in ${options.project}.` : 'No servers; create one with `surplus servers create`.',
+        );
+        if (list.next_cursor) ctx.out.note(`More servers exist; raise --limit (now ${options.limit}) or add --all to see them.`);
+      },
+    );
 
   servers
     .command('show')

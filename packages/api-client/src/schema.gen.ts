@@ -4241,6 +4241,8 @@ export interface components {
         };
         ServerListInput: {
             items: components["schemas"]["ServerInput"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
         };
         ServerActionBodyInput: {
             /** @enum {string} */
@@ -6698,6 +6700,8 @@ export interface components {
         };
         ServerList: {
             items: components["schemas"]["Server"][];
+            /** @description Pass as cursor to get the next page; null on the last page. */
+            next_cursor: string | null;
         };
         ServerActionBody: {
             /** @enum {string} */
@@ -9550,6 +9554,9 @@ export interface operations {
     listServers: {
         parameters: {
             query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                limit?: number;
                 project?: string;
                 state?: components["schemas"]["ServerStateInput"];
                 include_deleted?: "true" | "false";

@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { MachineState, MachinesTable, ServerState } from '../db/schema.ts';
+import type { Keyset } from '../http/pagination.ts';
 
 export const LIVE_STATES: ServerState[] = [
   'queued',
@@ -42,7 +43,11 @@ export class ServersRepository {
     return db.selectFrom('servers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   }
 
-  list(db: Executor, options: { projectIds: string[] | 'all'; state?: ServerState; isDeletedIncluded: boolean }) {
+  /** Newest first, one page (and one row more, which says whether another page follows). */
+  list(
+    db: Executor,
+    options: { projectIds: string[] | 'all'; state?: ServerState; isDeletedIncluded: boolean; after?: Keyset; limit: number },
+  ) {
     let query = this.base(db);
     if (options.projectIds !== 'all') {
       if (options.projectIds.length === 0) return Promise.resolve([]);
@@ -50,7 +55,17 @@ export class ServersRepository {
     }
     if (options.state) query = query.where('servers.state', '=', options.state);
     else if (!options.isDeletedIncluded) query = query.where('servers.state', '!=', 'deleted');
-    return query.orderBy('servers.created_at', 'desc').limit(500).execute();
+    const after = options.after;
+    if (after) {
+      // The cursor row's own timestamp (microseconds); the cursor's when that row is gone.
+      const at = sql<Date>`coalesce((select created_at from servers where id = ${after.id}), ${after.at})`;
+      query = query.where(sql<boolean>`(servers.created_at, servers.id) < (${at}, ${after.id}::uuid)`);
+    }
+    return query
+      .orderBy('servers.created_at', 'desc')
+      .orderBy('servers.id', 'desc')
+      .limit(options.limit + 1)
+      .execute();
   }
 
   insert(

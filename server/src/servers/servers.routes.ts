@@ -11,9 +11,7 @@ export function serversRoutes(app: App, { servers }: { servers: ServersService }
       config: { policy: 'user' },
       schema: { tags, operationId: 'listServers', querystring: ServerListQuery, response: { 200: ServerList } },
     },
-    async (request) => ({
-      items: await servers.list(signedIn(request.ctx).actor, request.query),
-    }),
+    async (request) => servers.list(signedIn(request.ctx).actor, request.query),
   );
   app.post(
     '/api/v1/servers',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PageQuery, pageOf } from '../http/pagination.ts';
 
 export const SERVER_STATES = [
   'queued',
@@ -93,13 +94,14 @@ export type Server = z.infer<typeof Server>;
 
 export const ServerDetail = Server.extend({ timeline: z.array(ServerEvent) }).meta({ id: 'ServerDetail' });
 export type ServerDetail = z.infer<typeof ServerDetail>;
-export const ServerList = z.object({ items: z.array(Server) }).meta({ id: 'ServerList' });
+export const ServerList = pageOf(Server).meta({ id: 'ServerList' });
 export const ServerParam = z.object({ id: z.uuid() });
-export const ServerListQuery = z.object({
+export const ServerListQuery = PageQuery.extend({
   project: z.string().max(64).optional(),
   state: ServerState.optional(),
   include_deleted: z.enum(['true', 'false']).default('false'),
 });
+export type ServerListQuery = z.infer<typeof ServerListQuery>;
 export const ServerActionBody = z
   .strictObject({
     type: z.enum(['power_on', 'power_off', 'reboot', 'reinstall']),

@@ -6,6 +6,7 @@ import type { Db, Executor } from '../db/database.ts';
 import type { ServerState } from '../db/schema.ts';
 import { type Actor, type Ctx, isStaff, type SignedIn, SYSTEM_CTX } from '../http/context.ts';
 import { AppError, fail, invalid, notFound, withArticle } from '../http/errors.ts';
+import { decodeKeyset, encodeCursor } from '../http/pagination.ts';
 import type { KeysRepository } from '../keys/keys.repository.ts';
 import { parseSshKey } from '../keys/ssh-key.ts';
 import { grantMonthSpendCents } from '../metering/metering.service.ts';
@@ -15,7 +16,7 @@ import { ProviderError } from '../providers/types.ts';
 import type { MachineControl, MachineRow } from './machine-control.ts';
 import type { ProvisionTokens } from './provision-token.ts';
 import { LIVE_STATES, type ServerRow, type ServersRepository } from './servers.repository.ts';
-import type { Server, ServerActionBody, ServerCreateBody, ServerDetail } from './servers.schemas.ts';
+import type { Server, ServerActionBody, ServerCreateBody, ServerDetail, ServerListQuery } from './servers.schemas.ts';
 
 export type ProvisioningSettings = {
   /** Base URL of the boot service as machines on the provisioning network reach it. */
@@ -147,7 +148,8 @@ export class ServersService {
     return this.get(ctx.actor, id);
   }
 
-  async list(actor: Actor, query: { project?: string; state?: ServerState; include_deleted: 'true' | 'false' }): Promise<Server[]> {
+  async list(actor: Actor, query: ServerListQuery): Promise<{ items: Server[]; next_cursor: string | null }> {
+    const after = decodeKeyset(query.cursor);
     let projectIds: string[] | 'all';
     if (query.project) {
       const access = await this.projects.findWithRole(this.db, query.project, actor.userId);
@@ -160,8 +162,19 @@ export class ServersService {
         (row) => row.project_id,
       );
     }
-    const rows = await this.servers.list(this.db, { projectIds, state: query.state, isDeletedIncluded: query.include_deleted === 'true' });
-    return rows.map((row) => this.toServer(row, isStaff(actor)));
+    const rows = await this.servers.list(this.db, {
+      projectIds,
+      state: query.state,
+      isDeletedIncluded: query.include_deleted === 'true',
+      after,
+      limit: query.limit,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => this.toServer(row, isStaff(actor))),
+      next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+    };
   }
 
   async get(actor: Actor, id: string): Promise<ServerDetail> {

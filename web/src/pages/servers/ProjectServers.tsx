@@ -10,6 +10,7 @@ import { Switch } from '../../components/Field.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { PageLoading } from '../../components/Loading.tsx';
 import { Time } from '../../components/Time.tsx';
+import { usePagedList } from '../../hooks/use-paged-list.ts';
 import { usePoll } from '../../hooks/use-poll.ts';
 import { useResource } from '../../hooks/use-resource.ts';
 import { useSession } from '../../session.tsx';
@@ -53,6 +54,8 @@ export function serverColumns(osName: (slug: string) => string): Column<Server>[
   ];
 }
 
+const PAGE_SIZE = 50;
+
 /** The project tab "Servers": what runs on the project's grant, and the way to start more. */
 export function ProjectServers() {
   const { project } = useProject();
@@ -61,20 +64,21 @@ export function ProjectServers() {
   const grants = useLiveGrants(project.id);
   const catalog = useResource('catalog', () => unwrap(client.GET('/api/v1/catalog')));
   const osName = (slug: string) => catalog.data?.operating_systems.find((os) => os.slug === slug)?.name ?? slug;
-  const servers = useResource(`servers:${project.id}:${isDeletedShown}`, async () => {
-    const list = await unwrap(
-      client.GET('/api/v1/servers', { params: { query: { project: project.id, include_deleted: isDeletedShown ? 'true' : 'false' } } }),
-    );
-    return list.items;
-  });
-  const items = servers.data ?? [];
+  const include_deleted = isDeletedShown ? 'true' : 'false';
+  const servers = usePagedList(`servers:${project.id}:${isDeletedShown}`, (cursor) =>
+    unwrap(client.GET('/api/v1/servers', { params: { query: { project: project.id, include_deleted, cursor, limit: PAGE_SIZE } } })),
+  );
+  const items = servers.items;
+  // While a server changes state, the pages shown so far are read again (newest first, as many rows).
   usePoll(
     items.some((server) => isTransitional(server.state)),
     async () => {
       const list = await unwrap(
-        client.GET('/api/v1/servers', { params: { query: { project: project.id, include_deleted: isDeletedShown ? 'true' : 'false' } } }),
+        client.GET('/api/v1/servers', {
+          params: { query: { project: project.id, include_deleted, limit: Math.min(Math.max(items.length, PAGE_SIZE), 200) } },
+        }),
       );
-      servers.setData(() => list.items);
+      servers.setItems(() => list.items);
     },
   );
 
@@ -133,9 +137,12 @@ export function ProjectServers() {
           columns={serverColumns(osName)}
           rows={items}
           rowKey={(server) => server.id}
-          isLoading={servers.isLoading && !servers.data}
+          isLoading={servers.isLoading}
           error={servers.error}
           onRetry={servers.reload}
+          hasMore={servers.hasMore}
+          isLoadingMore={servers.isLoadingMore}
+          onLoadMore={servers.loadMore}
           empty={
             <EmptyState
               icon="server"

@@ -69,7 +69,8 @@ export function ServerCreate() {
   const grants = useLiveGrants(project.id);
   const servers = useResource(
     `servers:${project.id}:false`,
-    async () => (await unwrap(client.GET('/api/v1/servers', { params: { query: { project: project.id } } }))).items,
+    // A grant allows a handful of servers: one page of the project's live ones holds them all.
+    async () => (await unwrap(client.GET('/api/v1/servers', { params: { query: { project: project.id, limit: 200 } } }))).items,
   );
   const keys = useResource(
     `project-keys:${project.id}`,
