@@ -8,11 +8,13 @@
  *
  * Every dashboard request the web page and a CSV download make — the whole dashboard, each series
  * as JSON and as CSV, the impact report — is sent `--rounds` times, one at a time, over HTTP to the
- * real app; `p95_ms` is the 95th percentile of all of them. Each round starts with the dashboard
- * cache cleared, so its first request computes everything from the database (`cold_p95_ms`); the
- * rest find it computed within the minute, as a page and its downloads do (`warm_p95_ms`). The
- * baseline is `GET /api/v1/programs/{p}` (one row through the same app) after each request:
- * `ratio` is its p95 over the dashboard's.
+ * real app. Each round starts with the in-process dashboard cache cleared, so its first request
+ * computes the whole dashboard from the database: `p95_ms`, the headline, is the 95th percentile of
+ * those uncached requests (`cold_p95_ms` says the same). The rest find it computed within the
+ * minute, as a page and its downloads do (`warm_p95_ms`); `all_p95_ms` is over every request.
+ * `first_ms` is the first dashboard after seeding, which also rolls every server's closed months
+ * up (once; afterwards once per month boundary). The baseline is `GET /api/v1/programs/{p}` (one
+ * row through the same app) after each request: `ratio` is its p95 over the uncached dashboard's.
  * With TEST_DATABASE_URL it uses that server.
  */
 import { randomBytes } from 'node:crypto';
@@ -94,7 +96,9 @@ export default async function dashboardBenchmark(argv: string[]) {
       if (response.status !== 200) throw new Error(`${path}: ${response.status} ${body.slice(0, 300)}`);
       return ms;
     };
-    // Warm-up: one of each, and a look at what the dashboard says.
+    // Warm-up: one of each (the first rolls the closed months up), and a look at what the dashboard says.
+    const firstMs = await get(targets[0] as string);
+    console.log(`first dashboard (rolls every server's closed months up) in ${Math.round(firstMs)} ms`);
     for (const path of targets) await get(path);
     const dashboard = (await (await fetch(`${base}${targets[0]}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
       forecast: { spent_to_date_cents: number };
@@ -127,13 +131,16 @@ export default async function dashboardBenchmark(argv: string[]) {
     await app.close();
     for (const [key, list] of perTarget)
       console.log(`  ${key.padEnd(40)} p50 ${percentile(list, 50).toFixed(1)} ms  p95 ${percentile(list, 95).toFixed(1)} ms`);
-    const p95 = percentile(times, 95);
+    const coldP95 = percentile(cold, 95);
     const baselineP95 = percentile(baseline, 95);
     return {
-      ratio: baselineP95 / p95,
-      p95_ms: round1(p95),
-      p50_ms: round1(percentile(times, 50)),
-      cold_p95_ms: round1(percentile(cold, 95)),
+      ratio: baselineP95 / coldP95,
+      p95_ms: round1(coldP95),
+      cold_p50_ms: round1(percentile(cold, 50)),
+      cold_p95_ms: round1(coldP95),
+      all_p95_ms: round1(percentile(times, 95)),
+      all_p50_ms: round1(percentile(times, 50)),
+      first_ms: round1(firstMs),
       warm_p95_ms: round1(
         percentile(
           times.filter((ms) => !cold.includes(ms)),

@@ -164,7 +164,7 @@ export function ProgramDashboard() {
 
       <ChartCard
         title="Burn-down"
-        description="Budget vs committed vs spent (cumulative), and the forecast at the trailing 30-day burn."
+        description="Budget vs committed vs spent (cumulative), and the forecast: each grant’s trailing 30-day burn until its last day, ending at the year-end forecast."
         csv={
           <span className="meta-row">
             <CsvLink program={data.program.slug} series="forecast" year={year} label="Forecast CSV" />
