@@ -110,11 +110,13 @@ export class ServersRepository {
       tx_bytes: string;
     }>,
   ) {
-    await db
+    // The project comes back with the update, for callers that audit the change (no second read).
+    return db
       .updateTable('servers')
       .set({ ...patch, updated_at: sql`now()` })
       .where('id', '=', id)
-      .execute();
+      .returning('project_id')
+      .executeTakeFirst();
   }
 
   async insertEvent(

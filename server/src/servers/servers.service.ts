@@ -635,10 +635,13 @@ export class ServersService {
     percent: number,
     step: string | null = null,
   ) {
-    await this.servers.update(tx, serverId, { state: to, state_reason: to === 'failed' ? note : null, progress_percent: percent });
+    const server = await this.servers.update(tx, serverId, {
+      state: to,
+      state_reason: to === 'failed' ? note : null,
+      progress_percent: percent,
+    });
     await this.servers.insertEvent(tx, { serverId, from, to, step: step ?? to, percent, note, actor: ctx.actor?.email ?? 'system' });
     if (ctx === SYSTEM_CTX || !ctx.actor) {
-      const server = await tx.selectFrom('servers').select('project_id').where('id', '=', serverId).executeTakeFirst();
       await this.audit.record(tx, ctx, {
         action: `server.${to}`,
         targetType: 'server',
