@@ -65,8 +65,8 @@ export class MeteringRepository {
     const probe = await sql<{ is_dirty: boolean }>`select exists (select 1 from usage_dirty_servers) as is_dirty`.execute(db);
     if (!probe.rows[0]?.is_dirty) return 0;
     let refreshed = 0;
-    for (;;) {
-      const count = await db.transaction().execute(async (tx) => {
+    for (let deadlocks = 0; ; ) {
+      const batch = db.transaction().execute(async (tx) => {
         const dirty = await sql<{ server_id: string }>`
           select server_id from usage_dirty_servers order by server_id limit ${batchSize} for update skip locked`.execute(tx);
         const ids = dirty.rows.map((row) => row.server_id);
@@ -127,6 +127,13 @@ export class MeteringRepository {
         await sql`delete from usage_dirty_servers where server_id = any(${ids}::uuid[])`.execute(tx);
         return ids.length;
       });
+      // Two refreshes of servers sharing a plan, metro or grant can lock the same monthly sums in
+      // opposite order (their delete, then their insert): PostgreSQL aborts one; it runs again.
+      const count = await batch.catch((error: { code?: string }) => {
+        if (error.code === '40P01' && ++deadlocks <= 3) return -1;
+        throw error;
+      });
+      if (count < 0) continue;
       refreshed += count;
       if (count < batchSize) return refreshed;
     }
