@@ -3721,7 +3721,7 @@ export interface components {
             cumulative_spent_cents: number | null;
             /** @description budget − cumulative spent; null for months still to come. */
             remaining_cents: number | null;
-            /** @description From this month on: the cumulative spend at the trailing 30-day burn rate. */
+            /** @description From this month on: spent to date plus each grant’s trailing 30-day burn until the month’s end (or the grant’s last day); the last month’s is the year-end forecast. */
             forecast_cumulative_cents: number | null;
         };
         ForecastInput: {
@@ -3733,7 +3733,7 @@ export interface components {
             daily_burn_cents: number;
             spent_to_date_cents: number;
             days_left: number;
-            /** @description Spent to date + daily burn × days left, rounded half up. */
+            /** @description The burn-down’s last forecast point: spent to date + each grant’s daily burn × its days left this year, rounded half up. */
             projected_spent_cents: number;
             budget_cents: number;
             projected_remaining_cents: number;
@@ -6180,7 +6180,7 @@ export interface components {
             cumulative_spent_cents: number | null;
             /** @description budget − cumulative spent; null for months still to come. */
             remaining_cents: number | null;
-            /** @description From this month on: the cumulative spend at the trailing 30-day burn rate. */
+            /** @description From this month on: spent to date plus each grant’s trailing 30-day burn until the month’s end (or the grant’s last day); the last month’s is the year-end forecast. */
             forecast_cumulative_cents: number | null;
         };
         Forecast: {
@@ -6192,7 +6192,7 @@ export interface components {
             daily_burn_cents: number;
             spent_to_date_cents: number;
             days_left: number;
-            /** @description Spent to date + daily burn × days left, rounded half up. */
+            /** @description The burn-down’s last forecast point: spent to date + each grant’s daily burn × its days left this year, rounded half up. */
             projected_spent_cents: number;
             budget_cents: number;
             projected_remaining_cents: number;

@@ -43,7 +43,9 @@ export const BurnMonth = z
       .number()
       .int()
       .nullable()
-      .describe('From this month on: the cumulative spend at the trailing 30-day burn rate.'),
+      .describe(
+        'From this month on: spent to date plus each grant’s trailing 30-day burn until the month’s end (or the grant’s last day); the last month’s is the year-end forecast.',
+      ),
   })
   .meta({ id: 'BurnMonth' });
 
@@ -56,7 +58,10 @@ export const Forecast = z
     daily_burn_cents: z.number().describe('trailing spent ÷ trailing days.'),
     spent_to_date_cents: z.number().int(),
     days_left: z.number().int(),
-    projected_spent_cents: z.number().int().describe('Spent to date + daily burn × days left, rounded half up.'),
+    projected_spent_cents: z
+      .number()
+      .int()
+      .describe('The burn-down’s last forecast point: spent to date + each grant’s daily burn × its days left this year, rounded half up.'),
     budget_cents: z.number().int(),
     projected_remaining_cents: z.number().int(),
   })
