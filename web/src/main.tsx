@@ -46,6 +46,7 @@ import { ProjectOverview } from './pages/projects/ProjectOverview.tsx';
 import { ProjectSettings } from './pages/projects/ProjectSettings.tsx';
 import { Directory } from './pages/public/Directory.tsx';
 import { PublicProject } from './pages/public/PublicProject.tsx';
+import { IdleServers } from './pages/reports/IdleServers.tsx';
 import { ProgramImpact, PublicImpact } from './pages/reports/ImpactReport.tsx';
 import { ProgramDashboard } from './pages/reports/ProgramDashboard.tsx';
 import { ProjectUsage } from './pages/reports/ProjectUsage.tsx';
@@ -136,6 +137,7 @@ const router = createBrowserRouter([
         children: [
           { path: '/review', element: <ReviewQueue /> },
           { path: '/stories', element: <StoryQueue /> },
+          { path: '/idle-servers', element: <IdleServers /> },
           ...supplyChainRoutes,
           { path: '/programs', element: <ProgramList /> },
           { path: '/programs/new', element: <ProgramCreate /> },

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { type Client, type Schemas, unwrap } from '@surplus/api-client';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Context, connect } from '../config.ts';
+import { formatCents } from '../money.ts';
 import { CliError, EXIT, notFoundError, positiveInteger, relativeTime, usageError } from '../output.ts';
 import { collectPages } from './requests.ts';
 
@@ -243,6 +244,40 @@ export function registerServerCommands(program: Command, ctx: Context) {
         if (list.next_cursor) ctx.out.note(`More servers exist; raise --limit (now ${options.limit}) or add --all to see them.`);
       },
     );
+
+  servers
+    .command('idle')
+    .description('staff: active servers with no heartbeat, SSH session or traffic for their program’s idle days, longest idle first')
+    .option('--program <program>', 'only servers of this program’s grants (slug or id)')
+    .option('--json', 'print the API’s IdleServerList: items, consumed_since_idle_cents and cents_per_month')
+    .action(async (options: { program?: string; json?: boolean }) => {
+      const { client } = await connect(ctx);
+      const list = await unwrap(
+        client.GET('/api/v1/usage/idle', { params: { query: options.program ? { program: options.program } : {} } }),
+      );
+      if (options.json) return ctx.out.json(list);
+      const { colours } = ctx.out;
+      ctx.out.table(
+        list.items,
+        [
+          { header: 'HOSTNAME', value: (s) => s.server.hostname, style: (text) => colours.bold(text) },
+          { header: 'PROJECT', value: (s) => s.project.slug },
+          { header: 'PROGRAM', value: (s) => s.program?.slug ?? '-' },
+          { header: 'PLAN', value: (s) => s.plan },
+          { header: 'METRO', value: (s) => s.metro },
+          { header: 'IDLE DAYS', value: (s) => String(s.idle_days) },
+          { header: 'USED WHILE IDLE', value: (s) => formatCents(s.consumed_since_idle_cents) },
+          { header: 'PER MONTH', value: (s) => formatCents(s.cents_per_month) },
+          { header: 'NUDGED', value: (s) => (s.nudged_at ? relativeTime(s.nudged_at) : '-') },
+          { header: 'ID', value: (s) => s.server.id, style: (text) => colours.dim(text) },
+        ],
+        options.program ? `No idle servers in ${options.program}.` : 'No idle servers.',
+      );
+      if (list.items.length > 0)
+        ctx.out.line(
+          `${list.items.length} idle server${list.items.length === 1 ? '' : 's'}: ${formatCents(list.cents_per_month)} of credit a month, ${formatCents(list.consumed_since_idle_cents)} used while idle`,
+        );
+    });
 
   servers
     .command('show')

@@ -1368,7 +1368,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Active servers with no heartbeat, SSH session or traffic for their program’s idle days, and the credit they use. */
+        /** @description Active servers with no heartbeat, SSH session or traffic for their program’s idle days (longest idle first), the credit they used while idle and what they keep costing per month; for staff (reviewers, operators, admins). */
         get: operations["listIdleServers"];
         put?: never;
         post?: never;
@@ -3632,6 +3632,12 @@ export interface components {
                 slug: string;
                 name: string;
             };
+            /** @description The program of the server’s grant. */
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+            } | null;
             plan: string;
             metro: string;
             /** @description The last sign of use: becoming active, a heartbeat, an SSH session or a day with traffic. */
@@ -3651,8 +3657,11 @@ export interface components {
             nudged_at: string | null;
         };
         IdleServerListInput: {
+            /** @description Longest idle first. */
             items: components["schemas"]["IdleServerInput"][];
+            /** @description Credit all of them used while idle. */
             consumed_since_idle_cents: number;
+            /** @description What all of them keep costing per month (730 hours). */
             cents_per_month: number;
         };
         ProjectBurnInput: {
@@ -6091,6 +6100,12 @@ export interface components {
                 slug: string;
                 name: string;
             };
+            /** @description The program of the server’s grant. */
+            program: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+            } | null;
             plan: string;
             metro: string;
             /** @description The last sign of use: becoming active, a heartbeat, an SSH session or a day with traffic. */
@@ -6110,8 +6125,11 @@ export interface components {
             nudged_at: string | null;
         };
         IdleServerList: {
+            /** @description Longest idle first. */
             items: components["schemas"]["IdleServer"][];
+            /** @description Credit all of them used while idle. */
             consumed_since_idle_cents: number;
+            /** @description What all of them keep costing per month (730 hours). */
             cents_per_month: number;
         };
         ProjectBurn: {
@@ -9284,7 +9302,10 @@ export interface operations {
     };
     listIdleServers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only servers of this program’s grants (id or slug). */
+                program?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -8,6 +8,7 @@ import {
   GrantUsageParam,
   GrantUsageQuery,
   IdleServerList,
+  IdleServerQuery,
   ProgramUsageParam,
   ProjectBurn,
   ProjectUsageParam,
@@ -87,11 +88,13 @@ export function meteringRoutes(app: App, { metering }: { metering: MeteringServi
       schema: {
         tags,
         operationId: 'listIdleServers',
-        description: 'Active servers with no heartbeat, SSH session or traffic for their program’s idle days, and the credit they use.',
+        description:
+          'Active servers with no heartbeat, SSH session or traffic for their program’s idle days (longest idle first), the credit they used while idle and what they keep costing per month; for staff (reviewers, operators, admins).',
+        querystring: IdleServerQuery,
         response: { 200: IdleServerList },
       },
     },
-    async () => metering.idleList(),
+    async (request) => metering.idleList(request.query),
   );
 
   // The body is a stream: batches are up to 50 MB and go to PostgreSQL while they are still arriving.

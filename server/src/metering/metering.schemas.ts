@@ -77,6 +77,7 @@ export const IdleServer = z
   .object({
     server: z.object({ id: z.uuid(), hostname: z.string() }),
     project: z.object({ id: z.uuid(), slug: z.string(), name: z.string() }),
+    program: z.object({ id: z.uuid(), slug: z.string() }).nullable().describe('The program of the server’s grant.'),
     plan: z.string(),
     metro: z.string(),
     idle_since: z.string().describe('The last sign of use: becoming active, a heartbeat, an SSH session or a day with traffic.'),
@@ -95,12 +96,17 @@ export type IdleServer = z.infer<typeof IdleServer>;
 
 export const IdleServerList = z
   .object({
-    items: z.array(IdleServer),
-    consumed_since_idle_cents: z.number().int(),
-    cents_per_month: z.number().int(),
+    items: z.array(IdleServer).describe('Longest idle first.'),
+    consumed_since_idle_cents: z.number().int().describe('Credit all of them used while idle.'),
+    cents_per_month: z.number().int().describe('What all of them keep costing per month (730 hours).'),
   })
   .meta({ id: 'IdleServerList' });
 export type IdleServerList = z.infer<typeof IdleServerList>;
+
+export const IdleServerQuery = z.strictObject({
+  program: z.string().min(1).max(64).optional().describe('Only servers of this program’s grants (id or slug).'),
+});
+export type IdleServerQuery = z.infer<typeof IdleServerQuery>;
 
 export const ProjectBurn = z
   .object({

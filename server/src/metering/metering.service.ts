@@ -12,6 +12,7 @@ import type {
   GrantUsage,
   IdleServer,
   IdleServerList,
+  IdleServerQuery,
   ProjectBurn,
   TrafficIngestResult,
   UsageQuery,
@@ -437,14 +438,18 @@ export class MeteringService {
     return { flagged: candidates.length, nudged };
   }
 
-  async idleList(now = new Date()): Promise<IdleServerList> {
-    const [candidates, flags] = await Promise.all([this.metering.idleCandidates(this.db, now), this.metering.flaggedIdle(this.db)]);
+  /** The staff list: every idle server (of one program, if asked), longest idle first, and what they cost. */
+  async idleList(query: IdleServerQuery = {}, now = new Date()): Promise<IdleServerList> {
+    const programId = query.program ? (await this.programs.find(query.program)).id : null;
+    const [all, flags] = await Promise.all([this.metering.idleCandidates(this.db, now), this.metering.flaggedIdle(this.db)]);
+    const candidates = programId ? all.filter((server) => server.program_id === programId) : all;
     const nudges = new Map(flags.map((flag) => [flag.server_id, flag.nudged_at]));
     const items: IdleServer[] = candidates.map((server) => {
       const idleS = Math.max(0, Math.floor((now.getTime() - server.last_activity_at.getTime()) / 1000));
       return {
         server: { id: server.id, hostname: server.hostname },
         project: { id: server.project_id, slug: server.project_slug, name: server.project_name },
+        program: server.program_id ? { id: server.program_id, slug: server.program_slug as string } : null,
         plan: server.plan_slug,
         metro: server.metro_code,
         idle_since: server.last_activity_at.toISOString(),

@@ -82,6 +82,9 @@ export function AppShell() {
               <NavItem to="/stories" icon="pen">
                 Stories
               </NavItem>
+              <NavItem to="/idle-servers" icon="clock">
+                Idle servers
+              </NavItem>
               <NavItem to="/supply-chain" icon="link">
                 Supply chain
               </NavItem>

@@ -1,6 +1,6 @@
 import { ApiError, type Schemas, unwrap } from '@surplus/api-client';
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { Banner, ErrorBanner } from '../../components/Banner.tsx';
 import { Button, ButtonLink } from '../../components/Button.tsx';
 import { Card } from '../../components/Card.tsx';
@@ -135,6 +135,10 @@ export function ServerPage() {
   const [isReinstallOpen, setIsReinstallOpen] = useState(false);
   const [reinstallOs, setReinstallOs] = useState('');
   const [isDataKept, setIsDataKept] = useState(false);
+  // The idle nudge links here with ?action=delete: one click on the confirmation deletes the server.
+  const [searchParams, setSearchParams] = useSearchParams();
+  const isDeleteAsked = searchParams.get('action') === 'delete';
+  const dismissDelete = () => setSearchParams({}, { replace: true });
 
   usePoll(server !== undefined && isTransitional(server.state), async () => {
     const fresh = await unwrap(client.GET('/api/v1/servers/{id}', path));
@@ -170,6 +174,12 @@ export function ServerPage() {
     resource.setData(() => updated);
     toast.success(`Deleting ${updated.hostname}.`);
   });
+  const removeAsked = useAction(async () => {
+    const updated = await unwrap(client.DELETE('/api/v1/servers/{id}', path));
+    resource.setData(() => updated);
+    dismissDelete();
+    toast.success(`Deleting ${updated.hostname}.`);
+  });
 
   if (resource.isLoading && !server) return <PageLoading label="Loading server…" />;
   if (resource.error instanceof ApiError && resource.error.status === 404)
@@ -192,7 +202,7 @@ export function ServerPage() {
   const systems = osChoices(catalog.data, plan);
   const osName = catalog.data?.operating_systems.find((os) => os.slug === server.operating_system)?.name ?? server.operating_system;
   const state = server.state;
-  const isBusy = act.isRunning || remove.isRunning;
+  const isBusy = act.isRunning || remove.isRunning || removeAsked.isRunning;
   const isGone = state === 'deleted' || state === 'deprovisioning';
 
   return (
@@ -259,7 +269,28 @@ export function ServerPage() {
           )}
         </div>
       </header>
-      <ErrorBanner error={act.error ?? remove.error} />
+      {isDeleteAsked && !isGone ? (
+        <div className="page-banner" data-testid="delete-confirm">
+          <Banner
+            tone="warning"
+            title={`Delete ${server.hostname}?`}
+            actions={
+              <>
+                <Button variant="danger" onClick={() => void removeAsked.run(undefined)} disabled={isBusy}>
+                  Delete server
+                </Button>
+                <Button onClick={dismissDelete} disabled={isBusy}>
+                  Keep it
+                </Button>
+              </>
+            }
+          >
+            The server is powered off and its disks are wiped; the machine goes back to the pool for another project and stops using your
+            grant’s credit. Its data cannot be recovered.
+          </Banner>
+        </div>
+      ) : null}
+      <ErrorBanner error={act.error ?? remove.error ?? removeAsked.error} />
       {state === 'failed' ? (
         <div className="page-banner">
           <Banner tone="error" title="Provisioning failed">
