@@ -838,8 +838,8 @@ class MonthRows {
   }
 }
 
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }

@@ -22,16 +22,16 @@ import type { TrafficFormat } from './traffic.ts';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, TrafficBatchReader } from './traffic-batch.ts';
 import {
   type AlertThreshold,
-  type Charge,
   addToSummary,
+  type Charge,
   chargesOf,
   dayStartS,
   isCreditExhausted,
   linesOf,
   monthOf,
   nextMonthStartS,
-  serverCents,
   type SpendSummary,
+  serverCents,
   sumCents,
   thresholdsReached,
 } from './usage.ts';
