@@ -20,6 +20,10 @@ import { startExternalPostgres } from '../server/test/external-postgres.ts';
 import { prepareTemplate } from '../server/test/template.ts';
 
 const root = new URL('..', import.meta.url).pathname;
+// Surplus keeps every date in UTC whatever the machine's zone. Tests run far from UTC (UTC+14 by
+// default) so a date taken from the local zone, or from PostgreSQL's, fails at any hour of the day,
+// not only around midnight. SURPLUS_TEST_TZ chooses another zone.
+process.env.TZ = process.env.SURPLUS_TEST_TZ ?? 'Pacific/Kiritimati';
 const [tierArg, filter] = process.argv.slice(2);
 const tier = tierArg && ['unit', 'medium', 'e2e', 'all'].includes(tierArg) ? tierArg : 'all';
 const fileFilter = tier === tierArg ? filter : tierArg;
