@@ -142,13 +142,12 @@ export async function createTestApp(overrides: Partial<SurplusConfig> = {}): Pro
 
   const runJobs = async () => {
     const runner = await startWorker({ pool, handlers: jobHandlers(services), crontab: CRONTAB, concurrency: 1, log: () => {} });
-    // Wait until the queue holds nothing runnable, then stop.
+    // Wait until the queue holds nothing runnable or running, then stop: a job that is running (locked)
+    // may still enqueue the next step (servers_reap enqueues server_deprovision), which this run must do too.
     for (let i = 0; i < 100; i++) {
       const { rows } = await sql<{
         n: string;
-      }>`select count(*) as n from graphile_worker.jobs where run_at <= now() and attempts < max_attempts and locked_at is null`.execute(
-        db,
-      );
+      }>`select count(*) as n from graphile_worker.jobs where run_at <= now() and attempts < max_attempts`.execute(db);
       if (Number(rows[0]?.n) === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
