@@ -84,6 +84,13 @@ class StandInBmc implements Provider {
 
 const bmc = new StandInBmc();
 const t = await createTestApp({ providers: new Map<string, Provider>([['lab', bmc]]) });
+// The installed systems the tests create servers with get boot artifacts, as an admin would configure
+// them (a create with an OS Surplus cannot boot is refused).
+await t.db
+  .updateTable('operating_systems')
+  .set({ artifacts: JSON.stringify({ kernel_url: 'https://mirror.example/vmlinuz', initrd_url: 'https://mirror.example/initrd' }) })
+  .where('slug', 'in', ['ubuntu_22_04', 'debian_12'])
+  .execute();
 let url = '';
 const homes: string[] = [];
 const work = await mkdtemp(join(tmpdir(), 'surplus-servers-cli-'));

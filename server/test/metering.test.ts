@@ -468,7 +468,7 @@ describe('money: alerts and caps', async () => {
   it('refuses new servers at 100 % of the credit', async () => {
     const create = await t.call('POST', '/api/v1/servers', {
       as: owner.token,
-      body: { project: project.slug, plan: 'c3.small.x86', metro: 'da', operating_system: 'ubuntu_22_04' },
+      body: { project: project.slug, plan: 'c3.small.x86', metro: 'da', operating_system: 'lab_live' },
     });
     assert.equal(create.status, 403, JSON.stringify(create.body));
     assert.equal(create.body.error.code, 'ERR_GRANT_EXHAUSTED');
@@ -476,7 +476,7 @@ describe('money: alerts and caps', async () => {
     const fresh = await granted(owner, 'notify', 1_000_000);
     const other = await t.call('POST', '/api/v1/servers', {
       as: owner.token,
-      body: { project: fresh.project.slug, plan: 'c3.small.x86', metro: 'da', operating_system: 'ubuntu_22_04' },
+      body: { project: fresh.project.slug, plan: 'c3.small.x86', metro: 'da', operating_system: 'lab_live' },
     });
     assert.equal(other.body.error?.code, 'ERR_NO_CAPACITY', JSON.stringify(other.body));
   });

@@ -421,6 +421,12 @@ describe('bad input at create: 400 naming the field, nothing written', () => {
       /not offered for aarch64/,
     ],
     ['an unknown OS', { operating_system: 'plan9' }, 'operating_system', /unknown operating system/],
+    [
+      'an OS with no boot artifacts for the plan’s architecture',
+      { operating_system: 'debian_12' },
+      'operating_system',
+      /^Debian 12 \(bookworm\) has no boot artifacts for x86_64 on this Surplus/,
+    ],
     ['an unknown plan', { plan: 'x9.huge' }, 'plan', /unknown plan/],
     ['a malformed SSH key', { ssh_keys: ['ssh-ed25519 not-base64!'] }, 'ssh_keys[0]', /base64/],
     ['a termination_time that is not a timestamp', { termination_time: 'tomorrow' }, 'termination_time', /./],
@@ -761,7 +767,7 @@ describe('a BMC that fails (the DMTF rackmount mockup replayed with injected fau
       project: granted.project.slug,
       metro: code,
       plan: 'm3.small.x86',
-      operating_system: 'debian_12',
+      operating_system: 'lab_live',
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     await t.runJobs();

@@ -95,6 +95,20 @@ export class CatalogService {
   }
 }
 
+/**
+ * Whether the boot service has something to boot for this OS on a machine of `architecture`: a
+ * kernel and an initrd (files under <data dir>/os/<slug>/ or URLs), for every architecture the OS
+ * lists unless `artifacts.architectures` names the ones they were built for. `custom_ipxe` boots
+ * the user's script instead and always can.
+ */
+export function hasBootArtifacts(os: { slug: string; artifacts: Record<string, unknown> }, architecture: string): boolean {
+  if (os.slug === 'custom_ipxe') return true;
+  const artifacts = os.artifacts;
+  const isBootable = Boolean((artifacts.kernel || artifacts.kernel_url) && (artifacts.initrd || artifacts.initrd_url));
+  const built = artifacts.architectures;
+  return isBootable && (!Array.isArray(built) || built.includes(architecture));
+}
+
 export function toPlan(row: Selectable<PlansTable>): Plan {
   return {
     slug: row.slug,

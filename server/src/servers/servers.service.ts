@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditService } from '../audit/audit.service.ts';
-import type { CatalogService } from '../catalog/catalog.service.ts';
+import { type CatalogService, hasBootArtifacts } from '../catalog/catalog.service.ts';
 import type { Db, Executor } from '../db/database.ts';
 import type { ServerState } from '../db/schema.ts';
 import { type Actor, type Ctx, isStaff, type SignedIn, SYSTEM_CTX } from '../http/context.ts';
@@ -90,6 +90,11 @@ export class ServersService {
     if (!os.architectures.includes(plan.architecture))
       invalid('operating_system', `${os.name} is not offered for ${plan.architecture} (plan ${plan.slug})`);
     if (os.status === 'end_of_life') invalid('operating_system', `${os.name} reached end of life on ${os.end_of_life_on}`);
+    if (!hasBootArtifacts(os, plan.architecture))
+      invalid(
+        'operating_system',
+        `${os.name} has no boot artifacts for ${plan.architecture} on this Surplus; ask an admin, or use custom_ipxe`,
+      );
     if (os.slug === 'custom_ipxe' && !body.ipxe_script_url && !body.ipxe_script)
       invalid('ipxe_script_url', 'or ipxe_script is required for custom_ipxe');
     const keys = body.ssh_keys
@@ -224,6 +229,11 @@ export class ServersService {
         if (!os) invalid('operating_system', `unknown operating system "${osSlug}"`);
         if (plan && !os.architectures.includes(plan.architecture))
           invalid('operating_system', `${os.name} is not offered for ${plan.architecture}`);
+        if (plan && !hasBootArtifacts(os, plan.architecture))
+          invalid(
+            'operating_system',
+            `${os.name} has no boot artifacts for ${plan.architecture} on this Surplus; ask an admin, or use custom_ipxe`,
+          );
         if (!server.machine_id) {
           // A failed server gave its machine back (to maintenance): like Equinix Metal's reinstall of a
           // failed device, it gets a machine of its plan and metro from the pool again, as a new server
