@@ -293,6 +293,47 @@ describe('surplus machines', () => {
     assert.equal(badState.code, 2);
     assert.match(badState.stderr, /unknown state sleeping; choose enrolling, available/);
   });
+
+  it('lists the steps waiting for an operator and confirms one, once', async () => {
+    // A step the manual provider filed for a machine by hand (what a workflow does on such a machine),
+    // on a machine out of the pool so no server of the other tests lands on it.
+    const machineId = crypto.randomUUID();
+    const hostname = `by-hand-${randomBytes(3).toString('hex')}`;
+    await t.db
+      .insertInto('machines')
+      .values({ id: machineId, hostname, plan_slug: 'c3.small.x86', metro_code: 'da', bmc_provider: 'manual', state: 'maintenance' })
+      .execute();
+    const key = `cli-test:${machineId}:boot-pxe`;
+    await t.db
+      .insertInto('bmc_actions')
+      .values({
+        idempotency_key: key,
+        machine_id: machineId,
+        action: 'boot:pxe',
+        provider: 'manual',
+        outcome: 'pending',
+        detail: JSON.stringify({ instruction: 'Make the machine boot once from the network (PXE).' }),
+      })
+      .execute();
+    const tasks = await operator.json(['machines', 'tasks', '--json']);
+    const mine = tasks.items.find((task: { id: string }) => task.id === key);
+    assert.deepEqual([mine?.machine.hostname, mine?.action, mine?.server], [hostname, 'boot:pxe', null]);
+    const table = await operator.ok(['machines', 'tasks']);
+    assert.match(table.stdout, new RegExp(`${hostname}\\s+-\\s+Make the machine boot once from the network`));
+
+    const confirmed = await operator.ok(['machines', 'confirm', key, '--note', 'F12']);
+    assert.equal(confirmed.stdout.trim(), `Confirmed on ${hostname}: Make the machine boot once from the network (PXE).`);
+    const again = await operator.run(['machines', 'confirm', key, '--json']);
+    assert.equal(again.code, 1);
+    assert.equal(JSON.parse(again.stderr).error.code, 'ERR_CONFLICT');
+    const unknown = await operator.run(['machines', 'confirm', 'no-such-step', '--json']);
+    assert.notEqual(unknown.code, 0);
+    assert.equal(JSON.parse(unknown.stderr).error.code, 'ERR_NOT_FOUND');
+    assert.equal(
+      (await operator.json(['machines', 'tasks', '--json'])).items.some((task: { id: string }) => task.id === key),
+      false,
+    );
+  });
 });
 
 describe('surplus servers', () => {
