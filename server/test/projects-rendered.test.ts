@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import { encodeCursor } from '../src/http/pagination.ts';
 import { createTestApp, type TestUser } from './harness.ts';
 
-// GET /api/v1/projects is written by PostgreSQL (ProjectsRepository.listRendered); GET
+// GET /api/v1/projects is written from PostgreSQL's kept JSON (ProjectsRepository.listPage, through
+// the process's ProjectJsonCache); GET
 // /api/v1/projects/:project by the Project schema's serializer. Every page must be byte for byte
 // the page the serializer would write for the same projects.
 const t = await createTestApp();
@@ -130,6 +131,40 @@ describe('project pages written by PostgreSQL', async () => {
       items: { name: string }[];
     };
     assert.equal(page.items[0]?.name, 'Renamed é "again"');
+  });
+
+  it('serves cached projects until their JSON changes, whoever changes it', async () => {
+    const cache = t.services.projects.jsonCache;
+    await walk(owner, 'limit=4');
+    const held = cache.size;
+    assert.ok(held >= projects.length, `cache holds ${held}`);
+    const version = async (id: string) =>
+      (await t.db.selectFrom('projects').select('json_version').where('id', '=', id).executeTakeFirstOrThrow()).json_version;
+    // A change straight in the database, as another process or an operator would make it.
+    const changed = projects[4] as { id: string };
+    const before = await version(changed.id);
+    const name = String.raw`Changed "by SQL" \ ü`;
+    await sql`update projects set name = ${name}, website = 'https://example.org/new' where id = ${changed.id}`.execute(t.db);
+    assert.notEqual(await version(changed.id), before);
+    await walk(owner, 'limit=4');
+    const page = JSON.parse((await raw(owner, `/api/v1/projects?q=${encodeURIComponent('by SQL')}`)).body) as {
+      items: { id: string; name: string; website: string }[];
+    };
+    assert.deepEqual(
+      page.items.map((item) => [item.id, item.name, item.website]),
+      [[changed.id, name, 'https://example.org/new']],
+    );
+    // A membership changes the count, not the JSON: the version stays and the page still counts right.
+    const kept = await version(first.id);
+    const joiner = await t.user();
+    await t.db.insertInto('project_members').values({ project_id: first.id, user_id: joiner.id, role: 'member' }).execute();
+    assert.equal(await version(first.id), kept);
+    const [item] = JSON.parse((await raw(joiner, '/api/v1/projects')).body).items as { id: string; member_count: number }[];
+    assert.equal(item?.id, first.id);
+    assert.equal(item?.member_count, 3);
+    await walk(joiner, 'limit=1');
+    await t.db.deleteFrom('project_members').where('project_id', '=', first.id).where('user_id', '=', joiner.id).execute();
+    assert.equal(cache.size, held);
   });
 
   it('keeps member counts on the project row as memberships come and go', async () => {

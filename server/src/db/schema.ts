@@ -83,6 +83,8 @@ export interface ProjectsTable {
   json_head: Generated<string>;
   json_tail: Generated<string>;
   json_times: Generated<string>;
+  /** Moves whenever the kept JSON does, from a sequence (migration 0062): keys the page cache. */
+  json_version: Generated<string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -2,21 +2,27 @@ import { sql } from 'kysely';
 import { type Executor, preparedQuery } from '../db/database.ts';
 import type { InvitationRow, InvitationState, ProjectRole, ProjectRow } from '../db/schema.ts';
 
-/** One project of a page: its JSON in two parts around the licence list, and its cursor's key. */
 /**
- * One project of a page: its JSON as kept on the row (migration 0061) in three parts, with the
- * licence list, the caller's role and the member count to go between them, and its cursor's key
- * (listed_at as PostgreSQL writes a timestamptz: only the last row's is ever parsed).
+ * One project of a page: which version of its kept JSON (migration 0062) to write, the caller's role
+ * and the member count to go into it, and its cursor's key (listed_at as PostgreSQL writes a
+ * timestamptz: only the last row's is ever parsed). The JSON itself comes from the process's cache
+ * or, for the rows it does not hold at that version, from ProjectsRepository.renderedJson.
  */
-export type RenderedProjectRow = {
+export type ProjectPageRow = {
+  id: string;
+  json_version: string;
+  my_role: ProjectRole | null;
+  member_count: number;
+  listed_at: string;
+};
+/** A project's JSON as kept on its row (migration 0061) in three parts, around the licence list and the reader's fields. */
+export type RenderedProjectJson = {
+  id: string;
+  json_version: string;
   json_head: string;
   license_expression: string;
   json_tail: string;
-  my_role: ProjectRole | null;
-  member_count: number;
   json_times: string;
-  id: string;
-  listed_at: string;
 };
 export type NewProject = {
   slug: string;
@@ -64,8 +70,8 @@ function pageQuery(isAll: boolean, hasQ: boolean, hasCursor: boolean): string {
     ? `(projects.created_at, projects.id) < (coalesce((select c.created_at from projects c where c.id = ${id}::uuid), ${at}::timestamptz), ${id}::uuid)`
     : `(me.created_at, me.project_id) < (coalesce((select c.created_at from project_members c where c.user_id = $1 and c.project_id = ${id}::uuid), ${at}::timestamptz), ${id}::uuid)`;
   const conditions = [isAll ? 'true' : 'me.user_id = $1', ...(hasQ ? [search] : []), ...(hasCursor ? [after] : [])];
-  return `select projects.json_head, projects.license_expression, projects.json_tail, me.role as my_role, projects.member_count,
-      projects.json_times, projects.id, ${listedAt}::text as listed_at
+  return `select projects.id, projects.json_version::text as json_version, me.role as my_role, projects.member_count,
+      ${listedAt}::text as listed_at
     from ${isAll ? 'projects left join project_members as me on me.project_id = projects.id and me.user_id = $1' : 'project_members as me join projects on projects.id = me.project_id'}
     where ${conditions.join(' and ')}
     order by ${isAll ? 'projects.created_at desc, projects.id desc' : 'me.created_at desc, me.project_id desc'}
@@ -79,10 +85,15 @@ const pageQueries = new Map(
     [false, true].flatMap((hasQ) =>
       [false, true].map((hasCursor) => {
         const name = pageQueryName(isAll, hasQ, hasCursor);
-        return [name, preparedQuery<RenderedProjectRow>(name, pageQuery(isAll, hasQ, hasCursor))] as const;
+        return [name, preparedQuery<ProjectPageRow>(name, pageQuery(isAll, hasQ, hasCursor))] as const;
       }),
     ),
   ),
+);
+const renderedJson = preparedQuery<RenderedProjectJson>(
+  'projects_rendered_json',
+  `select id, json_version::text as json_version, json_head, license_expression, json_tail, json_times
+    from projects where id = any($1::uuid[])`,
 );
 
 export class ProjectsRepository {
@@ -144,21 +155,27 @@ export class ProjectsRepository {
   }
 
   /**
-   * A page of projects as the API writes them, from the JSON kept on each row (migration 0061):
-   * pages are the hottest read, and decoding twenty columns per row, mapping and serializing them
-   * cost more than the query. Newest first: for mine, newest membership first along
+   * A page of projects: per row its id, its JSON's version, the caller's role and the member count;
+   * the JSON kept on the row (migration 0061) is read only for projects the process does not hold
+   * (renderedJson). Pages are the hottest read: 44 KB of JSON per page cost PostgreSQL and the
+   * driver more than the rest of the request. Newest first: for mine, newest membership first along
    * project_members_mine_idx (no sort of every membership); for all, newest project first.
    */
-  listRendered(
+  listPage(
     db: Executor,
     options: { userId: string; isAll: boolean; after?: { at: Date; id: string }; q?: string; limit: number },
-  ): Promise<RenderedProjectRow[]> {
+  ): Promise<ProjectPageRow[]> {
     const values: unknown[] = [options.userId, options.limit + 1];
     if (options.q) values.push(`%${options.q.replace(/[%_\\]/g, '\\$&')}%`);
     if (options.after) values.push(options.after.at, options.after.id);
     const run = pageQueries.get(pageQueryName(options.isAll, Boolean(options.q), Boolean(options.after)));
     if (!run) throw new Error('every combination of page options has its query');
     return run(db, values);
+  }
+
+  /** The kept JSON of these projects, at the version each row has now; projects gone since are left out. */
+  renderedJson(db: Executor, ids: string[]): Promise<RenderedProjectJson[]> {
+    return renderedJson(db, [ids]);
   }
 
   listPublic(db: Executor, options: { after?: { at: Date; id: string }; limit: number }) {

@@ -5,6 +5,7 @@ import { type Actor, type Ctx, isStaff } from '../http/context.ts';
 import { fail, invalid, notFound } from '../http/errors.ts';
 import { decodeKeyset, encodeCursor, toPage } from '../http/pagination.ts';
 import type { ProjectAccess } from '../http/policy.ts';
+import { type ProjectJson, ProjectJsonCache } from './json-cache.ts';
 import { checkLicence, type LicenceInfo } from './licence.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { NewProject, ProjectsRepository } from './projects.repository.ts';
@@ -17,6 +18,8 @@ export class ProjectsService {
   private readonly db: Db;
   private readonly projects: ProjectsRepository;
   private readonly audit: AuditService;
+  /** Projects' kept JSON by (id, json_version): a page reads PostgreSQL's copy only for the ones missing here. */
+  readonly jsonCache = new ProjectJsonCache();
 
   constructor(db: Db, projects: ProjectsRepository, audit: AuditService) {
     this.db = db;
@@ -70,12 +73,13 @@ export class ProjectsService {
 
   /**
    * A page of projects as the JSON the route sends, in the shape of ProjectPage: each project's
-   * JSON as PostgreSQL keeps it (ProjectsRepository.listRendered) with its licence list, the
-   * caller's role and the member count put in, then the page and its cursor.
+   * JSON as PostgreSQL keeps it (migration 0061) with its licence list, the caller's role and the
+   * member count put in, then the page and its cursor. The page query returns each row's JSON
+   * version; the JSON is read from PostgreSQL only for projects the cache does not hold at it.
    */
   async listJson(actor: Actor, query: { cursor?: string; limit: number; scope: 'mine' | 'all'; q?: string }): Promise<string> {
     if (query.scope === 'all' && !isStaff(actor)) fail('ERR_FORBIDDEN', 'Only program staff can list every project; use scope=mine.');
-    const rows = await this.projects.listRendered(this.db, {
+    const rows = await this.projects.listPage(this.db, {
       userId: actor.userId,
       isAll: query.scope === 'all',
       after: decodeKeyset(query.cursor),
@@ -84,10 +88,27 @@ export class ProjectsService {
     });
     const hasMore = rows.length > query.limit;
     const pageRows = hasMore ? rows.slice(0, query.limit) : rows;
-    const items = pageRows.map(
-      (row) =>
-        `${row.json_head}${licencesJson(row.license_expression)}${row.json_tail},"my_role":${JSON.stringify(row.my_role)},"member_count":${row.member_count}${row.json_times}`,
-    );
+    const texts = new Map<string, ProjectJson>();
+    const missing: string[] = [];
+    for (const row of pageRows) {
+      const json = this.jsonCache.get(row.id, row.json_version);
+      if (json) texts.set(row.id, json);
+      else missing.push(row.id);
+    }
+    if (missing.length > 0) {
+      // Read after the page: a project updated in between comes at its newer version (and is kept
+      // under it); one deleted in between is left out of the page.
+      for (const row of await this.projects.renderedJson(this.db, missing)) {
+        const json = { head: `${row.json_head}${licencesJson(row.license_expression)}${row.json_tail}`, times: row.json_times };
+        this.jsonCache.set(row.id, row.json_version, json);
+        texts.set(row.id, json);
+      }
+    }
+    const items: string[] = [];
+    for (const row of pageRows) {
+      const json = texts.get(row.id);
+      if (json) items.push(`${json.head},"my_role":${JSON.stringify(row.my_role)},"member_count":${row.member_count}${json.times}`);
+    }
     const last = pageRows.at(-1);
     const nextCursor = hasMore && last ? encodeCursor({ at: parseTimestamptz(last.listed_at), id: last.id }) : null;
     return `{"items":[${items.join(',')}],"next_cursor":${JSON.stringify(nextCursor)}}`;
