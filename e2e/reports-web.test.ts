@@ -269,3 +269,50 @@ test('the impact report shows the year and prints without navigation; its public
   await anonymous.locator('[data-testid=impact-report]').waitFor();
   assert.ok(((await anonymous.locator('[data-testid=impact-report]').textContent()) ?? '').includes('Metal for Maintainers'));
 });
+
+test('the grant page and the project overview show this month’s credit, spend, remainder and the grant’s end', async () => {
+  const grant = await api('GET', `/api/v1/grants/${grantId}`);
+  assert.ok(grant.figures.spent_cents > 0, 'the seeded year has spend under the grant');
+  const page = await signedIn(`/grants/${grantId}`);
+  await page.locator('[data-testid=grant-month]').waitFor();
+  const text = ((await page.locator('[data-testid=grant-month]').textContent()) ?? '').replace(/\s+/g, ' ');
+  assert.match(text, new RegExp(`\\(${grant.figures.this_month.percent_used}%\\)`));
+  assert.match(text, /Credit\s*\$3,000\.00/);
+  assert.match(text, /Expires/);
+
+  await page.goto(`${server.url}/projects/orbit-mirror`);
+  await page.locator('[data-testid=burn-grant]').waitFor();
+  const burn = await api('GET', '/api/v1/projects/orbit-mirror/usage/burn');
+  const summary = ((await page.locator('[data-testid=burn-summary]').textContent()) ?? '').replace(/\s+/g, ' ');
+  assert.match(summary, new RegExp(`\\(${burn.grants[0].percent_used}%\\)`));
+  assert.match(summary, new RegExp(`${burn.days_left_in_month} days left in the month`));
+  assert.match(summary, new RegExp(`${burn.grants[0].days_left} days left`));
+});
+
+test('staff see the idle servers with the credit they use, sorted by idle days; the nudge’s link deletes in one click', async () => {
+  const idle = await api('GET', '/api/v1/usage/idle?program=metal');
+  assert.deepEqual(idle.items.map((item: { server: { hostname: string } }) => item.server.hostname).sort(), ['mirror-1', 'mirror-3']);
+  const page = await signedIn('/idle-servers');
+  const table = page.getByRole('table', { name: 'Idle servers' });
+  await table.locator('tbody tr td:first-child a').first().waitFor();
+  const totals = ((await page.locator('[data-testid=idle-totals]').textContent()) ?? '').replace(/\s+/g, ' ');
+  const money = (cents: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(cents / 100);
+  assert.ok(totals.includes(money(idle.cents_per_month)), totals);
+  const hostnames = async () => (await table.locator('tbody tr td:first-child a').allTextContents()).map((text) => text.trim());
+  assert.deepEqual(await hostnames(), ['mirror-1', 'mirror-3'], 'longest idle first');
+  await page.getByRole('button', { name: /Idle days/ }).click();
+  assert.deepEqual(await hostnames(), ['mirror-3', 'mirror-1'], 'shortest idle first');
+  await page.getByLabel('Program').selectOption('metal');
+  await page.waitForURL('**/idle-servers?program=metal');
+  await screenshot(page, 'idle-servers');
+
+  const mirror3 = idle.items.find((item: { server: { hostname: string } }) => item.server.hostname === 'mirror-3').server.id;
+  await page.goto(`${server.url}/servers/${mirror3}?action=delete`);
+  const confirm = page.locator('[data-testid=delete-confirm]');
+  await confirm.waitFor();
+  assert.match((await confirm.textContent()) ?? '', /Delete mirror-3\?/);
+  await confirm.getByRole('button', { name: 'Delete server' }).click();
+  await confirm.waitFor({ state: 'detached' });
+  const deleted = await api('GET', `/api/v1/servers/${mirror3}`);
+  assert.ok(['deprovisioning', 'deleted'].includes(deleted.state), deleted.state);
+});
