@@ -185,6 +185,8 @@ export function createServices(db: Db, config: SurplusConfig) {
     // What grants spent comes from metering, built below.
     spend: (grantId, from, to): Promise<number> => metering.grantSpend(grantId, from, to),
   });
+  // Built here (it needs nothing below) because review's evidence reads it.
+  const insight = new InsightService(db, { insight: new InsightRepository(), audit, outbox, publicUrl: config.publicUrl });
   const review = new ReviewService({
     db,
     review: new ReviewRepository(),
@@ -199,6 +201,7 @@ export function createServices(db: Db, config: SurplusConfig) {
     notifications,
     webhooks,
     audit,
+    insight,
   });
   // Submission is announced before auto-approval can decide it, so webhooks get them in that order.
   requests.onTransition(review.announceSubmitted);
@@ -260,8 +263,7 @@ export function createServices(db: Db, config: SurplusConfig) {
   });
   // --- end servers ---------------------------------------------------------------------------------
 
-  // --- supply-chain insight -----------------------------------------------------------------------
-  const insight = new InsightService(db, { insight: new InsightRepository(), audit, outbox, publicUrl: config.publicUrl });
+  // --- supply-chain insight: InsightService is built above, before review --------------------------
 
   return {
     registry,

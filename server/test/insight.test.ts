@@ -238,6 +238,21 @@ describe('supply-chain insight', () => {
       },
     });
     assert.equal(request.status, 201, JSON.stringify(request.body));
+    // The reviewer's evidence says which of our products depend on the project, and links to insight.
+    const reviewed = await t.call('GET', `/api/v1/requests/${request.body.id}/evidence`, { as: reviewer.token });
+    assert.equal(reviewed.status, 200, JSON.stringify(reviewed.body));
+    const dependency = reviewed.body.dependency;
+    const ranked = await projectByKey('github.com/spf13/cobra');
+    assert.equal(dependency.is_depended_on, true);
+    assert.deepEqual(
+      dependency.products.map((p: { slug: string; direct: number; packages: number }) => [p.slug, p.direct, p.packages > 0]),
+      [[cli.slug, 1, true]],
+    );
+    assert.equal(dependency.paths, ranked.paths);
+    assert.ok(dependency.paths > 0);
+    assert.equal(dependency.criticality_score, ranked.criticality_score);
+    assert.equal(dependency.rank, ranked.rank);
+    assert.equal(dependency.link, `/supply-chain/projects/${ranked.id}`);
     const approved = await t.call('POST', `/api/v1/requests/${request.body.id}/approve`, { as: reviewer.token, body: {} });
     assert.equal(approved.status, 200, JSON.stringify(approved.body));
 
@@ -273,6 +288,29 @@ describe('supply-chain insight', () => {
     const none = await t.call('GET', `/api/v1/projects/${unrelated.slug}/supply-chain`, { as: reviewer.token });
     assert.equal(none.body.is_depended_on, false);
     assert.deepEqual(none.body.products, []);
+    const unrelatedRequest = await t.call('POST', '/api/v1/requests', {
+      as: owner.token,
+      body: {
+        program: 'osp',
+        project: unrelated.slug,
+        purpose: 'ci_cd',
+        description: 'CI',
+        resources: [{ plan: 'c3.small.x86', quantity: 1, metro: 'da', operating_system: 'ubuntu_22_04' }],
+        end_on: new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10),
+        submit: false,
+      },
+    });
+    assert.equal(unrelatedRequest.status, 201, JSON.stringify(unrelatedRequest.body));
+    const unrelatedEvidence = await t.call('GET', `/api/v1/requests/${unrelatedRequest.body.id}/evidence`, { as: reviewer.token });
+    assert.equal(unrelatedEvidence.status, 200, JSON.stringify(unrelatedEvidence.body));
+    assert.deepEqual(unrelatedEvidence.body.dependency, {
+      is_depended_on: false,
+      products: [],
+      paths: null,
+      criticality_score: null,
+      rank: null,
+      link: '/supply-chain',
+    });
   });
 
   it('refuses malformed and unrecognized files with 400 and 415, storing nothing', async () => {

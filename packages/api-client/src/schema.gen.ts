@@ -4053,7 +4053,33 @@ export interface components {
             request: components["schemas"]["RequestDetailInput"];
             grant: components["schemas"]["GrantDetailInput"];
         };
+        ReviewDependencyEvidenceInput: {
+            /** @description Some product’s latest upload depends on the project’s repository. */
+            is_depended_on: boolean;
+            /** @description Our products that depend on it, by name. */
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                /** @description Packages of the project this product uses. */
+                packages: number;
+                /** @description Of those, asked for directly. */
+                direct: number;
+                min_depth: number;
+            }[];
+            /** @description Dependency paths from the products to its packages, summed; null when nothing depends on it. */
+            paths: number | null;
+            /** @description Imported OpenSSF criticality score, 0–1, when known. */
+            criticality_score: number | null;
+            /** @description Its place among the portfolio’s upstream projects by score. */
+            rank: number | null;
+            /** @description The insight page to read more: the upstream project’s page, or the supply-chain overview. */
+            link: string;
+        };
         ReviewEvidenceInput: {
+            /** @description Whether our products depend on the project; null without a linked project. */
+            dependency: components["schemas"]["ReviewDependencyEvidenceInput"] | null;
             eligibility: components["schemas"]["EligibilityCheckInput"][];
             /** @description The program’s figures today. */
             budget: components["schemas"]["BudgetInput"];
@@ -6521,7 +6547,33 @@ export interface components {
             request: components["schemas"]["RequestDetail"];
             grant: components["schemas"]["GrantDetail"];
         };
+        ReviewDependencyEvidence: {
+            /** @description Some product’s latest upload depends on the project’s repository. */
+            is_depended_on: boolean;
+            /** @description Our products that depend on it, by name. */
+            products: {
+                /** Format: uuid */
+                id: string;
+                slug: string;
+                name: string;
+                /** @description Packages of the project this product uses. */
+                packages: number;
+                /** @description Of those, asked for directly. */
+                direct: number;
+                min_depth: number;
+            }[];
+            /** @description Dependency paths from the products to its packages, summed; null when nothing depends on it. */
+            paths: number | null;
+            /** @description Imported OpenSSF criticality score, 0–1, when known. */
+            criticality_score: number | null;
+            /** @description Its place among the portfolio’s upstream projects by score. */
+            rank: number | null;
+            /** @description The insight page to read more: the upstream project’s page, or the supply-chain overview. */
+            link: string;
+        };
         ReviewEvidence: {
+            /** @description Whether our products depend on the project; null without a linked project. */
+            dependency: components["schemas"]["ReviewDependencyEvidence"] | null;
             eligibility: components["schemas"]["EligibilityCheck"][];
             /** @description The program’s figures today. */
             budget: components["schemas"]["Budget"];

@@ -143,8 +143,31 @@ export const GrantTermsOut = z
 
 export const Approval = z.object({ request: RequestDetail, grant: GrantDetail }).meta({ id: 'Approval' });
 
+export const DependencyEvidence = z
+  .object({
+    is_depended_on: z.boolean().describe('Some product’s latest upload depends on the project’s repository.'),
+    products: z
+      .array(
+        z.object({
+          id: z.uuid(),
+          slug: z.string(),
+          name: z.string(),
+          packages: z.number().int().describe('Packages of the project this product uses.'),
+          direct: z.number().int().describe('Of those, asked for directly.'),
+          min_depth: z.number().int(),
+        }),
+      )
+      .describe('Our products that depend on it, by name.'),
+    paths: z.number().nullable().describe('Dependency paths from the products to its packages, summed; null when nothing depends on it.'),
+    criticality_score: z.number().nullable().describe('Imported OpenSSF criticality score, 0–1, when known.'),
+    rank: z.number().int().nullable().describe('Its place among the portfolio’s upstream projects by score.'),
+    link: z.string().describe('The insight page to read more: the upstream project’s page, or the supply-chain overview.'),
+  })
+  .meta({ id: 'ReviewDependencyEvidence' });
+
 export const Evidence = z
   .object({
+    dependency: DependencyEvidence.nullable().describe('Whether our products depend on the project; null without a linked project.'),
     eligibility: z.array(EligibilityCheck),
     budget: Budget.describe('The program’s figures today.'),
     proposed_terms: GrantTermsOut.describe('What approving without changes would grant.'),

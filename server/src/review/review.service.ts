@@ -16,6 +16,7 @@ import type { GrantRow } from '../grants/grants.repository.ts';
 import { type BudgetOverride, committedGrantOf, type GrantsService, type GrantTerms, todayUtc } from '../grants/grants.service.ts';
 import { type Actor, type Ctx, isAdmin, isStaff, type SignedIn } from '../http/context.ts';
 import { AppError, type FieldError, fail, invalid, withArticle } from '../http/errors.ts';
+import type { InsightService } from '../insight/insight.service.ts';
 import type { NotificationsService } from '../notifications/notifications.service.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
 import type { Budget, ProgramPolicy } from '../programs/programs.schemas.ts';
@@ -78,6 +79,7 @@ export class ReviewService {
   private readonly notifications: NotificationsService;
   private readonly webhooks: WebhooksService;
   private readonly audit: AuditService;
+  private readonly insight: Pick<InsightService, 'dependencyEvidence'>;
 
   constructor(deps: {
     db: Db;
@@ -93,6 +95,7 @@ export class ReviewService {
     notifications: NotificationsService;
     webhooks: WebhooksService;
     audit: AuditService;
+    insight: Pick<InsightService, 'dependencyEvidence'>;
   }) {
     this.db = deps.db;
     this.review = deps.review;
@@ -107,6 +110,7 @@ export class ReviewService {
     this.notifications = deps.notifications;
     this.webhooks = deps.webhooks;
     this.audit = deps.audit;
+    this.insight = deps.insight;
   }
 
   async queue(actor: Actor, query: RequestListQuery) {
@@ -149,6 +153,7 @@ export class ReviewService {
     const tally = (await this.review.tallies(this.db, [id])).get(id) ?? { up: 0, down: 0 };
     const projectId = request.project_id;
     return {
+      dependency: projectId ? await this.dependencyOf(projectId) : null,
       eligibility: await this.requests.eligibility(this.db, request),
       budget,
       proposed_terms: termsOut(terms),
@@ -173,6 +178,27 @@ export class ReviewService {
             published_at: story.published_at,
           }))
         : [],
+    };
+  }
+
+  /** Whether the sponsor's products depend on the project, from supply-chain insight, in a reviewer's terms. */
+  private async dependencyOf(projectId: string): Promise<Evidence['dependency']> {
+    const found = await this.insight.dependencyEvidence(projectId);
+    const upstream = found.upstream_project;
+    return {
+      is_depended_on: found.is_depended_on,
+      products: found.products.map((product) => ({
+        id: product.id,
+        slug: product.slug,
+        name: product.name,
+        packages: product.packages,
+        direct: product.direct,
+        min_depth: product.min_depth,
+      })),
+      paths: upstream?.paths ?? null,
+      criticality_score: upstream?.criticality_score ?? null,
+      rank: upstream?.rank ?? null,
+      link: upstream ? `/supply-chain/projects/${upstream.id}` : '/supply-chain',
     };
   }
 

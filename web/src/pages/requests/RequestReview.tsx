@@ -113,6 +113,7 @@ export function EvidenceCard({
             </dl>
           </section>
         ) : null}
+        {evidence.dependency ? <DependencySection dependency={evidence.dependency} /> : null}
         <section aria-labelledby="evidence-history">
           <h3 id="evidence-history" className="section-title">
             History
@@ -691,5 +692,53 @@ export function ReasonDialog({
         hint={hint}
       />
     </Dialog>
+  );
+}
+
+/** Whether the sponsor's products depend on the project (supply-chain insight), with a link to read more. */
+function DependencySection({ dependency }: { dependency: NonNullable<Schemas['ReviewEvidence']['dependency']> }) {
+  return (
+    <section aria-labelledby="evidence-dependency" data-testid="evidence-dependency">
+      <h3 id="evidence-dependency" className="section-title">
+        Our products
+      </h3>
+      {dependency.is_depended_on ? (
+        <>
+          <p className="small">
+            {dependency.products.length === 1 ? '1 product depends' : `${dependency.products.length} products depend`} on this project
+            {dependency.paths !== null ? ` through ${dependency.paths.toLocaleString('en-US')} dependency paths` : ''}.
+          </p>
+          <ul className="plain-list">
+            {dependency.products.map((product) => (
+              <li key={product.id}>
+                <Link to={`/supply-chain/products/${product.slug}`}>{product.name}</Link>
+                <span className="small muted">
+                  {' '}
+                  · {product.packages} {product.packages === 1 ? 'package' : 'packages'}
+                  {product.direct > 0 ? `, ${product.direct} direct` : `, from depth ${product.min_depth}`}
+                </span>
+              </li>
+            ))}
+          </ul>
+          <dl className="dl dl-compact">
+            <div>
+              <dt>Criticality</dt>
+              <dd>{dependency.criticality_score !== null ? dependency.criticality_score.toFixed(2) : 'not imported'}</dd>
+            </div>
+            {dependency.rank !== null ? (
+              <div>
+                <dt>Rank</dt>
+                <dd>#{dependency.rank} of our upstream projects</dd>
+              </div>
+            ) : null}
+          </dl>
+        </>
+      ) : (
+        <p className="small muted">None of our products’ latest uploads depend on this project’s repository.</p>
+      )}
+      <p className="small" style={{ margin: '6px 0 0' }}>
+        <Link to={dependency.link}>Open in supply-chain insight</Link>
+      </p>
+    </section>
   );
 }
