@@ -47,7 +47,7 @@ async function waitForMachine(state: string) {
   assert.fail(`the lab machine did not become ${state}: ${JSON.stringify(await labMachine())}`);
 }
 
-function createServer(operatingSystem: string, hostname: string) {
+function createServer(operatingSystem: string, hostname: string, ipxeScript?: string) {
   return unwrap(
     member.api.POST('/api/v1/servers', {
       // The generated body type lists defaulted fields as required; the API defaults them.
@@ -59,6 +59,7 @@ function createServer(operatingSystem: string, hostname: string) {
         hostname,
         userdata: '',
         always_pxe: false,
+        ...(ipxeScript ? { ipxe_script: ipxeScript } : {}),
       },
     }),
   );
@@ -85,9 +86,8 @@ describe('provisioning faults on a lab machine', () => {
 
   it('phone-home never arriving: the server fails with the reason, the machine goes to maintenance with it', async () => {
     await waitForMachine('available');
-    // Debian 12 is in the catalog, but this Surplus has no artifacts for it: iPXE gets a script that
-    // says so and exits, and nothing ever phones home.
-    const created = await createServer('debian_12', 'no-artifacts');
+    // A custom iPXE script that boots nothing: the machine netboots, runs it, and nothing ever phones home.
+    const created = await createServer('custom_ipxe', 'no-artifacts', '#!ipxe\necho nothing to boot here\nexit 1\n');
     const failed = await waitForServer(member.api, created.id, (s) => s.state === 'failed', {
       timeoutMs: (SHORT_BOOT_TIMEOUT_S + 120) * 1000,
       deployment: lab,
