@@ -558,7 +558,8 @@ function webhookGrant(grant: GrantRow): WebhookGrant {
   };
 }
 
-function termsSummary(terms: GrantTerms) {
+/** The terms in the API's and the audit log's shape: review's proposed terms and the grant's audit summaries. */
+export function termsSummary(terms: GrantTerms) {
   return {
     monthly_credit_cents: terms.monthlyCreditCents,
     max_servers: terms.maxServers,

@@ -13,7 +13,14 @@ import {
 } from '../grants/budget.ts';
 import { lastDayOf } from '../grants/expiry.ts';
 import type { GrantRow } from '../grants/grants.repository.ts';
-import { type BudgetOverride, committedGrantOf, type GrantsService, type GrantTerms, todayUtc } from '../grants/grants.service.ts';
+import {
+  type BudgetOverride,
+  committedGrantOf,
+  type GrantsService,
+  type GrantTerms,
+  termsSummary,
+  todayUtc,
+} from '../grants/grants.service.ts';
 import { type Actor, type Ctx, isAdmin, isStaff, type SignedIn } from '../http/context.ts';
 import { AppError, type FieldError, fail, invalid, withArticle } from '../http/errors.ts';
 import type { InsightService } from '../insight/insight.service.ts';
@@ -156,7 +163,7 @@ export class ReviewService {
       dependency: projectId ? await this.dependencyOf(projectId) : null,
       eligibility: await this.requests.eligibility(this.db, request),
       budget,
-      proposed_terms: termsOut(terms),
+      proposed_terms: termsSummary(terms),
       needed_cents: needed,
       remaining_after_cents: budget.remaining_cents - Math.max(needed, 0),
       needs_override: decision.outcome === 'refused',
@@ -610,18 +617,6 @@ function figuresOf(budget: Budget): BudgetFigures {
     committedCents: budget.committed_cents,
     spentCents: budget.spent_cents,
     remainingCents: budget.remaining_cents,
-  };
-}
-
-function termsOut(terms: GrantTerms) {
-  return {
-    monthly_credit_cents: terms.monthlyCreditCents,
-    max_servers: terms.maxServers,
-    allowed_plans: terms.allowedPlans,
-    allowed_metros: terms.allowedMetros,
-    starts_on: terms.startsOn,
-    ends_on: terms.endsOn,
-    review_on: terms.reviewOn,
   };
 }
 
