@@ -380,6 +380,15 @@ describe('GitHub intake: deliveries', () => {
     const editedAfter = await deliver('issues', issueEvent('edited', { number, body: fixture('04-form-missing.md'), state: 'closed' }));
     assert.equal(editedAfter.body.outcome, 'ignored: the request is withdrawn', 'a decided request is not re-read');
     assert.equal((await requestFor(oss, number))?.state, 'withdrawn');
+
+    // Withdrawal is final: reopening the issue leaves the request withdrawn, silently (docs/github-intake.md).
+    const reopened = await deliver('issues', issueEvent('reopened', { number, body: fixture('03-form-spelled-count.md') }));
+    assert.equal(reopened.status, 200);
+    assert.equal(reopened.body.outcome, 'ignored: the request is withdrawn');
+    assert.equal((await requestFor(oss, number))?.state, 'withdrawn');
+    await runJobs();
+    assert.equal(botComments(number).length, 1, 'no reply to the reopening');
+    assert.deepEqual(labelsOf(number), ['surplus:withdrawn']);
   });
 
   it('stores issue comments with their GitHub id, follows edits and deletions, and ignores the bot’s own', async () => {
