@@ -376,7 +376,7 @@ async function serve(target: Target, options: ServeOptions) {
   const pool = options.databaseUrl ? createPool(options.databaseUrl, POOL_SIZE) : null;
   let app: { listen(options: { port: number; host: string }): Promise<string>; close(): Promise<unknown> };
   if (target === 'surplus' && pool) {
-    app = (await createApp(createDb(pool), config(options.logFile ?? null))).app;
+    app = (await createApp(createDb(pool), { ...config(options.logFile ?? null), databaseUrl: options.databaseUrl })).app;
   } else if (target === 'baseline' && pool) {
     const bare = Fastify();
     bare.get<{ Params: { id: string } }>('/projects/:id', async (request, reply) => {

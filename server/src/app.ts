@@ -3,6 +3,7 @@ import { AccountsRepository } from './accounts/accounts.repository.ts';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { type GithubSettings, type OidcSettings, SsoService } from './accounts/sso.ts';
+import { TokenCache } from './accounts/token-cache.ts';
 import { EmailVerificationService } from './accounts/verification.service.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
@@ -94,6 +95,12 @@ export type SurplusConfig = {
   version: string;
   hasMetrics: boolean;
   /**
+   * The database's URL for the one connection that LISTENs for changes to tokens and users, so that
+   * API tokens can be cached in the process (decision 0007). Without it every request looks its
+   * token up.
+   */
+  databaseUrl?: string;
+  /**
    * GitHub issue intake replies: the REST base URL (SURPLUS_GITHUB_API_URL) and the bot's token
    * (SURPLUS_GITHUB_TOKEN). Without a token, deliveries are still taken in; no replies are posted.
    */
@@ -123,7 +130,7 @@ export function createServices(db: Db, config: SurplusConfig) {
   const outbox = new Outbox();
   const accountsRepository = new AccountsRepository();
   const verification = new EmailVerificationService(db, accountsRepository, audit, outbox, config.publicUrl);
-  const accounts = new AccountsService(db, accountsRepository, audit, verification);
+  const accounts = new AccountsService(db, accountsRepository, audit, verification, new TokenCache(config.databaseUrl ?? null));
   const projects = new ProjectsService(db, projectsRepository, audit);
   const members = new MembersService(db, projectsRepository, audit, outbox, verification, config.publicUrl);
   const keys = new KeysService(db, new KeysRepository(), audit);
@@ -347,6 +354,8 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   operatorTasksRoutes(app, { tasks: services.operatorTasks });
   insightRoutes(app, { insight: services.insight });
   app.addHook('onClose', async () => services.mailer.close());
+  await services.accounts.tokens.start();
+  app.addHook('onClose', async () => services.accounts.tokens.close());
   return { app, services };
 }
 

@@ -94,6 +94,7 @@ async function main() {
     },
     version: JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version,
     hasMetrics: true,
+    databaseUrl,
     provisioning: {
       bootUrl,
       bootTimeoutSeconds: Number(env.SURPLUS_BOOT_TIMEOUT_S ?? 600),

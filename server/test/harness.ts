@@ -63,7 +63,7 @@ export async function createTestApp(overrides: Partial<SurplusConfig> = {}): Pro
   const databaseUrl = await createTestDatabase(serverUrl);
   const pool = createPool(databaseUrl, 10);
   const db = createDb(pool);
-  const { app, services } = await createApp(db, testConfig(overrides));
+  const { app, services } = await createApp(db, testConfig({ databaseUrl, ...overrides }));
   await app.ready();
   let counter = 0;
 

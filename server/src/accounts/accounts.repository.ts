@@ -9,10 +9,10 @@ export type SessionWithUser = { csrf_token: string; expires_at: Date; user: User
 export type TokenUser = Pick<UserRow, 'id' | 'email' | 'name' | 'roles' | 'github_login' | 'is_disabled'>;
 
 // Prepared: every API call runs it.
-const findTokenUser = preparedQuery<TokenUser & { token_id: string; token_last_used_at: Date | null }>(
+const findTokenUser = preparedQuery<TokenUser & { token_id: string; token_last_used_at: Date | null; token_expires_at: Date | null }>(
   'accounts_token_user',
   `select users.id, users.email, users.name, users.roles, users.github_login, users.is_disabled,
-      api_tokens.id as token_id, api_tokens.last_used_at as token_last_used_at
+      api_tokens.id as token_id, api_tokens.last_used_at as token_last_used_at, api_tokens.expires_at as token_expires_at
     from api_tokens join users on users.id = api_tokens.user_id
     where api_tokens.token_hash = $1 and api_tokens.revoked_at is null and (api_tokens.expires_at is null or api_tokens.expires_at > now())`,
 );
@@ -183,11 +183,11 @@ export class AccountsRepository {
   async findTokenUser(
     db: Executor,
     hash: Buffer,
-  ): Promise<{ token: Pick<ApiTokenRow, 'id' | 'last_used_at'>; user: TokenUser } | undefined> {
+  ): Promise<{ token: Pick<ApiTokenRow, 'id' | 'last_used_at' | 'expires_at'>; user: TokenUser } | undefined> {
     const [row] = await findTokenUser(db, [hash]);
     if (!row) return undefined;
-    const { token_id, token_last_used_at, ...user } = row;
-    return { token: { id: token_id, last_used_at: token_last_used_at }, user };
+    const { token_id, token_last_used_at, token_expires_at, ...user } = row;
+    return { token: { id: token_id, last_used_at: token_last_used_at, expires_at: token_expires_at }, user };
   }
 
   async touchToken(db: Executor, id: string) {

@@ -9,6 +9,7 @@ import type { AccountsRepository } from './accounts.repository.ts';
 import type { ApiToken, User } from './accounts.schemas.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { addressKey, RateLimiter } from './rate-limiter.ts';
+import { TokenCache } from './token-cache.ts';
 import { API_TOKEN_PREFIX, digest, newSecret, SESSION_PREFIX } from './tokens.ts';
 import type { EmailVerificationService } from './verification.service.ts';
 
@@ -32,11 +33,20 @@ export class AccountsService {
   private readonly accounts: AccountsRepository;
   private readonly audit: AuditService;
   private readonly verification: EmailVerificationService;
+  /** Bearer tokens already looked up, kept honest by PostgreSQL's notifications (decision 0007). */
+  readonly tokens: TokenCache;
   // Per account: a few guesses. Per address: enough for a shared office NAT, not for a spray.
   private readonly perAccount = new RateLimiter(10, 15 * 60 * 1000);
   private readonly perAddress = new RateLimiter(60, 15 * 60 * 1000);
 
-  constructor(db: Db, accounts: AccountsRepository, audit: AuditService, verification: EmailVerificationService) {
+  constructor(
+    db: Db,
+    accounts: AccountsRepository,
+    audit: AuditService,
+    verification: EmailVerificationService,
+    tokens = new TokenCache(null),
+  ) {
+    this.tokens = tokens;
     this.db = db;
     this.accounts = accounts;
     this.audit = audit;
@@ -202,13 +212,33 @@ export class AccountsService {
 
   async authenticateToken(secret: string): Promise<Authenticated | undefined> {
     if (!secret.startsWith(API_TOKEN_PREFIX)) return undefined;
-    const found = await this.accounts.findTokenUser(this.db, digest(secret));
+    const hash = digest(secret);
+    const key = hash.toString('base64');
+    const cached = this.tokens.get(key);
+    if (cached) {
+      if (Date.now() - cached.lastUsedAt > TOKEN_TOUCH_MS) {
+        await this.accounts.touchToken(this.db, cached.tokenId);
+        cached.lastUsedAt = Date.now();
+      }
+      return { actor: cached.actor, csrfToken: null, sessionHash: null };
+    }
+    const generation = this.tokens.generation;
+    const found = await this.accounts.findTokenUser(this.db, hash);
     if (!found || found.user.is_disabled) return undefined;
     // The repository writes only when the recorded time is over a minute old; asking first would cost
     // a round trip on nearly every request of a busy token, so skip it when the row we hold is fresh.
-    const lastUsedAt = found.token.last_used_at?.getTime() ?? 0;
-    if (Date.now() - lastUsedAt > TOKEN_TOUCH_MS) await this.accounts.touchToken(this.db, found.token.id);
-    return { actor: toActor(found.user, 'token'), csrfToken: null, sessionHash: null };
+    let lastUsedAt = found.token.last_used_at?.getTime() ?? 0;
+    if (Date.now() - lastUsedAt > TOKEN_TOUCH_MS) {
+      await this.accounts.touchToken(this.db, found.token.id);
+      lastUsedAt = Date.now();
+    }
+    const actor = toActor(found.user, 'token');
+    this.tokens.set(
+      key,
+      { actor, tokenId: found.token.id, userId: found.user.id, lastUsedAt, expiresAt: found.token.expires_at?.getTime() ?? null },
+      generation,
+    );
+    return { actor, csrfToken: null, sessionHash: null };
   }
 
   async me(userId: string) {
@@ -276,7 +306,8 @@ export class AccountsService {
   }
 
   async revokeToken(ctx: Ctx & { actor: Actor }, id: string): Promise<ApiToken> {
-    return this.db.transaction().execute(async (tx) => {
+    // Other processes learn of it from migration 0062's notification; this one need not wait for it.
+    const token = await this.db.transaction().execute(async (tx) => {
       const revoked = await this.accounts.revokeToken(tx, ctx.actor.userId, id);
       if (!revoked) {
         const existing = await this.accounts.findToken(tx, ctx.actor.userId, id);
@@ -286,6 +317,8 @@ export class AccountsService {
       await this.audit.record(tx, ctx, { action: 'token.revoked', targetType: 'api_token', targetId: id, summary: { name: revoked.name } });
       return toApiToken(revoked);
     });
+    this.tokens.drop(`token:${id}`);
+    return token;
   }
 
   async listUsers(query: { cursor?: string; limit: number; q?: string; role?: Role }) {
@@ -305,7 +338,7 @@ export class AccountsService {
   }
 
   async updateUser(ctx: Ctx & { actor: Actor }, id: string, patch: { roles?: Role[]; is_disabled?: boolean }): Promise<User> {
-    return this.db.transaction().execute(async (tx) => {
+    const user = await this.db.transaction().execute(async (tx) => {
       const user = await this.accounts.findUserById(tx, id);
       if (!user) notFound('User');
       const roles = patch.roles ? [...new Set(patch.roles)].sort() : undefined;
@@ -328,6 +361,8 @@ export class AccountsService {
       });
       return toUser(updated);
     });
+    this.tokens.drop(`user:${id}`);
+    return user;
   }
 
   /**
