@@ -346,12 +346,13 @@ test('a maintainer creates a server from the form, limited by the grant, and fol
   await page.getByRole('heading', { name: 'New server' }).waitFor();
   await page.getByRole('list', { name: 'Keys that will be installed' }).waitFor();
 
-  // Only what the grant allows: one plan, one metro; x86 systems; the members' keys shown.
+  // Only what the grant allows: one plan, one metro; x86 systems Surplus can boot; the members' keys shown.
   assert.deepEqual(await page.getByRole('radio', { name: /\bcores\b/ }).count(), 1);
   assert.equal(await page.getByRole('radio', { name: /c3\.small\.x86/ }).isChecked(), true);
   assert.deepEqual(await page.getByLabel('Metro').locator('option').allTextContents(), ['Dallas (da)']);
   const systems = await page.getByLabel('Operating system').locator('option').allTextContents();
-  assert.ok(systems.includes('Ubuntu 22.04 LTS'), systems.join(', '));
+  assert.ok(systems.includes('Custom iPXE'), systems.join(', '));
+  assert.ok(!systems.some((name) => name.startsWith('Ubuntu')), 'systems without boot artifacts here are not offered');
   assert.ok(!systems.some((name) => name.startsWith('NixOS')), 'end-of-life systems are not offered');
   assert.match(await text(page, '[aria-label="Keys that will be installed"]'), /Mia Maintainer\s*laptop\s*ssh-ed25519 SHA256:/);
   assert.equal(await page.getByLabel('iPXE script URL').count(), 0, 'iPXE fields are for custom_ipxe only');
@@ -457,7 +458,10 @@ test('the maintainer powers the server off and on, reboots and reinstalls it kee
   await page.getByRole('button', { name: 'Reinstall…' }).click();
   const dialog = page.getByRole('dialog');
   const systems = await dialog.getByLabel('Operating system').locator('option').allTextContents();
-  assert.ok(systems.includes('Ubuntu 22.04 LTS') && !systems.some((name) => name.startsWith('NixOS')), systems.join(', '));
+  assert.ok(
+    systems.includes('Custom iPXE') && !systems.some((name) => name.startsWith('NixOS') || name.startsWith('Ubuntu')),
+    systems.join(', '),
+  );
   assert.equal(await dialog.getByLabel('Operating system').inputValue(), 'custom_ipxe', 'the current system is chosen');
   await dialog.getByRole('checkbox', { name: /Keep the data disks/ }).check();
   await screenshot(page, 'server-reinstall-dialog');

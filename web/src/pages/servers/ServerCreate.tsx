@@ -15,6 +15,7 @@ import { useResource } from '../../hooks/use-resource.ts';
 import { useSession } from '../../session.tsx';
 import { useProject } from '../projects/ProjectLayout.tsx';
 import { countsAgainstGrant, GrantLimits, useLiveGrants } from './grant-limits.tsx';
+import { osChoices } from './os-choices.ts';
 
 type Plan = Schemas['Plan'];
 type Grant = Schemas['Grant'];
@@ -27,12 +28,6 @@ function allowed(grants: Grant[], pick: (grant: Grant) => string[]): (value: str
   if (grants.some((grant) => pick(grant).length === 0)) return () => true;
   const values = new Set(grants.flatMap(pick));
   return (value) => values.has(value);
-}
-
-/** Operating systems offered for a plan: its architecture, not past end of life. */
-export function osChoices(catalog: Schemas['Catalog'] | undefined, plan: Plan | undefined): OperatingSystem[] {
-  if (!catalog || !plan) return [];
-  return catalog.operating_systems.filter((os) => os.architectures.includes(plan.architecture) && os.status !== 'end_of_life');
 }
 
 export function OsOptions({ systems }: { systems: OperatingSystem[] }) {
@@ -98,7 +93,12 @@ export function ServerCreate() {
   const plan = plans.find((p) => p.slug === planSlug) ?? plans.find((p) => p.is_available) ?? plans[0];
   const metro = metros.find((m) => m.code === metroCode) ?? metros.find((m) => m.is_available) ?? metros[0];
   const systems = osChoices(catalog.data, plan);
-  const os = systems.find((o) => o.slug === osSlug) ?? systems.find((o) => o.status === 'supported') ?? systems[0];
+  // An installable system by default; custom iPXE only when chosen.
+  const os =
+    systems.find((o) => o.slug === osSlug) ??
+    systems.find((o) => o.status === 'supported' && o.slug !== CUSTOM_IPXE) ??
+    systems.find((o) => o.slug !== CUSTOM_IPXE) ??
+    systems[0];
   const isCustomIpxe = os?.slug === CUSTOM_IPXE;
 
   const create = useAction(async () => {

@@ -16,7 +16,8 @@ import { useAction } from '../../hooks/use-action.ts';
 import { usePoll } from '../../hooks/use-poll.ts';
 import { useResource } from '../../hooks/use-resource.ts';
 import { useSession } from '../../session.tsx';
-import { OsOptions, osChoices } from './ServerCreate.tsx';
+import { osChoices } from './os-choices.ts';
+import { OsOptions } from './ServerCreate.tsx';
 import { isTransitional, SERVER_STATES, type ServerState, ServerStateBadge } from './server-states.tsx';
 
 type ServerDetail = Schemas['ServerDetail'];
