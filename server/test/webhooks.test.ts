@@ -448,13 +448,15 @@ describe('program webhooks', () => {
         ['request.submitted', 'changes_requested', 'submitted'],
       ],
     );
-    const data = (rows[0]?.payload as any).data;
+    const payload = rows[0]?.payload as any;
+    assert.ok(payload, 'a request.submitted event was recorded');
+    const data = payload.data;
     assert.equal(data.request.id, draft.body.id);
     assert.equal(data.request.number, draft.body.number);
     assert.equal(data.request.source, 'web');
     assert.equal(data.request.github_issue, null);
     assert.deepEqual(data.request.project, { id: project.id, slug: project.slug, name: project.name });
-    assert.equal((rows[0]?.payload as any).program.slug, program.slug);
+    assert.equal(payload.program.slug, program.slug);
     await t.runJobs();
     const received = receiver.at('/submitted').map((request) => JSON.parse(request.body).event);
     assert.deepEqual(received, ['request.submitted', 'request.submitted']);
