@@ -7,7 +7,7 @@ import { createTestApp, type TestUser } from './harness.ts';
 // API tokens are cached in the process (decision 0007); these changes must reach it from anywhere:
 // through the API, and straight in the database from another connection (another Surplus process, an
 // operator's SQL), announced by migration 0062's triggers on the channel surplus_auth.
-const t = await createTestApp();
+const t = await createTestApp({ hasTokenCache: true });
 const cache = t.services.accounts.tokens;
 const other = new pg.Client({ connectionString: t.databaseUrl });
 // The harness drops the database (ending this connection) before this file's own after hook runs.
