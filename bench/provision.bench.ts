@@ -51,7 +51,7 @@ import { ensureDatabase, migrateAll } from '../server/src/db/bootstrap.ts';
 import { createDb, createPool } from '../server/src/db/database.ts';
 import { freePort, startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
 import type { Role } from '../server/src/http/context.ts';
-import { type Accelerator, probeAccelerator } from '../server/src/providers/lab/accelerator.ts';
+import { type Accelerator, acceleratorSetting, probeAccelerator } from '../server/src/providers/lab/accelerator.ts';
 import { createLabProvider } from '../server/src/providers/lab/lab-provider.ts';
 import { QemuMachine } from '../server/src/providers/lab/qemu-machine.ts';
 import { systemPath, VirtualBmc } from '../server/src/providers/lab/virtual-bmc.ts';
@@ -116,7 +116,10 @@ async function labFigures(rounds: number, mode: 'paired' | 'alternate') {
     const verdictFile = join(image, 'accelerator.json');
     if (!existsSync(verdictFile)) await probeAccelerator({ qemuBinary: 'qemu-system-x86_64', cacheFile: verdictFile });
     await copyFile(verdictFile, join(dataDir, 'lab', 'accelerator.json'));
-    const accelerator = (JSON.parse(await readFile(verdictFile, 'utf8')) as { accelerator: Accelerator }).accelerator;
+    // The raw boot uses what the pool will use: SURPLUS_LAB_ACCELERATOR (default tcg), the probe's verdict for auto.
+    const setting = acceleratorSetting(process.env.SURPLUS_LAB_ACCELERATOR);
+    const accelerator: Accelerator =
+      setting === 'auto' ? (JSON.parse(await readFile(verdictFile, 'utf8')) as { accelerator: Accelerator }).accelerator : setting;
 
     const port = await freePort();
     const bootPort = await freePort();

@@ -16,6 +16,7 @@ import { createDb, createPool } from './db/database.ts';
 import { startEmbeddedPostgres } from './db/embedded-postgres.ts';
 import { setUpDemo } from './demo/demo.service.ts';
 import { startWorker } from './jobs/worker.ts';
+import { acceleratorSetting } from './providers/lab/accelerator.ts';
 import { isQemuAvailable, LabPool } from './providers/lab/lab-pool.ts';
 
 const startedAt = performance.now();
@@ -212,6 +213,7 @@ async function startLab(services: Awaited<ReturnType<typeof createApp>>['service
     dataDir,
     secrets: new SecretBox(secretKey),
     bootUrl: `${labBootUrl}/boot/ipxe?mac={mac}`,
+    accelerator: acceleratorSetting(env.SURPLUS_LAB_ACCELERATOR),
     log: (line) => log.info(line),
   });
   await pool.start(count);

@@ -104,3 +104,15 @@ export async function probeAccelerator(options: {
   await writeFile(options.cacheFile, JSON.stringify({ qemuVersion: version, ...result, probedAt: new Date().toISOString() }));
   return result;
 }
+
+/**
+ * SURPLUS_LAB_ACCELERATOR: `tcg` (the default), `kvm`, or `auto` (KVM when the smoke test above
+ * passes). TCG is the default because the smoke test is not proof: on nested, paravirtualized hosts
+ * the boot sector runs under KVM while a Linux guest then hangs in its first second (seen on the
+ * build machines whenever they were quiet enough for the probe to finish).
+ */
+export function acceleratorSetting(value: string | undefined): 'auto' | Accelerator {
+  if (value === undefined || value === '') return 'tcg';
+  if (value === 'tcg' || value === 'kvm' || value === 'auto') return value;
+  throw new Error(`SURPLUS_LAB_ACCELERATOR must be tcg, kvm or auto, not ${JSON.stringify(value)}`);
+}

@@ -38,7 +38,7 @@ export type LabPoolOptions = {
   cpus?: number;
   memoryMiB?: number;
   diskGiB?: number;
-  /** 'auto' (default) smoke-tests KVM and falls back to software emulation (tcg). */
+  /** 'tcg' (default), 'kvm', or 'auto': smoke-test KVM and fall back to tcg (see acceleratorSetting). */
   accelerator?: 'auto' | Accelerator;
   qemuBinary?: string;
   qemuImgBinary?: string;
@@ -215,7 +215,7 @@ export class LabPool {
   }
 
   private async chooseAccelerator(): Promise<Accelerator> {
-    const wanted = this.options.accelerator ?? 'auto';
+    const wanted = this.options.accelerator ?? 'tcg';
     if (wanted !== 'auto') return wanted;
     try {
       const { accelerator } = await probeAccelerator({
