@@ -22,12 +22,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { createApp, createServices, type SurplusConfig } from '../server/src/app.ts';
 import { ensureDatabase, migrateAll } from '../server/src/db/bootstrap.ts';
-import { createDb, createPool, withDatabase } from '../server/src/db/database.ts';
+import { createDb, createPool } from '../server/src/db/database.ts';
 import { startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
 import { testConfig } from '../server/test/harness.ts';
+import { dropDatabase } from './support.ts';
 
 const SERIES = [
   'burn_down',
@@ -398,14 +399,4 @@ async function seed(pool: pg.Pool, db: ReturnType<typeof createDb>, projectCount
 
 function config(): SurplusConfig {
   return testConfig({ publicUrl: 'http://127.0.0.1', version: 'bench', logger: false });
-}
-
-async function dropDatabase(serverUrl: string, databaseUrl: string) {
-  const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${pg.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} with (force)`);
-  } finally {
-    await client.end();
-  }
 }

@@ -9,9 +9,8 @@
  * table (and the same primary-key index). The order of the runs flips every round. With --csv the
  * API also runs with CSV bodies (a figure, not the goal). With TEST_DATABASE_URL it uses that server.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,10 +19,11 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createApp, createServices, type SurplusConfig } from '../server/src/app.ts';
 import { ensureDatabase, migrateAll } from '../server/src/db/bootstrap.ts';
-import { createDb, withDatabase } from '../server/src/db/database.ts';
+import { createDb } from '../server/src/db/database.ts';
 import { startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
 import { copyIn } from '../server/src/metering/copy-in.ts';
 import { testConfig } from '../server/test/harness.ts';
+import { dropDatabase, postgresCpu } from './support.ts';
 
 type Run = 'api' | 'copy' | 'csv' | 'binary';
 const self = fileURLToPath(import.meta.url);
@@ -266,34 +266,6 @@ function meanOrNa(values: (number | null)[]): number | string {
   return known.length ? round2(known.reduce((sum, value) => sum + value, 0) / known.length) : 'n/a';
 }
 
-/**
- * CPU milliseconds used so far by the embedded PostgreSQL's processes (the postmaster and its
- * children), read from /proc; as in the projects benchmark.
- */
-function postgresCpu(pgData: string): () => number | undefined {
-  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-  return () => {
-    let postmaster: string | undefined;
-    try {
-      postmaster = readFileSync(join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0];
-    } catch {
-      return undefined;
-    }
-    let ticks = 0;
-    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[1] === postmaster || pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
-    }
-    return (1000 * ticks) / ticksPerSecond;
-  };
-}
-
 /** An operator with an API token, and projects with servers (two per project) to report for. */
 async function seed(pool: pg.Pool, db: ReturnType<typeof createDb>, serverCount: number) {
   const { accounts } = createServices(db, config());
@@ -334,16 +306,6 @@ async function seed(pool: pg.Pool, db: ReturnType<typeof createDb>, serverCount:
 
 function config(): SurplusConfig {
   return testConfig({ publicUrl: 'http://127.0.0.1', version: 'bench', logger: false });
-}
-
-async function dropDatabase(serverUrl: string, databaseUrl: string) {
-  const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${pg.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} with (force)`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The Surplus server's process: the real app on a port, answering 'cpu' with its CPU time. */

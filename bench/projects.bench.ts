@@ -12,22 +12,21 @@
  * otherwise an embedded one in a temporary directory. `--cpu-prof` profiles the Surplus server and
  * prints where its time went.
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
 import Fastify from 'fastify';
-import pg from 'pg';
 import { createApp, createServices, type SurplusConfig } from '../server/src/app.ts';
 import { ensureDatabase, migrateAll } from '../server/src/db/bootstrap.ts';
-import { createDb, createPool, withDatabase } from '../server/src/db/database.ts';
+import { createDb, createPool } from '../server/src/db/database.ts';
 import { startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
 import { testConfig } from '../server/test/harness.ts';
+import { dropDatabase, postgresCpu, stopChild, summariseProfile } from './support.ts';
 
 /**
  * surplus: the real app. baseline: bare Fastify + pg, one primary-key lookup.
@@ -277,14 +276,6 @@ function startServer(target: Target, options: ServeOptions, profileDir: string |
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.send('stop');
-  });
-}
-
 /** CPU milliseconds (user + system) the server process has used so far. */
 function cpuOf(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
@@ -297,79 +288,6 @@ function cpuOf(child: ChildProcess): Promise<number> {
     child.on('message', onMessage);
     child.send('cpu');
   });
-}
-
-/**
- * CPU milliseconds used so far by the embedded PostgreSQL's server processes (the postmaster's
- * children: backends, writers), read from /proc. Backends that exit take their time with them, so
- * this is read around each load, while the pool holds its connections open.
- */
-function postgresCpu(pgData: string): () => number | undefined {
-  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-  return () => {
-    let postmaster: string | undefined;
-    try {
-      postmaster = readFileSync(join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0];
-    } catch {
-      return undefined;
-    }
-    let ticks = 0;
-    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, … utime (14), stime (15).
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[1] === postmaster || pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
-    }
-    return (1000 * ticks) / ticksPerSecond;
-  };
-}
-
-async function dropDatabase(serverUrl: string, databaseUrl: string) {
-  const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${pg.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} with (force)`);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Self time by package and by function, from the V8 profile the Surplus server wrote on exit. */
-async function summariseProfile(dir: string) {
-  type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number } };
-  const [file] = await readdir(dir);
-  if (!file) return;
-  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const byPackage = new Map<string, number>();
-  const byFunction = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const frame = nodes.get(id)?.callFrame;
-    const us = profile.timeDeltas[i] ?? 0;
-    // Idle is the time the server waited for work, including the other target's rounds: leave it out.
-    if (!frame || frame.functionName === '(idle)') return;
-    total += us;
-    const url = frame.url.replace(/^file:\/\//, '');
-    const pkg =
-      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/server/src/') ? 'surplus' : url ? 'node' : frame.functionName);
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
-    const key = `${frame.functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${frame.lineNumber + 1}`;
-    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
-  });
-  const top = (map: Map<string, number>, n: number) =>
-    [...map]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([key, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}`)
-      .join('\n');
-  console.log(`CPU profile of the Surplus server (${(total / 1e6).toFixed(1)} s busy), self time by package:\n${top(byPackage, 12)}`);
-  console.log(`by function:\n${top(byFunction, 25)}`);
 }
 
 async function serve(target: Target, options: ServeOptions) {

@@ -21,7 +21,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,11 +31,12 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { createApp, createServices, type SurplusConfig } from '../server/src/app.ts';
 import { ensureDatabase, migrateAll } from '../server/src/db/bootstrap.ts';
-import { createDb, createPool, withDatabase } from '../server/src/db/database.ts';
+import { createDb, createPool } from '../server/src/db/database.ts';
 import { startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
 import { signatureOf } from '../server/src/intake/webhook.ts';
 import { ProgramCreateBody } from '../server/src/programs/programs.schemas.ts';
 import { testConfig } from '../server/test/harness.ts';
+import { dropDatabase, stopChild, summariseProfile } from './support.ts';
 
 type Target = 'queue' | 'queue_baseline' | 'intake' | 'intake_baseline';
 const TARGETS: Target[] = ['queue_baseline', 'queue', 'intake_baseline', 'intake'];
@@ -398,49 +399,6 @@ function startServer(target: 'queue' | 'queue_baseline', options: ServeOptions, 
     child.once('message', (message) => resolve({ url: (message as { url: string }).url, child }));
     child.once('exit', (code) => reject(new Error(`${target} server exited (${code}) before listening`)));
   });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.send('stop');
-  });
-}
-
-async function dropDatabase(serverUrl: string, databaseUrl: string) {
-  const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${pg.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} with (force)`);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Self time by function, from the V8 profile the Surplus server wrote on exit. */
-async function summariseProfile(dir: string) {
-  type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number } };
-  const [file] = await readdir(dir);
-  if (!file) return;
-  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const byFunction = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const frame = nodes.get(id)?.callFrame;
-    const us = profile.timeDeltas[i] ?? 0;
-    if (!frame || frame.functionName === '(idle)') return;
-    total += us;
-    const key = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').slice(-2).join('/')}:${frame.lineNumber + 1}`;
-    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
-  });
-  const top = [...byFunction]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 25)
-    .map(([key, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}`)
-    .join('\n');
-  console.log(`CPU profile of the Surplus server (${(total / 1e6).toFixed(1)} s busy), self time by function:\n${top}`);
 }
 
 /**
