@@ -13,6 +13,7 @@ import { catalogRoutes } from './catalog/catalog.routes.ts';
 import { CatalogService } from './catalog/catalog.service.ts';
 import { SecretBox } from './crypto/secret-box.ts';
 import type { Db } from './db/database.ts';
+import { ChangeListener } from './db/listener.ts';
 import { DirectoryRepository } from './directory/directory.repository.ts';
 import { directoryRoutes } from './directory/directory.routes.ts';
 import { DirectoryService } from './directory/directory.service.ts';
@@ -50,6 +51,7 @@ import { ProgramsRepository } from './programs/programs.repository.ts';
 import { programsRoutes } from './programs/programs.routes.ts';
 import { ProgramsService } from './programs/programs.service.ts';
 import { MembersService } from './projects/members.service.ts';
+import { ProjectPageCache } from './projects/page-cache.ts';
 import { ProjectsRepository } from './projects/projects.repository.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
 import { ProjectsService } from './projects/projects.service.ts';
@@ -130,8 +132,11 @@ export function createServices(db: Db, config: SurplusConfig) {
   const outbox = new Outbox();
   const accountsRepository = new AccountsRepository();
   const verification = new EmailVerificationService(db, accountsRepository, audit, outbox, config.publicUrl);
-  const accounts = new AccountsService(db, accountsRepository, audit, verification, new TokenCache(config.databaseUrl ?? null));
-  const projects = new ProjectsService(db, projectsRepository, audit);
+  // One LISTEN connection keeps the in-process caches honest (decision 0007).
+  const listener = new ChangeListener(config.databaseUrl ?? null);
+  const accounts = new AccountsService(db, accountsRepository, audit, verification, new TokenCache(listener));
+  const notify = (channel: string, payload: string) => sql`select pg_notify(${channel}, ${payload})`.execute(db);
+  const projects = new ProjectsService(db, projectsRepository, audit, new ProjectPageCache(listener, notify));
   const members = new MembersService(db, projectsRepository, audit, outbox, verification, config.publicUrl);
   const keys = new KeysService(db, new KeysRepository(), audit);
   const sso = new SsoService({ oidc: config.oidc, github: config.github });
@@ -273,6 +278,7 @@ export function createServices(db: Db, config: SurplusConfig) {
   // --- supply-chain insight: InsightService is built above, before review --------------------------
 
   return {
+    listener,
     registry,
     servers,
     operatorTasks,
@@ -354,8 +360,12 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   operatorTasksRoutes(app, { tasks: services.operatorTasks });
   insightRoutes(app, { insight: services.insight });
   app.addHook('onClose', async () => services.mailer.close());
-  await services.accounts.tokens.start();
-  app.addHook('onClose', async () => services.accounts.tokens.close());
+  // A read after a write answered here must see it, also from the caches (ProjectPageCache).
+  app.addHook('onSend', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') services.projects.pages.noteWrite();
+  });
+  await services.listener.start();
+  app.addHook('onClose', async () => services.listener.close());
   return { app, services };
 }
 

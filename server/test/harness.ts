@@ -57,17 +57,18 @@ export function testConfig(overrides: Partial<SurplusConfig> = {}): SurplusConfi
  * Builds Surplus in-process on a fresh copy of the migrated template database (one per test file,
  * so files run in parallel without sharing rows). Closed automatically after the file's tests.
  */
-export async function createTestApp(overrides: Partial<SurplusConfig> & { hasTokenCache?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(overrides: Partial<SurplusConfig> & { hasCaches?: boolean } = {}): Promise<TestApp> {
   const serverUrl = process.env.SURPLUS_TEST_PG;
   if (!serverUrl) throw new Error('SURPLUS_TEST_PG is not set: run medium tests through `npm run test:medium`');
   const databaseUrl = await createTestDatabase(serverUrl);
   const pool = createPool(databaseUrl, 10);
   const db = createDb(pool);
-  // The bearer-token cache (decision 0007) learns of changes made straight in the database from a
-  // notification, shortly after: tests that change users by SQL and call the API at once would race
-  // it, so it is on only where a test asks for it (token-cache.test.ts).
-  const { hasTokenCache, ...config } = overrides;
-  const { app, services } = await createApp(db, testConfig({ ...(hasTokenCache ? { databaseUrl } : {}), ...config }));
+  // The in-process caches (bearer tokens, projects pages; decision 0007) learn of changes made
+  // straight in the database from a notification, shortly after: tests that change rows by SQL and
+  // call the API at once would race them, so they are on only where a test asks for them
+  // (token-cache.test.ts, project-page-cache.test.ts).
+  const { hasCaches, ...config } = overrides;
+  const { app, services } = await createApp(db, testConfig({ ...(hasCaches ? { databaseUrl } : {}), ...config }));
   await app.ready();
   let counter = 0;
 

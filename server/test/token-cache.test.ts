@@ -7,7 +7,7 @@ import { createTestApp, type TestUser } from './harness.ts';
 // API tokens are cached in the process (decision 0007); these changes must reach it from anywhere:
 // through the API, and straight in the database from another connection (another Surplus process, an
 // operator's SQL), announced by migration 0062's triggers on the channel surplus_auth.
-const t = await createTestApp({ hasTokenCache: true });
+const t = await createTestApp({ hasCaches: true });
 const cache = t.services.accounts.tokens;
 const other = new pg.Client({ connectionString: t.databaseUrl });
 // The harness drops the database (ending this connection) before this file's own after hook runs.
@@ -91,7 +91,7 @@ describe('bearer tokens cached in the process', async () => {
     await cachedUser();
     assert.ok(cache.size > 0);
     await other.query(
-      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = 'listen surplus_auth'`,
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'listen %'`,
     );
     await eventually('the cache noticed', async () => !cache.isListening);
     assert.equal(cache.size, 0);

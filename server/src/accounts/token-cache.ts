@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type { ChangeListener } from '../db/listener.ts';
 import type { Actor } from '../http/context.ts';
 
 /** What a cached bearer token stands for, and what is needed to keep its rules. */
@@ -25,64 +25,29 @@ export const AUTH_CHANNEL = 'surplus_auth';
  * read the row before the change).
  */
 export class TokenCache {
-  private readonly url: string | null;
+  private readonly listener: ChangeListener | null;
   private readonly maxAgeMs: number;
   private readonly capacity: number;
   private readonly entries = new Map<string, CachedToken & { cachedAt: number }>();
-  private client: pg.Client | null = null;
-  private retry: NodeJS.Timeout | null = null;
-  private isClosed = false;
-  /** Whether a LISTEN connection is up: without one nothing is cached or served from here. */
-  isListening = false;
   /** Moves on every notification and connection change; stores made across one are refused. */
   generation = 0;
 
-  constructor(url: string | null, options: { maxAgeMs?: number; capacity?: number } = {}) {
-    this.url = url;
+  /** Without a listener (tests, or no database URL) nothing is cached. */
+  constructor(listener: ChangeListener | null, options: { maxAgeMs?: number; capacity?: number } = {}) {
+    this.listener = listener;
     this.maxAgeMs = options.maxAgeMs ?? 10_000;
     this.capacity = options.capacity ?? 10_000;
+    listener?.subscribe(AUTH_CHANNEL, (payload) => this.drop(payload || 'all'));
+    listener?.onReset(() => this.forget());
+  }
+
+  /** Whether a LISTEN connection is up: without one nothing is cached or served from here. */
+  get isListening(): boolean {
+    return this.listener?.isListening ?? false;
   }
 
   get size(): number {
     return this.entries.size;
-  }
-
-  /** Connects and LISTENs; on failure keeps retrying in the background. Without a URL it does nothing. */
-  async start(): Promise<void> {
-    if (!this.url || this.isClosed) return;
-    const client = new pg.Client({ connectionString: this.url });
-    this.client = client;
-    const lost = () => {
-      if (this.client !== client) return;
-      this.client = null;
-      this.forget();
-      client.end().catch(() => {});
-      if (!this.isClosed) this.retry = setTimeout(() => void this.start(), 1000);
-    };
-    client.on('error', lost);
-    client.on('end', lost);
-    client.on('notification', (message) => {
-      if (message.channel === AUTH_CHANNEL) this.drop(message.payload ?? 'all');
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${AUTH_CHANNEL}`);
-      if (this.client !== client) return;
-      // Whatever changed while no one listened is unknown: start empty.
-      this.forget();
-      this.isListening = true;
-    } catch {
-      lost();
-    }
-  }
-
-  async close(): Promise<void> {
-    this.isClosed = true;
-    if (this.retry) clearTimeout(this.retry);
-    const client = this.client;
-    this.client = null;
-    this.forget();
-    await client?.end().catch(() => {});
   }
 
   get(key: string): CachedToken | undefined {
@@ -120,7 +85,6 @@ export class TokenCache {
   }
 
   private forget() {
-    this.isListening = false;
     this.generation++;
     this.entries.clear();
   }

@@ -8,6 +8,7 @@ import type { ProjectAccess } from '../http/policy.ts';
 import { type ProjectJson, ProjectJsonCache } from './json-cache.ts';
 import { checkLicence, type LicenceInfo } from './licence.ts';
 import { renderMarkdown } from './markdown.ts';
+import { ProjectPageCache } from './page-cache.ts';
 import type { NewProject, ProjectsRepository } from './projects.repository.ts';
 import type { Project, ProjectCreateBody, ProjectUpdateBody } from './projects.schemas.ts';
 import { normalizeRepositoryUrl } from './repository-url.ts';
@@ -20,11 +21,14 @@ export class ProjectsService {
   private readonly audit: AuditService;
   /** Projects' kept JSON by (id, json_version): a page reads PostgreSQL's copy only for the ones missing here. */
   readonly jsonCache = new ProjectJsonCache();
+  /** Whole pages as sent, by caller and query, dropped on any change PostgreSQL announces. */
+  readonly pages: ProjectPageCache;
 
-  constructor(db: Db, projects: ProjectsRepository, audit: AuditService) {
+  constructor(db: Db, projects: ProjectsRepository, audit: AuditService, pages = new ProjectPageCache(null, async () => {})) {
     this.db = db;
     this.projects = projects;
     this.audit = audit;
+    this.pages = pages;
   }
 
   /** Resolves `:project` (id or slug) for the route policy. */
@@ -75,10 +79,21 @@ export class ProjectsService {
    * A page of projects as the JSON the route sends, in the shape of ProjectPage: each project's
    * JSON as PostgreSQL keeps it (migration 0061) with its licence list, the caller's role and the
    * member count put in, then the page and its cursor. The page query returns each row's JSON
-   * version; the JSON is read from PostgreSQL only for projects the cache does not hold at it.
+   * version; the JSON is read from PostgreSQL only for projects the cache does not hold at it. A
+   * page asked for again before anything it shows changed is sent from `pages`.
    */
   async listJson(actor: Actor, query: { cursor?: string; limit: number; scope: 'mine' | 'all'; q?: string }): Promise<string> {
     if (query.scope === 'all' && !isStaff(actor)) fail('ERR_FORBIDDEN', 'Only program staff can list every project; use scope=mine.');
+    const key = `${actor.userId}\n${query.scope}\n${query.limit}\n${query.cursor ?? ''}\n${query.q ?? ''}`;
+    const cached = await this.pages.get(key);
+    if (cached.page !== undefined) return cached.page;
+    const page = await this.readPage(actor, query);
+    this.pages.set(key, page, cached.generation);
+    return page;
+  }
+
+  /** A page as listJson sends it, read from PostgreSQL (and the JSON cache). */
+  private async readPage(actor: Actor, query: { cursor?: string; limit: number; scope: 'mine' | 'all'; q?: string }): Promise<string> {
     const rows = await this.projects.listPage(this.db, {
       userId: actor.userId,
       isAll: query.scope === 'all',
