@@ -102,8 +102,14 @@ export class ProjectsRepository {
     return (UUID.test(key) ? query.where('id', '=', key) : query.where('slug', '=', key)).executeTakeFirst();
   }
 
+  /**
+   * Serializes changes of one project (server creates, membership changes). FOR NO KEY UPDATE, not
+   * FOR UPDATE: the foreign-key checks of rows that reference the project (a provision's audit
+   * entry) take KEY SHARE, which FOR UPDATE blocks, so a burst of creates held every provision step
+   * that audits behind it.
+   */
   async lockById(db: Executor, id: string): Promise<ProjectRow | undefined> {
-    return db.selectFrom('projects').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    return db.selectFrom('projects').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
   }
 
   async roleOf(db: Executor, projectId: string, userId: string): Promise<ProjectRole | null> {

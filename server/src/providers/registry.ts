@@ -17,6 +17,7 @@ import type { Executor } from '../db/database.ts';
 import type { MachinesTable } from '../db/schema.ts';
 import type { BmcActionRow, BmcActionsRepository } from './bmc-actions.repository.ts';
 import { ManualActions } from './manual/manual-actions.ts';
+import { MANUAL_PROVIDER } from './manual/manual-provider.ts';
 import type { BootDevice, Connection, MachineAccess, PowerAction, PowerState, Provider } from './types.ts';
 import { ProviderError } from './types.ts';
 
@@ -243,8 +244,13 @@ export class ProviderRegistry {
     await this.perform(machine, key, { kind: 'boot', device }, signal);
   }
 
-  /** The key of a manual step under `keyPrefix` that is pending or confirmed, so a re-run does not file it again. */
-  async operatorStepKey(keyPrefix: string): Promise<string | null> {
+  /**
+   * The key of a manual step under `keyPrefix` that is pending or confirmed, so a re-run does not
+   * file it again. A machine whose providers do not include the manual one has no such step: no
+   * query (it ran before every boot override of every machine).
+   */
+  async operatorStepKey(machine: MachineRow, keyPrefix: string): Promise<string | null> {
+    if (!this.candidates(machine.bmc_provider).some((provider) => provider.name === MANUAL_PROVIDER)) return null;
     return (await this.actions.latestOperatorStep(this.db, keyPrefix))?.idempotency_key ?? null;
   }
 

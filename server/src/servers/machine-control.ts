@@ -15,6 +15,8 @@ export interface MachineControl {
   /**
    * A step that is new on every run (the one-time boot override) but was filed for an operator:
    * the key of that pending or confirmed step, so the re-run after the confirmation goes on.
+   * Null at once for a machine no operator can be asked about (no manual provider among its own
+   * and the fallbacks).
    */
-  operatorStepKey(keyPrefix: string): Promise<string | null>;
+  operatorStepKey(machine: MachineRow, keyPrefix: string): Promise<string | null>;
 }

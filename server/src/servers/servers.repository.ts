@@ -216,6 +216,84 @@ export class ServersRepository {
       .then((result) => result.rows[0]);
   }
 
+  /**
+   * A provision's first step in one statement: locks the server, and, when it is still of this
+   * generation and waiting for a machine, keeps the machine it holds or takes one from the pool as
+   * `allocate` does (SKIP LOCKED; the unique machines.server_id forbids a second holder), notes the
+   * allocation on the machine's events, stores the machine and the token's digest on the server,
+   * moves a queued server to provisioning at 10 % with its timeline event and audit entry (a server
+   * that is further is only brought to 10 %). What took a transaction of ten round trips.
+   *
+   * Undefined: the server is gone. Otherwise its state and generation as they were, and its machine
+   * (null when none was free: then nothing changed).
+   */
+  async allocateForProvision(db: Executor, serverId: string, generation: number, tokenHash: Buffer) {
+    const { rows } = await sql<Selectable<MachinesTable> & { server_state: ServerState; server_generation: number }>`
+      with server as (
+        select id, state, provision_generation, progress_percent, hostname, plan_slug, metro_code, project_id
+        from servers where id = ${serverId}
+        for update
+      ),
+      waiting as (
+        select * from server
+        where provision_generation = ${generation} and state in ('queued', 'provisioning', 'reinstalling')
+      ),
+      held as (
+        select machines.* from machines, waiting where machines.server_id = waiting.id
+      ),
+      taken as (
+        update machines set state = 'allocated', server_id = ${serverId}, state_reason = null, updated_at = now()
+        where id = (
+          select machines.id from machines, waiting
+          where machines.plan_slug = waiting.plan_slug and machines.metro_code = waiting.metro_code
+            and machines.state = 'available' and not exists (select from held)
+          order by machines.hostname
+          for update of machines skip locked
+          limit 1
+        )
+        returning machines.*
+      ),
+      taken_event as (
+        insert into machine_events (machine_id, from_state, to_state, reason, actor_label)
+        select taken.id, 'available', 'allocated', 'server ' || waiting.hostname, 'system' from taken, waiting
+      ),
+      machine as (
+        select * from held union all select * from taken
+      ),
+      moved as (
+        update servers set
+          machine_id = machine.id,
+          provision_token_hash = ${tokenHash},
+          state = case when waiting.state = 'queued' then 'provisioning' else servers.state end,
+          state_reason = case when waiting.state = 'queued' then null else servers.state_reason end,
+          progress_percent = greatest(servers.progress_percent, 10),
+          updated_at = now()
+        from waiting, machine
+        where servers.id = waiting.id
+        returning servers.id, waiting.state as from_state, servers.state as to_state, waiting.progress_percent as from_percent,
+          servers.project_id, machine.hostname as machine_hostname
+      ),
+      moved_event as (
+        insert into server_events (server_id, from_state, to_state, step, progress_percent, note, actor_label)
+        select id, from_state, to_state, 'allocated', 10,
+          case when from_state = 'queued' then 'machine ' || machine_hostname || ' allocated' else 'machine ' || machine_hostname end,
+          'system'
+        from moved where from_state = 'queued' or from_percent < 10
+      ),
+      moved_audit as (
+        insert into audit_events (actor_user_id, actor_label, action, target_type, target_id, project_id, summary, request_id)
+        select null, 'system', 'server.provisioning', 'server', id::text, project_id,
+          jsonb_build_object('from', from_state, 'to', to_state, 'note', 'machine ' || machine_hostname || ' allocated'), null
+        from moved where from_state = 'queued'
+      )
+      select machine.*, server.state as server_state, server.provision_generation as server_generation
+      from server left join machine on true`.execute(db);
+    const row = rows[0];
+    if (!row) return undefined;
+    const { server_state, server_generation, ...machine } = row;
+    return { state: server_state, generation: server_generation, machine: machine.id ? (machine as Selectable<MachinesTable>) : null };
+  }
+
   machineOfServer(db: Executor, serverId: string) {
     return db.selectFrom('machines').selectAll().where('server_id', '=', serverId).executeTakeFirst();
   }

@@ -309,53 +309,28 @@ export class ServersService {
 
   /** Allocate → one-time PXE boot → power cycle → wait for phone-home (watchdog). */
   async provision(serverId: string, generation: number, preserveData: boolean): Promise<string> {
-    const server = await this.servers.find(this.db, serverId);
-    if (!server || server.provision_generation !== generation) return 'superseded';
-    if (!['queued', 'provisioning', 'reinstalling'].includes(server.state)) return `nothing to do (${server.state})`;
     const token = this.tokens.token(serverId, generation);
-    const machine = await this.db.transaction().execute(async (tx) => {
-      const locked = await this.servers.lock(tx, serverId);
-      if (!locked || locked.provision_generation !== generation) return null;
-      let current = await this.servers.machineOfServer(tx, serverId);
-      if (!current) {
-        const allocated = await this.servers.allocate(tx, serverId, locked.plan_slug, locked.metro_code);
-        if (!allocated) {
-          await this.move(
-            tx,
-            SYSTEM_CTX,
-            serverId,
-            locked.state,
-            'failed',
-            `no ${locked.plan_slug} machine available in ${locked.metro_code}`,
-            0,
-          );
-          return null;
-        }
-        await tx
-          .insertInto('machine_events')
-          .values({
-            machine_id: allocated.id,
-            from_state: 'available',
-            to_state: 'allocated',
-            reason: `server ${locked.hostname}`,
-            actor_label: 'system',
-          })
-          .execute();
-        current = allocated;
-      }
-      await this.servers.update(tx, serverId, { machine_id: current?.id ?? null, provision_token_hash: this.tokens.digest(token) });
-      if (locked.state === 'queued')
-        await this.move(tx, SYSTEM_CTX, serverId, 'queued', 'provisioning', `machine ${current?.hostname} allocated`, 10, 'allocated');
-      else if (locked.progress_percent < 10) await this.progress(tx, serverId, 10, 'allocated', `machine ${current?.hostname}`);
-      return current ?? null;
-    });
-    if (!machine) return 'no machine';
+    // One statement checks the server's generation and state, and allocates (or keeps) its machine.
+    const allocation = await this.servers.allocateForProvision(this.db, serverId, generation, this.tokens.digest(token));
+    if (!allocation || allocation.generation !== generation) return 'superseded';
+    if (!['queued', 'provisioning', 'reinstalling'].includes(allocation.state)) return `nothing to do (${allocation.state})`;
+    const machine = allocation.machine;
+    if (!machine) {
+      await this.db.transaction().execute(async (tx) => {
+        const locked = await this.servers.lock(tx, serverId);
+        if (!locked || locked.provision_generation !== generation || !['queued', 'provisioning', 'reinstalling'].includes(locked.state))
+          return;
+        const reason = `no ${locked.plan_slug} machine available in ${locked.metro_code}`;
+        await this.move(tx, SYSTEM_CTX, serverId, locked.state, 'failed', reason, 0);
+      });
+      return 'no machine';
+    }
     const prefix = `${serverId}:g${generation}`;
     const outcome = await this.runStep(serverId, machine, 'bmc', async (signal) => {
       // The one-time boot override is set again on every run (same effect each time): a run after a
       // crash may repeat a power cycle that already used up the previous override. A step an
       // operator was asked to do is the exception: its re-run goes on from the confirmation.
-      await this.control.bootOnce(machine, 'pxe', await this.freshKey(`${prefix}:boot-pxe:`), signal);
+      await this.control.bootOnce(machine, 'pxe', await this.freshKey(machine, `${prefix}:boot-pxe:`), signal);
       await this.progressOnce(serverId, 20, 'boot_override', 'next boot from the network');
       const power = await this.control.powerState(machine, signal);
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${prefix}:power-cycle`, signal);
@@ -424,7 +399,7 @@ export class ServersService {
       if (server.progress_percent < 20) await this.progress(tx, serverId, 20, 'wiping', `machine ${machine.hostname} is being wiped`);
     });
     const outcome = await this.runStep(serverId, machine, 'wipe', async (signal) => {
-      await this.control.bootOnce(machine, 'pxe', await this.freshKey(`${serverId}:wipe:boot:`), signal);
+      await this.control.bootOnce(machine, 'pxe', await this.freshKey(machine, `${serverId}:wipe:boot:`), signal);
       const power = await this.control.powerState(machine, signal);
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${serverId}:wipe:power`, signal);
     });
@@ -597,8 +572,8 @@ export class ServersService {
   }
 
   /** A one-time key under `prefix`, unless an operator was asked to do this step (then that step's key). */
-  private async freshKey(prefix: string): Promise<string> {
-    return (await this.control.operatorStepKey(prefix)) ?? `${prefix}${randomBytes(4).toString('hex')}`;
+  private async freshKey(machine: MachineRow, prefix: string): Promise<string> {
+    return (await this.control.operatorStepKey(machine, prefix)) ?? `${prefix}${randomBytes(4).toString('hex')}`;
   }
 
   /**
