@@ -36,8 +36,8 @@ import { dropDatabase, postgresCpu, stopChild, summariseProfile } from './suppor
  * - page: bare Fastify sending the very bytes of Surplus's page from memory: what answering 44 KB
  *   over HTTP costs on this machine.
  */
-type Target = 'surplus' | 'baseline' | 'query' | 'page';
-const TARGETS: Target[] = ['baseline', 'surplus', 'query', 'page'];
+type Target = 'surplus' | 'baseline' | 'uncached' | 'query' | 'page';
+const TARGETS: Target[] = ['baseline', 'surplus', 'uncached', 'query', 'page'];
 
 // The page Surplus's ProjectsRepository.list builds for scope=mine without a cursor.
 const PAGE_SQL = `select projects.*, me.role as my_role,
@@ -88,6 +88,7 @@ export default async function projectsBenchmark(argv: string[]) {
     const profileDir = values['cpu-prof'] ? join(tmp, 'profile') : null;
     const surplus = await startServer('surplus', { databaseUrl, logFile: join(tmp, 'surplus.log') }, profileDir, children);
     const baseline = await startServer('baseline', { databaseUrl }, null, children);
+    const uncached = await startServer('uncached', { databaseUrl, logFile: join(tmp, 'uncached.log') }, null, children);
     const pageFile = join(tmp, 'page.json');
     await writeFile(pageFile, await surplusPage(`${surplus.url}/api/v1/projects`, token));
     const page = await startServer('page', { pageFile }, null, children);
@@ -95,19 +96,21 @@ export default async function projectsBenchmark(argv: string[]) {
     const processes: Record<Target, ChildProcess> = {
       surplus: surplus.child,
       baseline: baseline.child,
+      uncached: uncached.child,
       query: query.child,
       page: page.child,
     };
     const targets: Record<Target, { url: string; headers: Record<string, string> }> = {
       surplus: { url: `${surplus.url}/api/v1/projects`, headers: { authorization: `Bearer ${token}` } },
       baseline: { url: `${baseline.url}/projects/${firstProjectId}`, headers: {} },
+      uncached: { url: `${uncached.url}/api/v1/projects`, headers: { authorization: `Bearer ${token}` } },
       query: { url: `${query.url}/page/${userId}`, headers: {} },
       page: { url: `${page.url}/page`, headers: {} },
     };
     const row = await fetch(targets.baseline.url);
     if (row.status !== 200 || !((await row.json()) as { id?: string }).id) throw new Error(`the baseline answered ${row.status}`);
 
-    const results: Record<Target, Measured[]> = { surplus: [], baseline: [], query: [], page: [] };
+    const results: Record<Target, Measured[]> = { surplus: [], baseline: [], uncached: [], query: [], page: [] };
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? TARGETS : [...TARGETS].reverse();
       for (const target of order) {
@@ -127,7 +130,7 @@ export default async function projectsBenchmark(argv: string[]) {
         };
         results[target].push(measured);
         console.log(
-          `round ${round} ${target.padEnd(8)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${result.latency.p50} ms  p99 ${measured.p99Ms} ms` +
+          `round ${round} ${target.padEnd(9)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${result.latency.p50} ms  p99 ${measured.p99Ms} ms` +
             `  CPU/request: server ${measured.cpuMs.toFixed(3)} ms${measured.pgCpuMs === null ? '' : `, PostgreSQL ${measured.pgCpuMs.toFixed(3)} ms`}`,
         );
       }
@@ -151,6 +154,10 @@ export default async function projectsBenchmark(argv: string[]) {
       baseline_rps: Math.round(baselineRps),
       p99_ms: worstP99(results.surplus),
       baseline_p99_ms: worstP99(results.baseline),
+      uncached_rps: Math.round(mean(results.uncached)),
+      uncached_p99_ms: worstP99(results.uncached),
+      uncached_cpu_ms: meanOf(results.uncached, (m) => m.cpuMs),
+      uncached_pg_cpu_ms: meanOf(results.uncached, (m) => m.pgCpuMs),
       query_rps: Math.round(mean(results.query)),
       page_rps: Math.round(mean(results.page)),
       page_p99_ms: worstP99(results.page),
@@ -295,6 +302,10 @@ async function serve(target: Target, options: ServeOptions) {
   let app: { listen(options: { port: number; host: string }): Promise<string>; close(): Promise<unknown> };
   if (target === 'surplus' && pool) {
     app = (await createApp(createDb(pool), { ...config(options.logFile ?? null), databaseUrl: options.databaseUrl })).app;
+  } else if (target === 'uncached' && pool) {
+    // Without a database URL nothing LISTENs, so neither in-process cache (tokens, pages) is on:
+    // every request takes the path a page takes after any change to projects or memberships.
+    app = (await createApp(createDb(pool), config(options.logFile ?? null))).app;
   } else if (target === 'baseline' && pool) {
     const bare = Fastify();
     bare.get<{ Params: { id: string } }>('/projects/:id', async (request, reply) => {

@@ -16,8 +16,8 @@ export function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * CPU milliseconds used so far by the embedded PostgreSQL's server processes (the postmaster's
- * children: backends, writers), read from /proc. Backends that exit take their time with them, so
- * this is read around each load, while the pool holds its connections open.
+ * children: backends, writers, and those that have exited, which the postmaster's cutime and cstime
+ * hold), read from /proc around each load.
  */
 export function postgresCpu(pgData: string): () => number | undefined {
   const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
@@ -36,9 +36,12 @@ export function postgresCpu(pgData: string): () => number | undefined {
       } catch {
         continue;
       }
-      // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, … utime (14), stime (15).
+      // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, … utime (14),
+      // stime (15), cutime (16), cstime (17). The postmaster's cutime and cstime hold what its exited
+      // children used (backends and autovacuum workers come and go), so the sum never goes down.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[1] === postmaster || pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+      if (pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      else if (fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
     }
     return (1000 * ticks) / ticksPerSecond;
   };
