@@ -50,6 +50,8 @@ export class ServersService {
   private readonly control: MachineControl;
   private readonly tokens: ProvisionTokens;
   private readonly settings: ProvisioningSettings;
+  /** Per project, the last create of this process in line (see create). */
+  private readonly createsInLine = new Map<string, Promise<unknown>>();
 
   constructor(
     db: Db,
@@ -106,50 +108,55 @@ export class ServersService {
       : (await this.keys.listForProject(this.db, access.project.id)).map((key) => key.public_key);
     const hostname = body.hostname ?? `${access.project.slug.slice(0, 40)}-${randomBytes(3).toString('hex')}`.replace(/^-+/, '');
 
-    const id = await this.db.transaction().execute(async (tx) => {
-      // Serialize creates per project so the concurrency and credit checks see each other.
-      await this.projects.lockById(tx, access.project.id);
-      const grant = await this.enforceGrant(tx, access.project.id, plan.slug, body.metro, plan.price_cents_per_hour);
-      if ((await this.servers.countAvailableMachines(tx, plan.slug, body.metro)) === 0) {
-        fail(
-          'ERR_NO_CAPACITY',
-          `No ${plan.slug} machine is available in ${body.metro} right now; try another metro or plan, or ask an operator.`,
-        );
-      }
-      const created = await this.servers.insert(tx, {
-        project_id: access.project.id,
-        grant_id: grant?.id ?? null,
-        created_by: ctx.actor.userId,
-        hostname,
-        plan_slug: plan.slug,
-        metro_code: body.metro,
-        os_slug: os.slug,
-        ssh_public_keys: keys,
-        userdata: body.userdata,
-        ipxe_script_url: body.ipxe_script_url ?? null,
-        ipxe_script: body.ipxe_script ?? null,
-        always_pxe: body.always_pxe,
-        termination_time: body.termination_time ? new Date(body.termination_time) : null,
-      });
-      await this.servers.insertEvent(tx, {
-        serverId: created.id,
-        from: null,
-        to: 'queued',
-        step: 'queued',
-        percent: 0,
-        note: null,
-        actor: ctx.actor.email,
-      });
-      await this.audit.record(tx, ctx, {
-        action: 'server.created',
-        targetType: 'server',
-        targetId: created.id,
-        projectId: access.project.id,
-        summary: { hostname, plan: plan.slug, metro: body.metro, operating_system: os.slug, ssh_keys: keys.length },
-      });
-      await enqueue(tx, 'server_provision', { server_id: created.id, generation: 0 }, created.id);
-      return created.id;
-    });
+    // Creates of one project take turns in this process before they take a connection: each waits
+    // for the project's lock anyway, and a burst of them waiting inside transactions held every
+    // pooled connection, so the provisions they enqueued could not run their steps.
+    const id = await this.oneCreateAtATime(access.project.id, () =>
+      this.db.transaction().execute(async (tx) => {
+        // Serialize creates per project so the concurrency and credit checks see each other.
+        await this.projects.lockById(tx, access.project.id);
+        const grant = await this.enforceGrant(tx, access.project.id, plan.slug, body.metro, plan.price_cents_per_hour);
+        if ((await this.servers.countAvailableMachines(tx, plan.slug, body.metro)) === 0) {
+          fail(
+            'ERR_NO_CAPACITY',
+            `No ${plan.slug} machine is available in ${body.metro} right now; try another metro or plan, or ask an operator.`,
+          );
+        }
+        const created = await this.servers.insert(tx, {
+          project_id: access.project.id,
+          grant_id: grant?.id ?? null,
+          created_by: ctx.actor.userId,
+          hostname,
+          plan_slug: plan.slug,
+          metro_code: body.metro,
+          os_slug: os.slug,
+          ssh_public_keys: keys,
+          userdata: body.userdata,
+          ipxe_script_url: body.ipxe_script_url ?? null,
+          ipxe_script: body.ipxe_script ?? null,
+          always_pxe: body.always_pxe,
+          termination_time: body.termination_time ? new Date(body.termination_time) : null,
+        });
+        await this.servers.insertEvent(tx, {
+          serverId: created.id,
+          from: null,
+          to: 'queued',
+          step: 'queued',
+          percent: 0,
+          note: null,
+          actor: ctx.actor.email,
+        });
+        await this.audit.record(tx, ctx, {
+          action: 'server.created',
+          targetType: 'server',
+          targetId: created.id,
+          projectId: access.project.id,
+          summary: { hostname, plan: plan.slug, metro: body.metro, operating_system: os.slug, ssh_keys: keys.length },
+        });
+        await enqueue(tx, 'server_provision', { server_id: created.id, generation: 0 }, created.id);
+        return created.id;
+      }),
+    );
     return this.get(ctx.actor, id);
   }
 
@@ -526,6 +533,19 @@ export class ServersService {
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Runs `create` after the project's previous create in this process has ended (either way). */
+  private async oneCreateAtATime<T>(projectId: string, create: () => Promise<T>): Promise<T> {
+    const previous = this.createsInLine.get(projectId) ?? Promise.resolve();
+    const turn = previous.then(create, create);
+    const done = turn.catch(() => {});
+    this.createsInLine.set(projectId, done);
+    try {
+      return await turn;
+    } finally {
+      if (this.createsInLine.get(projectId) === done) this.createsInLine.delete(projectId);
+    }
+  }
 
   private async visible(actor: Actor, id: string): Promise<ServerRow> {
     const row = await this.servers.find(this.db, id);
