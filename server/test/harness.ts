@@ -1,6 +1,9 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { CRONTAB, createApp, jobHandlers, type Services, type SurplusConfig } from '../src/app.ts';
 import { createDb, createPool, type Db } from '../src/db/database.ts';
 import type { Role } from '../src/http/context.ts';
@@ -160,4 +163,26 @@ export async function createTestApp(overrides: Partial<SurplusConfig> & { hasCac
   };
 
   return { app, services, db, databaseUrl, call, user, project, runJobs };
+}
+
+/**
+ * A second connection to the test app's database, as another Surplus process or an operator's SQL
+ * session would hold, for changes the app must learn of from PostgreSQL's notifications.
+ */
+export async function otherConnection(t: TestApp): Promise<pg.Client> {
+  const other = new pg.Client({ connectionString: t.databaseUrl });
+  // The harness drops the database (ending this connection) before the file's own after hook runs.
+  other.on('error', () => {});
+  await other.connect();
+  after(() => other.end());
+  return other;
+}
+
+/** Polls until `check` holds, for up to 10 s: notifications arrive shortly after another connection commits. */
+export async function eventually(what: string, check: () => Promise<boolean>) {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    if (await check()) return;
+    await sleep(25);
+  }
+  assert.fail(`never: ${what}`);
 }

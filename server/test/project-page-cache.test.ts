@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { createTestApp, type TestUser } from './harness.ts';
+import { describe, it } from 'node:test';
+import { createTestApp, eventually, otherConnection, type TestUser } from './harness.ts';
 
 // Pages of GET /api/v1/projects are cached in the process (decision 0007, second revision). Every
 // change to what a page shows must reach them: through this process's API at once (the next
@@ -10,20 +8,7 @@ import { createTestApp, type TestUser } from './harness.ts';
 // 0063's notifications).
 const t = await createTestApp({ hasCaches: true });
 const pages = t.services.projects.pages;
-const other = new pg.Client({ connectionString: t.databaseUrl });
-// The harness drops the database (ending this connection) before this file's own after hook runs.
-other.on('error', () => {});
-await other.connect();
-after(() => other.end());
-
-/** Polls until `check` holds: notifications arrive shortly after the other connection commits. */
-async function eventually(what: string, check: () => Promise<boolean>) {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    if (await check()) return;
-    await sleep(25);
-  }
-  assert.fail(`never: ${what}`);
-}
+const other = await otherConnection(t);
 
 type Item = { id: string; name: string; my_role: string | null; member_count: number };
 

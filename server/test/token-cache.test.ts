@@ -1,28 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { createTestApp, type TestUser } from './harness.ts';
+import { describe, it } from 'node:test';
+import { createTestApp, eventually, otherConnection, type TestUser } from './harness.ts';
 
 // API tokens are cached in the process (decision 0007); these changes must reach it from anywhere:
 // through the API, and straight in the database from another connection (another Surplus process, an
 // operator's SQL), announced by migration 0062's triggers on the channel surplus_auth.
 const t = await createTestApp({ hasCaches: true });
 const cache = t.services.accounts.tokens;
-const other = new pg.Client({ connectionString: t.databaseUrl });
-// The harness drops the database (ending this connection) before this file's own after hook runs.
-other.on('error', () => {});
-await other.connect();
-after(() => other.end());
-
-/** Polls until `check` holds: notifications arrive shortly after the other connection commits. */
-async function eventually(what: string, check: () => Promise<boolean>) {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    if (await check()) return;
-    await sleep(25);
-  }
-  assert.fail(`never: ${what}`);
-}
+const other = await otherConnection(t);
 
 const status = async (token: string, url = '/api/v1/me') => (await t.call('GET', url, { as: token })).status;
 
