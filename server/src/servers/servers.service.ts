@@ -338,8 +338,11 @@ export class ServersService {
       // crash may repeat a power cycle that already used up the previous override. A step an
       // operator was asked to do is the exception: its re-run goes on from the confirmation.
       await this.control.bootOnce(machine, 'pxe', await this.freshKey(machine, `${prefix}:boot-pxe:`), signal);
-      await this.progressOnce(serverId, 20, 'boot_override', 'next boot from the network');
-      const power = await this.control.powerState(machine, signal);
+      // The timeline's step and the power state read next are independent: one waits for the other's round trip no more.
+      const [, power] = await Promise.all([
+        this.progressOnce(serverId, 20, 'boot_override', 'next boot from the network'),
+        this.control.powerState(machine, signal),
+      ]);
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${prefix}:power-cycle`, signal);
       await this.progressOnce(serverId, 30, 'power_cycle', power === 'on' ? 'reset' : 'powered on');
     });

@@ -123,7 +123,7 @@ export class RedfishProvider implements Provider {
       // A probe checks the BMC as it is now: its own login, nothing remembered.
       const client = await RedfishClient.connect(this.endpoint(access), { ...this.options, providerName: this.name }, signal);
       try {
-        system = new RedfishSystem(client, await this.selectSystem(client, access.systemPath, signal), this.name, this.options);
+        system = new RedfishSystem(client, (await this.selectSystem(client, access.systemPath, signal)).path, this.name, this.options);
       } catch (error) {
         await client.close();
         throw error;
@@ -161,11 +161,14 @@ export class RedfishProvider implements Provider {
     const memoKey = `${access.machineId}\n${access.systemPath ?? ''}`;
     try {
       let memo = lease.system(memoKey);
+      let read: SystemRead | null = null;
       if (!memo) {
-        memo = { path: await this.selectSystem(lease.client, access.systemPath, signal), reset: null };
+        const selected = await this.selectSystem(lease.client, access.systemPath, signal);
+        memo = { path: selected.path, reset: null };
+        read = selected.read;
         lease.remember(memoKey, memo);
       }
-      const system = new RedfishSystem(lease.client, memo.path, this.name, this.options, memo);
+      const system = new RedfishSystem(lease.client, memo.path, this.name, this.options, memo, read);
       return { provider: this.name, power: system, boot: system, media: system, inspect: system, close: () => lease.release() };
     } catch (error) {
       await lease.release();
@@ -178,12 +181,19 @@ export class RedfishProvider implements Provider {
     return { url: access.url, username: access.username, password: access.password, caPem: access.caPem, isInsecure: access.isInsecure };
   }
 
-  private async selectSystem(client: RedfishClient, configured: string | null, signal: AbortSignal): Promise<string> {
+  /**
+   * The system to drive: the configured path once the BMC confirmed it (that read comes back too, so
+   * the connection's first call need not repeat it), or the only system the BMC lists.
+   */
+  private async selectSystem(
+    client: RedfishClient,
+    configured: string | null,
+    signal: AbortSignal,
+  ): Promise<{ path: string; read: SystemRead | null }> {
     const collection = odataId(client.root.Systems);
     if (configured) {
       try {
-        await client.get(configured, signal);
-        return configured;
+        return { path: configured, read: await client.getWithEtag(configured, signal) };
       } catch (error) {
         if (!(error instanceof ProviderError) || error.kind !== 'not_found' || !collection) throw error;
         const members = await listMembers(client, collection, signal).catch(() => []);
@@ -197,7 +207,7 @@ export class RedfishProvider implements Provider {
     if (!collection)
       throw new ProviderError(this.name, 'unsupported', `the Redfish service at ${client.origin} links no Systems collection`);
     const members = await listMembers(client, collection, signal);
-    if (members.length === 1) return members[0] as string;
+    if (members.length === 1) return { path: members[0] as string, read: null };
     if (members.length === 0) throw new ProviderError(this.name, 'not_found', `the BMC at ${client.origin} lists no systems`);
     throw new ProviderError(
       this.name,
@@ -224,6 +234,9 @@ export async function listMembers(client: RedfishClient, path: string, signal: A
 
 type MediaSlot = { path: string; body: Json };
 
+/** A GET of the system: its body and ETag. */
+type SystemRead = { body: Json; etag: string | null };
+
 class RedfishSystem implements PowerController, BootController, MediaController, Inspector {
   readonly client: RedfishClient;
   readonly path: string;
@@ -232,22 +245,39 @@ class RedfishSystem implements PowerController, BootController, MediaController,
   private readonly powerWaitMs: number;
   /** The system's path and Reset action as the BMC gave them (shared with later connections for a while). */
   private readonly memo: SystemMemo;
+  /** The GET that confirmed the system's path as this connection opened: what its first call reads. */
+  private fresh: SystemRead | null;
 
-  constructor(client: RedfishClient, path: string, provider: string, options: RedfishProviderOptions, memo?: SystemMemo) {
+  constructor(
+    client: RedfishClient,
+    path: string,
+    provider: string,
+    options: RedfishProviderOptions,
+    memo?: SystemMemo,
+    fresh: SystemRead | null = null,
+  ) {
     this.client = client;
     this.path = path;
     this.provider = provider;
     this.powerPollMs = options.powerPollMs ?? 1_000;
     this.powerWaitMs = options.powerWaitMs ?? 60_000;
     this.memo = memo ?? { path, reset: null };
+    this.fresh = fresh;
+  }
+
+  /** The system as the BMC has it now: the read made a moment ago as the connection opened, once, else a GET. */
+  private async read(signal: AbortSignal): Promise<SystemRead> {
+    const fresh = this.fresh;
+    this.fresh = null;
+    return fresh ?? this.client.getWithEtag(this.path, signal);
   }
 
   async powerState(signal: AbortSignal): Promise<PowerState> {
-    return toPowerState((await this.client.get(this.path, signal)).PowerState);
+    return toPowerState((await this.read(signal)).body.PowerState);
   }
 
   async setPower(action: PowerAction, signal: AbortSignal): Promise<void> {
-    const system = await this.client.get(this.path, signal);
+    const { body: system } = await this.read(signal);
     const { target, allowed } = await this.resetAction(system, signal);
     const plan = planReset(action, allowed, toPowerState(system.PowerState));
     if ('error' in plan)
@@ -295,7 +325,7 @@ class RedfishSystem implements PowerController, BootController, MediaController,
 
   async setOneTimeBoot(device: BootDevice, signal: AbortSignal): Promise<void> {
     const target = BOOT_TARGETS[device];
-    const { body, etag } = await this.client.getWithEtag(this.path, signal);
+    const { body, etag } = await this.read(signal);
     const boot = (body.Boot ?? {}) as Json;
     const allowed = boot['BootSourceOverrideTarget@Redfish.AllowableValues'];
     if (Array.isArray(allowed) && !allowed.includes(target))

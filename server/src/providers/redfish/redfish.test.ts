@@ -85,6 +85,31 @@ describe('Redfish client against the DMTF public-rackmount1 mockup (replayed by 
     );
   });
 
+  test("a configured system path is confirmed by one GET, which the connection's first call reads instead of asking again", async () => {
+    const server = await replay();
+    const own = new RedfishProvider({ attempts: 3, backoffMs: 1, timeoutMs: 3_000 });
+    const systemReads = () => server.requests.filter((r) => r.method === 'GET' && r.path === SYSTEM).length;
+    const connection = await own.connect(access(server.url, { systemPath: SYSTEM }), signal());
+    assert.equal(systemReads(), 1);
+    assert.equal(await connection.power?.powerState(signal()), 'on');
+    assert.equal(systemReads(), 1);
+    // Only the first: a later call on the same connection reads the system as it is then.
+    await connection.boot?.setOneTimeBoot('pxe', signal());
+    assert.equal(systemReads(), 2);
+    await connection.close();
+    // The next connection takes the path from the memo and reads the system itself.
+    const again = await own.connect(access(server.url, { systemPath: SYSTEM }), signal());
+    assert.equal(systemReads(), 2);
+    assert.equal(await again.power?.powerState(signal()), 'on');
+    assert.equal(systemReads(), 3);
+    await again.close();
+    await own.close();
+    assert.deepEqual(
+      server.writes.filter((r) => r.method === 'PATCH').map((r) => r.body),
+      [{ Boot: { BootSourceOverrideEnabled: 'Once', BootSourceOverrideTarget: 'Pxe' } }],
+    );
+  });
+
   test('a session the BMC expired is renewed with one login, also for calls sharing it at once', async () => {
     const server = await replay();
     const own = new RedfishProvider({ attempts: 3, backoffMs: 1, timeoutMs: 3_000 });
