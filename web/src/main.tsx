@@ -5,9 +5,6 @@ import { ConfirmProvider } from './components/Dialog.tsx';
 import { RequireAdmin, RequireAuth, RequireStaff } from './components/RequireAuth.tsx';
 import { AppShell, PublicShell } from './components/Shell.tsx';
 import { ToastProvider } from './components/Toast.tsx';
-import { AdminAudit } from './pages/admin/AdminAudit.tsx';
-import { AdminSettings } from './pages/admin/AdminSettings.tsx';
-import { AdminUsers } from './pages/admin/AdminUsers.tsx';
 import { SignIn } from './pages/auth/SignIn.tsx';
 import { SignUp } from './pages/auth/SignUp.tsx';
 import { VerifyEmail } from './pages/auth/VerifyEmail.tsx';
@@ -15,12 +12,7 @@ import { Claims } from './pages/claims/Claims.tsx';
 import { GrantList } from './pages/grants/GrantList.tsx';
 import { GrantPage } from './pages/grants/GrantPage.tsx';
 import { supplyChainRoutes } from './pages/insight/routes.tsx';
-import { InventoryList } from './pages/inventory/InventoryList.tsx';
-import { MachineEnroll } from './pages/inventory/MachineEnroll.tsx';
-import { MachineImport } from './pages/inventory/MachineImport.tsx';
-import { MachinePage } from './pages/inventory/MachinePage.tsx';
 import { RequireOperator } from './pages/inventory/machine-states.tsx';
-import { OperatorTasks } from './pages/inventory/OperatorTasks.tsx';
 import { AcceptInvitation } from './pages/invitations/AcceptInvitation.tsx';
 import { MyInvitations } from './pages/invitations/MyInvitations.tsx';
 import { NotFound } from './pages/NotFound.tsx';
@@ -29,13 +21,6 @@ import { ApiTokens } from './pages/profile/ApiTokens.tsx';
 import { ProfileAccount } from './pages/profile/ProfileAccount.tsx';
 import { ProfileLayout } from './pages/profile/ProfileLayout.tsx';
 import { SshKeys } from './pages/profile/SshKeys.tsx';
-import { ProgramCreate } from './pages/programs/ProgramCreate.tsx';
-import { ProgramLayout } from './pages/programs/ProgramLayout.tsx';
-import { ProgramList } from './pages/programs/ProgramList.tsx';
-import { ProgramOverview } from './pages/programs/ProgramOverview.tsx';
-import { ProgramPolicy } from './pages/programs/ProgramPolicy.tsx';
-import { ProgramStaff } from './pages/programs/ProgramStaff.tsx';
-import { ProgramWebhooks } from './pages/programs/ProgramWebhooks.tsx';
 import { ProjectAudit } from './pages/projects/ProjectAudit.tsx';
 import { ProjectCreate } from './pages/projects/ProjectCreate.tsx';
 import { ProjectInvitations } from './pages/projects/ProjectInvitations.tsx';
@@ -46,24 +31,20 @@ import { ProjectOverview } from './pages/projects/ProjectOverview.tsx';
 import { ProjectSettings } from './pages/projects/ProjectSettings.tsx';
 import { Directory } from './pages/public/Directory.tsx';
 import { PublicProject } from './pages/public/PublicProject.tsx';
-import { IdleServers } from './pages/reports/IdleServers.tsx';
-import { ProgramImpact, PublicImpact } from './pages/reports/ImpactReport.tsx';
-import { ProgramDashboard } from './pages/reports/ProgramDashboard.tsx';
 import { ProjectUsage } from './pages/reports/ProjectUsage.tsx';
 import { ProjectRequests } from './pages/requests/ProjectRequests.tsx';
 import { RequestCreate, RequestEdit } from './pages/requests/RequestEditor.tsx';
 import { RequestList } from './pages/requests/RequestList.tsx';
 import { RequestPage } from './pages/requests/RequestPage.tsx';
-import { ReviewQueue } from './pages/review/ReviewQueue.tsx';
 import { ProjectServers } from './pages/servers/ProjectServers.tsx';
 import { ServerCreate } from './pages/servers/ServerCreate.tsx';
 import { ServerPage } from './pages/servers/ServerPage.tsx';
 import { ProjectStories } from './pages/stories/ProjectStories.tsx';
-import { StoryQueue } from './pages/stories/StoryQueue.tsx';
 import { SessionProvider } from './session.tsx';
 import './styles.css';
 import './program.css';
 
+// Staff, operator and admin screens load on first visit (`lazy`): maintainers never download them.
 const router = createBrowserRouter([
   { path: '/login', element: <SignIn /> },
   { path: '/signup', element: <SignUp /> },
@@ -74,7 +55,7 @@ const router = createBrowserRouter([
     children: [
       { path: '/p/:slug', element: <PublicProject /> },
       { path: '/directory', element: <Directory /> },
-      { path: '/impact/:program', element: <PublicImpact /> },
+      { path: '/impact/:program', lazy: () => import('./pages/reports/ImpactReport.tsx').then((m) => ({ Component: m.PublicImpact })) },
     ],
   },
   {
@@ -119,11 +100,11 @@ const router = createBrowserRouter([
           </RequireOperator>
         ),
         children: [
-          { index: true, element: <InventoryList /> },
-          { path: 'enroll', element: <MachineEnroll /> },
-          { path: 'import', element: <MachineImport /> },
-          { path: 'machines/:id', element: <MachinePage /> },
-          { path: 'tasks', element: <OperatorTasks /> },
+          { index: true, lazy: () => import('./pages/inventory/InventoryList.tsx').then((m) => ({ Component: m.InventoryList })) },
+          { path: 'enroll', lazy: () => import('./pages/inventory/MachineEnroll.tsx').then((m) => ({ Component: m.MachineEnroll })) },
+          { path: 'import', lazy: () => import('./pages/inventory/MachineImport.tsx').then((m) => ({ Component: m.MachineImport })) },
+          { path: 'machines/:id', lazy: () => import('./pages/inventory/MachinePage.tsx').then((m) => ({ Component: m.MachinePage })) },
+          { path: 'tasks', lazy: () => import('./pages/inventory/OperatorTasks.tsx').then((m) => ({ Component: m.OperatorTasks })) },
         ],
       },
       { path: '/notifications', element: <Notifications /> },
@@ -135,22 +116,28 @@ const router = createBrowserRouter([
           </RequireStaff>
         ),
         children: [
-          { path: '/review', element: <ReviewQueue /> },
-          { path: '/stories', element: <StoryQueue /> },
-          { path: '/idle-servers', element: <IdleServers /> },
+          { path: '/review', lazy: () => import('./pages/review/ReviewQueue.tsx').then((m) => ({ Component: m.ReviewQueue })) },
+          { path: '/stories', lazy: () => import('./pages/stories/StoryQueue.tsx').then((m) => ({ Component: m.StoryQueue })) },
+          { path: '/idle-servers', lazy: () => import('./pages/reports/IdleServers.tsx').then((m) => ({ Component: m.IdleServers })) },
           ...supplyChainRoutes,
-          { path: '/programs', element: <ProgramList /> },
-          { path: '/programs/new', element: <ProgramCreate /> },
+          { path: '/programs', lazy: () => import('./pages/programs/ProgramList.tsx').then((m) => ({ Component: m.ProgramList })) },
+          { path: '/programs/new', lazy: () => import('./pages/programs/ProgramCreate.tsx').then((m) => ({ Component: m.ProgramCreate })) },
           {
             path: '/programs/:program',
-            element: <ProgramLayout />,
+            lazy: () => import('./pages/programs/ProgramLayout.tsx').then((m) => ({ Component: m.ProgramLayout })),
             children: [
-              { index: true, element: <ProgramOverview /> },
-              { path: 'dashboard', element: <ProgramDashboard /> },
-              { path: 'impact', element: <ProgramImpact /> },
-              { path: 'policy', element: <ProgramPolicy /> },
-              { path: 'staff', element: <ProgramStaff /> },
-              { path: 'webhooks', element: <ProgramWebhooks /> },
+              { index: true, lazy: () => import('./pages/programs/ProgramOverview.tsx').then((m) => ({ Component: m.ProgramOverview })) },
+              {
+                path: 'dashboard',
+                lazy: () => import('./pages/reports/ProgramDashboard.tsx').then((m) => ({ Component: m.ProgramDashboard })),
+              },
+              { path: 'impact', lazy: () => import('./pages/reports/ImpactReport.tsx').then((m) => ({ Component: m.ProgramImpact })) },
+              { path: 'policy', lazy: () => import('./pages/programs/ProgramPolicy.tsx').then((m) => ({ Component: m.ProgramPolicy })) },
+              { path: 'staff', lazy: () => import('./pages/programs/ProgramStaff.tsx').then((m) => ({ Component: m.ProgramStaff })) },
+              {
+                path: 'webhooks',
+                lazy: () => import('./pages/programs/ProgramWebhooks.tsx').then((m) => ({ Component: m.ProgramWebhooks })),
+              },
             ],
           },
         ],
@@ -175,9 +162,9 @@ const router = createBrowserRouter([
         ),
         children: [
           { index: true, element: <Navigate to="/admin/users" replace /> },
-          { path: 'users', element: <AdminUsers /> },
-          { path: 'audit', element: <AdminAudit /> },
-          { path: 'settings', element: <AdminSettings /> },
+          { path: 'users', lazy: () => import('./pages/admin/AdminUsers.tsx').then((m) => ({ Component: m.AdminUsers })) },
+          { path: 'audit', lazy: () => import('./pages/admin/AdminAudit.tsx').then((m) => ({ Component: m.AdminAudit })) },
+          { path: 'settings', lazy: () => import('./pages/admin/AdminSettings.tsx').then((m) => ({ Component: m.AdminSettings })) },
         ],
       },
       { path: '*', element: <NotFound /> },

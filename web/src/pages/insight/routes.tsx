@@ -1,24 +1,23 @@
 import type { RouteObject } from 'react-router';
-import { DependencyPaths } from './DependencyPaths.tsx';
-import { ProductList } from './ProductList.tsx';
-import { ProductPage } from './ProductPage.tsx';
-import { SupplyChainLayout } from './SupplyChainLayout.tsx';
-import { SupplyChainOverview } from './SupplyChainOverview.tsx';
-import { UpstreamProjectPage } from './UpstreamProjectPage.tsx';
-import { UpstreamProjects } from './UpstreamProjects.tsx';
 
-/** The supply-chain section's pages, for staff (main.tsx puts them under RequireStaff). */
+/** The supply-chain section's pages, for staff (main.tsx puts them under RequireStaff), loaded on first visit. */
 export const supplyChainRoutes: RouteObject[] = [
   {
     path: '/supply-chain',
-    element: <SupplyChainLayout />,
+    lazy: () => import('./SupplyChainLayout.tsx').then((m) => ({ Component: m.SupplyChainLayout })),
     children: [
-      { index: true, element: <SupplyChainOverview /> },
-      { path: 'projects', element: <UpstreamProjects /> },
-      { path: 'products', element: <ProductList /> },
+      { index: true, lazy: () => import('./SupplyChainOverview.tsx').then((m) => ({ Component: m.SupplyChainOverview })) },
+      { path: 'projects', lazy: () => import('./UpstreamProjects.tsx').then((m) => ({ Component: m.UpstreamProjects })) },
+      { path: 'products', lazy: () => import('./ProductList.tsx').then((m) => ({ Component: m.ProductList })) },
     ],
   },
-  { path: '/supply-chain/projects/:id', element: <UpstreamProjectPage /> },
-  { path: '/supply-chain/products/:product', element: <ProductPage /> },
-  { path: '/supply-chain/products/:product/paths', element: <DependencyPaths /> },
+  {
+    path: '/supply-chain/projects/:id',
+    lazy: () => import('./UpstreamProjectPage.tsx').then((m) => ({ Component: m.UpstreamProjectPage })),
+  },
+  { path: '/supply-chain/products/:product', lazy: () => import('./ProductPage.tsx').then((m) => ({ Component: m.ProductPage })) },
+  {
+    path: '/supply-chain/products/:product/paths',
+    lazy: () => import('./DependencyPaths.tsx').then((m) => ({ Component: m.DependencyPaths })),
+  },
 ];
