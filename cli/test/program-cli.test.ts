@@ -473,8 +473,12 @@ describe('surplus programs, catalog and requests', () => {
       [request.id],
     );
     assert.deepEqual(queue.items[0].votes, { up: 0, down: 0, approvals_required: 1, meets_vote_rule: true });
+    // The queue counts the servers (2 + 1) instead of listing the lines; `requests show` has them.
+    assert.equal(queue.items[0].server_count, 3);
+    assert.equal(queue.items[0].unmatched_lines, 0);
     const queueTable = await reviewer.ok(['review', 'list', '--program', programSlug]);
-    assert.match(queueTable.stdout, /\s+WAITING\s+VOTES\s+ID$/m);
+    assert.match(queueTable.stdout, /\s+SERVERS\s+PER MONTH\s+WAITING\s+VOTES\s+ID$/m);
+    assert.match(queueTable.stdout, /\sci_cd\s+3\s+\$3,358\.00\s/m);
     assert.match(queueTable.stdout, new RegExp(`\\+0 −0 \\(one decision needed\\)\\s+${request.id}$`, 'm'));
     assert.deepEqual((await reviewer.json(['review', 'list', '--program', programSlug, '--overdue'])).items, []);
 

@@ -256,29 +256,56 @@ export function stateStyle(ctx: Context, state: string): string {
   return state;
 }
 
-function source(request: Request): string {
+/**
+ * A row of the request table: a Request (`requests list`) or a review queue item (`review list`),
+ * which counts its servers instead of listing its resource lines.
+ */
+type ListedRequest = Pick<
+  Request,
+  | 'id'
+  | 'number'
+  | 'program'
+  | 'project'
+  | 'github_author'
+  | 'state'
+  | 'source'
+  | 'github_issue'
+  | 'purpose'
+  | 'monthly_estimate_cents'
+  | 'submitted_at'
+  | 'waiting_days'
+  | 'is_overdue'
+> &
+  (Pick<Request, 'resources'> | { server_count: number; unmatched_lines: number });
+
+function source(request: ListedRequest): string {
   return request.source === 'github' ? `github #${request.github_issue ?? '?'}` : 'web';
 }
 
-function projectLabel(request: Request): string {
+function projectLabel(request: ListedRequest): string {
   if (request.project) return request.project.slug;
   return request.github_author ? `@${request.github_author} (unclaimed)` : '-';
 }
 
-function serverCount(request: Request): string {
-  const matched = request.resources.filter((line) => line.unmatched === null).reduce((sum, line) => sum + line.quantity, 0);
-  const unmatched = request.resources.filter((line) => line.unmatched !== null).length;
+function serverCount(request: ListedRequest): string {
+  const [matched, unmatched] =
+    'resources' in request
+      ? [
+          request.resources.filter((line) => line.unmatched === null).reduce((sum, line) => sum + line.quantity, 0),
+          request.resources.filter((line) => line.unmatched !== null).length,
+        ]
+      : [request.server_count, request.unmatched_lines];
   return unmatched ? `${matched} + ${unmatched} unmatched` : String(matched);
 }
 
-function waiting(request: Request): string {
+function waiting(request: ListedRequest): string {
   if (!request.submitted_at) return '-';
   const days = `${request.waiting_days} d`;
   return request.is_overdue ? `${days} (overdue)` : days;
 }
 
 /** The table `requests list` and `review list` share; `extra` columns go before the id. */
-export function requestTable<T extends Request>(ctx: Context, items: T[], empty: string, extra: Column<T>[] = []) {
+export function requestTable<T extends ListedRequest>(ctx: Context, items: T[], empty: string, extra: Column<T>[] = []) {
   const { colours } = ctx.out;
   ctx.out.table<T>(
     items,

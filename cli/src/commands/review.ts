@@ -43,7 +43,10 @@ export function registerReviewCommands(program: Command, ctx: Context) {
     .option('--overdue', 'only requests waiting longer than their program’s review target')
     .option('--limit <n>', 'show at most this many, following pages as needed', positiveInteger, 50)
     .option('--all', 'every matching request, however many pages (overrides --limit)')
-    .option('--json', 'print { items, next_cursor }: Request objects with their vote tally in `votes`')
+    .option(
+      '--json',
+      'print { items, next_cursor }: queue items (the request’s listed fields, server_count, unmatched_lines and the vote tally in `votes`; `requests show` has the whole request)',
+    )
     .action(async (options: QueueOptions) => {
       const { client } = await connect(ctx);
       const wanted = options.all ? Number.POSITIVE_INFINITY : options.limit;

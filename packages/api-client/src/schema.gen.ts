@@ -1035,7 +1035,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Requests to review, oldest first, with waiting days, the overdue flag and the vote tally. Without `state`: needs_info, submitted, in_review and changes_requested. */
+        /** @description Requests to review, oldest first, with waiting days, the overdue flag, the number of servers asked for and the vote tally; `GET /api/v1/requests/{id}` has the whole request. Without `state`: needs_info, submitted, in_review and changes_requested. */
         get: operations["listReviewQueue"];
         put?: never;
         post?: never;
@@ -3894,6 +3894,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             number: number;
+            title: string;
             program: {
                 /** Format: uuid */
                 id: string;
@@ -3913,38 +3914,19 @@ export interface components {
             state: components["schemas"]["RequestStateInput"];
             /** @enum {string} */
             kind: "new" | "extension";
-            extends_grant_id: string | null;
             purpose: components["schemas"]["PurposeInput"] | null;
-            title: string;
-            description: string;
-            description_html: string;
-            contact: {
-                name: string | null;
-                email: string | null;
-                organization: string | null;
-            };
-            project_urls: string[];
-            resources: components["schemas"]["ResourceLineInput"][];
-            /** @enum {string} */
-            duration: "fixed" | "ongoing";
-            end_on: string | null;
-            review_on: string | null;
-            start_on: string | null;
-            publish_results: string;
-            acknowledges_sponsor: boolean;
-            progress_report: string | null;
             monthly_estimate_cents: number;
-            /** @description For needs_info: what the request still lacks. */
-            missing: string[];
-            decision_reason: string | null;
             /** @description Days since submission until decision (or now). */
             waiting_days: number;
             /** @description Waiting longer than the program’s review-time target. */
             is_overdue: boolean;
-            grant_id: string | null;
             created_at: string;
             submitted_at: string | null;
             decided_at: string | null;
+            /** @description Servers asked for: the quantities of the lines that matched the catalog, summed. */
+            server_count: number;
+            /** @description Lines with text an intake could not match to a plan, metro or OS (kept and flagged; the request shows them). */
+            unmatched_lines: number;
             votes: components["schemas"]["VoteTallyInput"];
         };
         ReviewQueuePageInput: {
@@ -6388,6 +6370,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             number: number;
+            title: string;
             program: {
                 /** Format: uuid */
                 id: string;
@@ -6407,38 +6390,19 @@ export interface components {
             state: components["schemas"]["RequestState"];
             /** @enum {string} */
             kind: "new" | "extension";
-            extends_grant_id: string | null;
             purpose: components["schemas"]["Purpose"] | null;
-            title: string;
-            description: string;
-            description_html: string;
-            contact: {
-                name: string | null;
-                email: string | null;
-                organization: string | null;
-            };
-            project_urls: string[];
-            resources: components["schemas"]["ResourceLine"][];
-            /** @enum {string} */
-            duration: "fixed" | "ongoing";
-            end_on: string | null;
-            review_on: string | null;
-            start_on: string | null;
-            publish_results: string;
-            acknowledges_sponsor: boolean;
-            progress_report: string | null;
             monthly_estimate_cents: number;
-            /** @description For needs_info: what the request still lacks. */
-            missing: string[];
-            decision_reason: string | null;
             /** @description Days since submission until decision (or now). */
             waiting_days: number;
             /** @description Waiting longer than the program’s review-time target. */
             is_overdue: boolean;
-            grant_id: string | null;
             created_at: string;
             submitted_at: string | null;
             decided_at: string | null;
+            /** @description Servers asked for: the quantities of the lines that matched the catalog, summed. */
+            server_count: number;
+            /** @description Lines with text an intake could not match to a plan, metro or OS (kept and flagged; the request shows them). */
+            unmatched_lines: number;
             votes: components["schemas"]["VoteTally"];
         };
         ReviewQueuePage: {

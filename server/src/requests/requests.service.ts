@@ -241,7 +241,7 @@ export class RequestsService {
       if (!project) notFound('Project');
       projectId = project.id;
     }
-    const after = decodeCursor(query.cursor);
+    const after = decodeRequestCursor(query.cursor, query.sort);
     const rows = await this.requests.list(this.db, {
       visibleTo: isStaff(actor) ? 'all' : { userId: actor.userId },
       programId,
@@ -259,14 +259,9 @@ export class RequestsService {
     const hasMore = rows.length > query.limit;
     const page = hasMore ? rows.slice(0, query.limit) : rows;
     const last = page.at(-1);
-    const nextValue = last
-      ? query.sort.startsWith('cost')
-        ? String(last.monthly_estimate_cents)
-        : (last.submitted_at ?? last.created_at).toISOString()
-      : '';
     return {
       items: await this.toRequests(this.db, page),
-      next_cursor: hasMore && last ? Buffer.from(JSON.stringify([nextValue, last.id])).toString('base64url') : null,
+      next_cursor: hasMore && last ? encodeRequestCursor(last, query.sort) : null,
     };
   }
 
@@ -341,7 +336,7 @@ export class RequestsService {
       const policy = policies.get(row.program_id) ?? ProgramPolicy.parse(row.program_policy);
       policies.set(row.program_id, policy);
       const priced = estimate(resources.get(row.id) ?? [], catalog);
-      const waitingDays = row.submitted_at ? ((row.decided_at?.getTime() ?? now) - row.submitted_at.getTime()) / DAY_MS : 0;
+      const waiting = waitingOf(row, policy.review_target_days, now);
       return {
         id: row.id,
         number: row.number,
@@ -373,8 +368,8 @@ export class RequestsService {
         monthly_estimate_cents: Number(row.monthly_estimate_cents),
         missing: row.missing,
         decision_reason: row.decision_reason,
-        waiting_days: Math.round(waitingDays * 10) / 10,
-        is_overdue: OPEN_STATES.includes(row.state) && row.submitted_at !== null && waitingDays > policy.review_target_days,
+        waiting_days: waiting.days,
+        is_overdue: waiting.isOverdue,
         grant_id: row.grant_id,
         created_at: row.created_at.toISOString(),
         submitted_at: row.submitted_at?.toISOString() ?? null,
@@ -382,6 +377,22 @@ export class RequestsService {
       };
     });
   }
+}
+
+/**
+ * Days since submission until the decision (or `now`, to a tenth), and whether an open request has
+ * waited longer than its program's review-time target.
+ */
+export function waitingOf(
+  request: { state: RequestState; submitted_at: Date | null; decided_at: Date | null },
+  reviewTargetDays: number,
+  now: number,
+): { days: number; isOverdue: boolean } {
+  const days = request.submitted_at ? ((request.decided_at?.getTime() ?? now) - request.submitted_at.getTime()) / DAY_MS : 0;
+  return {
+    days: Math.round(days * 10) / 10,
+    isOverdue: OPEN_STATES.includes(request.state) && request.submitted_at !== null && days > reviewTargetDays,
+  };
 }
 
 /** Checks each line against the catalog; names the line and field of every problem at once. */
@@ -438,15 +449,38 @@ export function missingFields(request: RequestRow, lines: StoredLine[]): FieldEr
   return missing;
 }
 
-function decodeCursor(cursor: string | undefined) {
+/** The cursor after `last` in a request list (and the review queue) sorted by `sort`. */
+export function encodeRequestCursor(
+  last: { id: string; monthly_estimate_cents: string | number; submitted_at: Date | null; created_at: Date },
+  sort: RequestListQuery['sort'],
+): string {
+  const value = sort.startsWith('cost') ? String(last.monthly_estimate_cents) : (last.submitted_at ?? last.created_at).toISOString();
+  return Buffer.from(JSON.stringify([value, last.id])).toString('base64url');
+}
+
+const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const CURSOR_CENTS = /^-?\d{1,18}$/;
+
+/**
+ * The cursor's sort value and id. The value reaches SQL as a bigint (cost sorts) or a timestamptz,
+ * so one PostgreSQL would refuse is a bad cursor (400), not a database error (500).
+ */
+export function decodeRequestCursor(cursor: string | undefined, sort: RequestListQuery['sort']) {
   if (!cursor) return undefined;
+  let parsed: unknown;
   try {
-    const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (typeof value !== 'string' || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('shape');
-    return { value, id };
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
+    parsed = undefined;
+  }
+  const [value, id] = Array.isArray(parsed) && parsed.length === 2 ? parsed : [];
+  const isValue =
+    typeof value === 'string' &&
+    (sort.startsWith('cost') ? CURSOR_CENTS.test(value) : /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value)));
+  if (!isValue || typeof id !== 'string' || !CURSOR_ID.test(id)) {
     return fail('ERR_VALIDATION', 'cursor: is not a cursor this API issued', [
       { field: 'cursor', message: 'is not a cursor this API issued' },
     ]);
   }
+  return { value, id };
 }

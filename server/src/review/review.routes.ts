@@ -27,7 +27,7 @@ export function reviewRoutes(app: App, { review }: { review: ReviewService }) {
         tags,
         operationId: 'listReviewQueue',
         description:
-          'Requests to review, oldest first, with waiting days, the overdue flag and the vote tally. Without `state`: needs_info, submitted, in_review and changes_requested.',
+          'Requests to review, oldest first, with waiting days, the overdue flag, the number of servers asked for and the vote tally; `GET /api/v1/requests/{id}` has the whole request. Without `state`: needs_info, submitted, in_review and changes_requested.',
         querystring: RequestListQuery,
         response: { 200: ReviewQueuePage },
       },

@@ -50,10 +50,43 @@ export const VoteTally = z
   .meta({ id: 'VoteTally' });
 export type VoteTally = z.infer<typeof VoteTally>;
 
-export const ReviewQueueItem = Request.extend({ votes: VoteTally }).meta({ id: 'ReviewQueueItem' });
+/**
+ * A request as the queue lists it: what the queue screens show, without the description, contact and
+ * resource lines (`GET /api/v1/requests/{id}` has the whole request).
+ */
+export const ReviewQueueItem = Request.pick({
+  id: true,
+  number: true,
+  title: true,
+  program: true,
+  project: true,
+  source: true,
+  github_issue: true,
+  github_author: true,
+  state: true,
+  kind: true,
+  purpose: true,
+  monthly_estimate_cents: true,
+  waiting_days: true,
+  is_overdue: true,
+  created_at: true,
+  submitted_at: true,
+  decided_at: true,
+})
+  .extend({
+    server_count: z.number().int().describe('Servers asked for: the quantities of the lines that matched the catalog, summed.'),
+    unmatched_lines: z
+      .number()
+      .int()
+      .describe('Lines with text an intake could not match to a plan, metro or OS (kept and flagged; the request shows them).'),
+    votes: VoteTally,
+  })
+  .meta({ id: 'ReviewQueueItem' });
+export type ReviewQueueItem = z.infer<typeof ReviewQueueItem>;
 export const ReviewQueuePage = z
   .object({ items: z.array(ReviewQueueItem), next_cursor: z.string().nullable() })
   .meta({ id: 'ReviewQueuePage' });
+export type ReviewQueuePage = z.infer<typeof ReviewQueuePage>;
 
 export const Comment = z
   .object({

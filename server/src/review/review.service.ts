@@ -22,11 +22,11 @@ import {
   todayUtc,
 } from '../grants/grants.service.ts';
 import { type Actor, type Ctx, isAdmin, isStaff, type SignedIn } from '../http/context.ts';
-import { AppError, type FieldError, fail, invalid, withArticle } from '../http/errors.ts';
+import { AppError, type FieldError, fail, invalid, notFound, withArticle } from '../http/errors.ts';
 import type { InsightService } from '../insight/insight.service.ts';
 import type { NotificationsService } from '../notifications/notifications.service.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
-import type { Budget, ProgramPolicy } from '../programs/programs.schemas.ts';
+import { type Budget, ProgramPolicy } from '../programs/programs.schemas.ts';
 import type { ProgramsService } from '../programs/programs.service.ts';
 import { renderMarkdown } from '../projects/markdown.ts';
 import type { ProjectsRepository } from '../projects/projects.repository.ts';
@@ -34,7 +34,13 @@ import { isEligible } from '../requests/eligibility.ts';
 import type { StoredLine } from '../requests/estimate.ts';
 import type { RequestRow, RequestsRepository } from '../requests/requests.repository.ts';
 import type { RequestListQuery } from '../requests/requests.schemas.ts';
-import type { RequestsService, TransitionListener } from '../requests/requests.service.ts';
+import {
+  decodeRequestCursor,
+  encodeRequestCursor,
+  type RequestsService,
+  type TransitionListener,
+  waitingOf,
+} from '../requests/requests.service.ts';
 import type { StoriesService } from '../stories/stories.service.ts';
 import type { WebhookRequest } from '../webhooks/webhook-events.ts';
 import type { WebhooksService } from '../webhooks/webhooks.service.ts';
@@ -47,6 +53,8 @@ import {
   DECLINE_TEMPLATES,
   type DeclineBody,
   type Evidence,
+  type ReviewQueueItem,
+  type ReviewQueuePage,
   type VoteBody,
   type VoteTally,
 } from './review.schemas.ts';
@@ -59,7 +67,10 @@ const DAY_MS = 86_400_000;
 
 type Tally = { up: number; down: number };
 
-export function tallyOf(votes: Tally, policy: ProgramPolicy): VoteTally {
+/** The policy fields the queue reads, with the policy's defaults for a program stored without them. */
+const QueuePolicy = ProgramPolicy.pick({ approvals_required: true, review_target_days: true });
+
+export function tallyOf(votes: Tally, policy: Pick<ProgramPolicy, 'approvals_required'>): VoteTally {
   return {
     ...votes,
     approvals_required: policy.approvals_required,
@@ -120,24 +131,78 @@ export class ReviewService {
     this.insight = deps.insight;
   }
 
-  async queue(actor: Actor, query: RequestListQuery) {
-    const page = await this.requests.list(actor, { ...query, state: query.state ?? QUEUE_STATES.join(',') });
-    // The tallies and the page's programs (one or two) are read side by side.
-    const programIds = [...new Set(page.items.map((item) => item.program.id))];
-    const [tallies, programs] = await Promise.all([
-      this.review.tallies(
-        this.db,
-        page.items.map((item) => item.id),
-      ),
-      Promise.all(programIds.map((id) => this.programs.find(id))),
-    ]);
-    const policies = new Map(programs.map((program) => [program.id, this.programs.policyOf(program)]));
+  /**
+   * The queue: what the queue screens show of each request (the whole request is one GET away), its
+   * votes counted, in one prepared statement. Only staff reach it (the route's policy).
+   */
+  async queue(actor: Actor, query: RequestListQuery): Promise<ReviewQueuePage> {
+    if (!isStaff(actor)) fail('ERR_FORBIDDEN', 'The review queue is for program staff.');
+    const states = (query.state?.split(',') as RequestState[] | undefined) ?? QUEUE_STATES;
+    const after = decodeRequestCursor(query.cursor, query.sort);
+    const [programId, programSlug] = byIdOrSlug(query.program);
+    const [projectId, projectSlug] = byIdOrSlug(query.project);
+    const rows = await this.review.queuePage(this.db, {
+      states,
+      programId,
+      programSlug,
+      projectId,
+      projectSlug,
+      purpose: query.purpose,
+      source: query.source,
+      submittedBefore: query.min_age_days !== undefined ? new Date(Date.now() - query.min_age_days * DAY_MS) : undefined,
+      minCostCents: query.min_cost_cents,
+      maxCostCents: query.max_cost_cents,
+      sort: query.sort,
+      after,
+      limit: query.limit + 1,
+    });
+    // An empty page may be an unknown program or project, which answers 404 as the request list does.
+    if (rows.length === 0 && query.program) await this.programs.find(query.program);
+    if (rows.length === 0 && query.project && !(await this.projects.findByKey(this.db, query.project))) notFound('Project');
+    const hasMore = rows.length > query.limit;
+    const page = hasMore ? rows.slice(0, query.limit) : rows;
+    const last = page.at(-1);
+    const now = Date.now();
+    // One policy per program, not per row: a page usually spans one or two programs.
+    const policies = new Map<string, Pick<ProgramPolicy, 'approvals_required' | 'review_target_days'>>();
     return {
-      items: page.items.map((item) => ({
-        ...item,
-        votes: tallyOf(tallies.get(item.id) ?? { up: 0, down: 0 }, policies.get(item.program.id) as ProgramPolicy),
-      })),
-      next_cursor: page.next_cursor,
+      items: page.map((row) => {
+        let policy = policies.get(row.program_id);
+        if (!policy) {
+          policy = QueuePolicy.parse({
+            approvals_required: row.approvals_required ?? undefined,
+            review_target_days: row.review_target_days ?? undefined,
+          });
+          policies.set(row.program_id, policy);
+        }
+        const waiting = waitingOf(row, policy.review_target_days, now);
+        return {
+          id: row.id,
+          number: row.number,
+          title: row.title,
+          program: { id: row.program_id, slug: row.program_slug, name: row.program_name },
+          project:
+            row.project_id && row.project_slug && row.project_name
+              ? { id: row.project_id, slug: row.project_slug, name: row.project_name }
+              : null,
+          source: row.source,
+          github_issue: row.github_issue,
+          github_author: row.github_author,
+          state: row.state,
+          kind: row.kind,
+          purpose: row.purpose as ReviewQueueItem['purpose'],
+          monthly_estimate_cents: Number(row.monthly_estimate_cents),
+          server_count: row.server_count,
+          unmatched_lines: row.unmatched_lines,
+          waiting_days: waiting.days,
+          is_overdue: waiting.isOverdue,
+          created_at: row.created_at.toISOString(),
+          submitted_at: row.submitted_at?.toISOString() ?? null,
+          decided_at: row.decided_at?.toISOString() ?? null,
+          votes: tallyOf({ up: row.votes_up, down: row.votes_down }, policy),
+        };
+      }),
+      next_cursor: hasMore && last ? encodeRequestCursor(last, query.sort) : null,
     };
   }
 
@@ -618,6 +683,14 @@ function figuresOf(budget: Budget): BudgetFigures {
     spentCents: budget.spent_cents,
     remainingCents: budget.remaining_cents,
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A program or project key as [id, slug]: ids look like UUIDs, slugs never do. */
+function byIdOrSlug(key: string | undefined): [string | undefined, string | undefined] {
+  if (!key) return [undefined, undefined];
+  return UUID.test(key) ? [key.toLowerCase(), undefined] : [undefined, key];
 }
 
 function unique(values: string[]): string[] {
