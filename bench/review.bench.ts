@@ -9,7 +9,10 @@
  *   same HMAC over the raw body and inserts one row.
  *
  * Every server runs in its own process, autocannon in this one; the order of the targets flips every
- * round so that drift in the machine's load falls on all of them.
+ * round so that drift in the machine's load falls on all of them. Surplus runs as main.ts runs it,
+ * with the database URL (so bearer tokens are cached). Each target's CPU per request is read from
+ * its server process and from the embedded PostgreSQL's processes: under a loaded machine the
+ * figure that moves least.
  *
  *   npm run bench -- review [--duration 10] [--warmup 3] [--rounds 2] [--connections 10]
  *                           [--intake-connections 10] [--requests 10000] [--projects 1000] [--cpu-prof]
@@ -36,11 +39,11 @@ import { startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
 import { signatureOf } from '../server/src/intake/webhook.ts';
 import { ProgramCreateBody } from '../server/src/programs/programs.schemas.ts';
 import { testConfig } from '../server/test/harness.ts';
-import { dropDatabase, stopChild, summariseProfile } from './support.ts';
+import { dropDatabase, postgresCpu, stopChild, summariseProfile } from './support.ts';
 
 type Target = 'queue' | 'queue_baseline' | 'intake' | 'intake_baseline';
 const TARGETS: Target[] = ['queue_baseline', 'queue', 'intake_baseline', 'intake'];
-type Measured = { rps: number; p50Ms: number; p99Ms: number };
+type Measured = { rps: number; p50Ms: number; p99Ms: number; cpuMs: number; pgCpuMs: number | null };
 
 const self = fileURLToPath(import.meta.url);
 // Surplus's default pool size (SURPLUS_DB_POOL); the baselines get the same.
@@ -96,6 +99,7 @@ export default async function reviewBenchmark(argv: string[]) {
   try {
     const seedStarted = performance.now();
     const seeded = await seed(databaseUrl, secretKey, webhookSecret, requestCount, projectCount);
+    const pgCpu = process.env.TEST_DATABASE_URL ? null : postgresCpu(join(tmp, 'data', 'pg'));
     console.log(
       `seeded ${requestCount} requests (${seeded.queued} in the queue) over ${projectCount} projects in ${Math.round(performance.now() - seedStarted)} ms`,
     );
@@ -149,15 +153,29 @@ export default async function reviewBenchmark(argv: string[]) {
     };
 
     const results: Record<Target, Measured[]> = { queue: [], queue_baseline: [], intake: [], intake_baseline: [] };
+    // Surplus serves both of its targets from one process, the bare server both baselines.
+    const processOf = (target: Target) => (target.endsWith('baseline') ? baseline.child : surplus.child);
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? measured : [...measured].reverse();
       for (const target of order) {
         if (warmupS > 0) await warmups[target]();
+        const cpuBefore = await cpuOf(processOf(target));
+        const pgBefore = pgCpu?.();
         const result = await targets[target]();
-        const measured = { rps: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
+        const pgAfter = pgCpu?.();
+        const cpuMs = (await cpuOf(processOf(target))) - cpuBefore;
+        const requests = Math.max(1, result.requests.total);
+        const measured = {
+          rps: result.requests.average,
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          cpuMs: cpuMs / requests,
+          pgCpuMs: pgBefore !== undefined && pgAfter !== undefined ? (pgAfter - pgBefore) / requests : null,
+        };
         results[target].push(measured);
         console.log(
-          `round ${round} ${target.padEnd(15)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50Ms} ms  p99 ${measured.p99Ms} ms`,
+          `round ${round} ${target.padEnd(15)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50Ms} ms  p99 ${measured.p99Ms} ms` +
+            `  CPU/request: server ${measured.cpuMs.toFixed(2)} ms${measured.pgCpuMs === null ? '' : `, PostgreSQL ${measured.pgCpuMs.toFixed(2)} ms`}`,
         );
       }
     }
@@ -174,17 +192,29 @@ export default async function reviewBenchmark(argv: string[]) {
     const queueBaselineRps = mean(results.queue_baseline);
     const intakeRps = mean(results.intake);
     const intakeBaselineRps = mean(results.intake_baseline);
+    const cpu = (list: Measured[], of: (m: Measured) => number | null) => {
+      const values = list.map(of).filter((value): value is number => value !== null);
+      return values.length ? Math.round((values.reduce((sum, value) => sum + value, 0) / values.length) * 100) / 100 : null;
+    };
     return {
       ratio: queueRps / queueBaselineRps,
       p99_ms: worstP99(results.queue),
       queue_rps: Math.round(queueRps),
       baseline_rps: Math.round(queueBaselineRps),
       baseline_p99_ms: worstP99(results.queue_baseline),
+      cpu_ms: cpu(results.queue, (m) => m.cpuMs),
+      pg_cpu_ms: cpu(results.queue, (m) => m.pgCpuMs),
+      baseline_cpu_ms: cpu(results.queue_baseline, (m) => m.cpuMs),
+      baseline_pg_cpu_ms: cpu(results.queue_baseline, (m) => m.pgCpuMs),
       intake_ratio: intakeRps / intakeBaselineRps,
       intake_rps: Math.round(intakeRps),
       intake_p99_ms: worstP99(results.intake),
       intake_baseline_rps: Math.round(intakeBaselineRps),
       intake_baseline_p99_ms: worstP99(results.intake_baseline),
+      intake_cpu_ms: cpu(results.intake, (m) => m.cpuMs),
+      intake_pg_cpu_ms: cpu(results.intake, (m) => m.pgCpuMs),
+      intake_baseline_cpu_ms: cpu(results.intake_baseline, (m) => m.cpuMs),
+      intake_baseline_pg_cpu_ms: cpu(results.intake_baseline, (m) => m.pgCpuMs),
       connections,
       intake_connections: intakeConnections,
       duration_s: durationS,
@@ -391,6 +421,20 @@ async function countDeliveries(databaseUrl: string) {
 
 type ServeOptions = { databaseUrl: string; secretKey: string; webhookSecret: string; logFile: string };
 
+/** CPU milliseconds (user + system) the server process has used so far. */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      const cpu = (message as { cpu?: NodeJS.CpuUsage }).cpu;
+      if (!cpu) return;
+      child.off('message', onMessage);
+      resolve((cpu.user + cpu.system) / 1000);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
 function startServer(target: 'queue' | 'queue_baseline', options: ServeOptions, profileDir: string | null, children: ChildProcess[]) {
   const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const child = fork(self, ['serve', target, JSON.stringify(options)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -409,7 +453,8 @@ async function serve(target: 'queue' | 'queue_baseline', options: ServeOptions) 
   const pool = createPool(options.databaseUrl, POOL_SIZE);
   let app: { listen(options: { port: number; host: string }): Promise<string>; close(): Promise<unknown> };
   if (target === 'queue') {
-    app = (await createApp(createDb(pool), config(options.secretKey, options.logFile))).app;
+    // With the database URL, as main.ts gives it: bearer tokens are cached (decision 0007).
+    app = (await createApp(createDb(pool), { ...config(options.secretKey, options.logFile), databaseUrl: options.databaseUrl })).app;
   } else {
     const bare = Fastify();
     bare.get<{ Params: { id: string } }>('/requests/:id', async (request, reply) => {
@@ -437,7 +482,11 @@ async function serve(target: 'queue' | 'queue_baseline', options: ServeOptions) 
     app = bare;
   }
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  process.on('message', async () => {
+  process.on('message', async (message) => {
+    if (message === 'cpu') {
+      process.send?.({ cpu: process.cpuUsage() });
+      return;
+    }
     await app.close();
     await pool.end();
     process.exit(0);
