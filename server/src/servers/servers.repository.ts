@@ -1,5 +1,5 @@
 import { type Selectable, sql } from 'kysely';
-import type { Executor } from '../db/database.ts';
+import { type Executor, preparedQuery } from '../db/database.ts';
 import type { MachineState, MachinesTable, ServerState } from '../db/schema.ts';
 import type { Keyset } from '../http/pagination.ts';
 
@@ -14,6 +14,70 @@ export const LIVE_STATES: ServerState[] = [
   'reinstalling',
   'deprovisioning',
 ];
+
+/** ServersRepository.allocateForProvision's statement: prepared once per connection, as it runs for every provision. */
+const allocateForProvision = preparedQuery<Selectable<MachinesTable> & { server_state: ServerState; server_generation: number }>(
+  'servers_allocate_for_provision',
+  `with server as (
+    select id, state, provision_generation, progress_percent, hostname, plan_slug, metro_code, project_id
+    from servers where id = $1
+    for update
+  ),
+  waiting as (
+    select * from server
+    where provision_generation = $2 and state in ('queued', 'provisioning', 'reinstalling')
+  ),
+  held as (
+    select machines.* from machines, waiting where machines.server_id = waiting.id
+  ),
+  taken as (
+    update machines set state = 'allocated', server_id = $1, state_reason = null, updated_at = now()
+    where id = (
+      select machines.id from machines, waiting
+      where machines.plan_slug = waiting.plan_slug and machines.metro_code = waiting.metro_code
+        and machines.state = 'available' and not exists (select from held)
+      order by machines.hostname
+      for update of machines skip locked
+      limit 1
+    )
+    returning machines.*
+  ),
+  taken_event as (
+    insert into machine_events (machine_id, from_state, to_state, reason, actor_label)
+    select taken.id, 'available', 'allocated', 'server ' || waiting.hostname, 'system' from taken, waiting
+  ),
+  machine as (
+    select * from held union all select * from taken
+  ),
+  moved as (
+    update servers set
+      machine_id = machine.id,
+      provision_token_hash = $3,
+      state = case when waiting.state = 'queued' then 'provisioning' else servers.state end,
+      state_reason = case when waiting.state = 'queued' then null else servers.state_reason end,
+      progress_percent = greatest(servers.progress_percent, 10),
+      updated_at = now()
+    from waiting, machine
+    where servers.id = waiting.id
+    returning servers.id, waiting.state as from_state, servers.state as to_state, waiting.progress_percent as from_percent,
+      servers.project_id, machine.hostname as machine_hostname
+  ),
+  moved_event as (
+    insert into server_events (server_id, from_state, to_state, step, progress_percent, note, actor_label)
+    select id, from_state, to_state, 'allocated', 10,
+      case when from_state = 'queued' then 'machine ' || machine_hostname || ' allocated' else 'machine ' || machine_hostname end,
+      'system'
+    from moved where from_state = 'queued' or from_percent < 10
+  ),
+  moved_audit as (
+    insert into audit_events (actor_user_id, actor_label, action, target_type, target_id, project_id, summary, request_id)
+    select null, 'system', 'server.provisioning', 'server', id::text, project_id,
+      jsonb_build_object('from', from_state, 'to', to_state, 'note', 'machine ' || machine_hostname || ' allocated'), null
+    from moved where from_state = 'queued'
+  )
+  select machine.*, server.state as server_state, server.provision_generation as server_generation
+  from server left join machine on true`,
+);
 
 export class ServersRepository {
   private base(db: Executor) {
@@ -41,6 +105,10 @@ export class ServersRepository {
 
   lock(db: Executor, id: string) {
     return db.selectFrom('servers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
+  lockByTokenHash(db: Executor, hash: Buffer) {
+    return db.selectFrom('servers').selectAll().where('provision_token_hash', '=', hash).forUpdate().executeTakeFirst();
   }
 
   /** Newest first, one page (and one row more, which says whether another page follows). */
@@ -197,30 +265,11 @@ export class ServersRepository {
   }
 
   /**
-   * Takes one available machine for a server. SKIP LOCKED lets concurrent provisions take different
-   * machines; the unique machines.server_id makes giving one machine to two servers impossible.
-   * Returns the machine as it now is.
-   */
-  allocate(db: Executor, serverId: string, plan: string, metro: string) {
-    return sql<Selectable<MachinesTable>>`
-      update machines set state = 'allocated', server_id = ${serverId}, state_reason = null, updated_at = now()
-      where id = (
-        select id from machines
-        where plan_slug = ${plan} and metro_code = ${metro} and state = 'available'
-        order by hostname
-        for update skip locked
-        limit 1
-      )
-      returning *`
-      .execute(db)
-      .then((result) => result.rows[0]);
-  }
-
-  /**
    * A provision's first step in one statement: locks the server, and, when it is still of this
-   * generation and waiting for a machine, keeps the machine it holds or takes one from the pool as
-   * `allocate` does (SKIP LOCKED; the unique machines.server_id forbids a second holder), notes the
-   * allocation on the machine's events, stores the machine and the token's digest on the server,
+   * generation and waiting for a machine, keeps the machine it holds or takes an available one of
+   * its plan and metro (SKIP LOCKED lets concurrent provisions take different machines; the unique
+   * machines.server_id makes giving one machine to two servers impossible), notes the allocation on
+   * the machine's events, stores the machine and the token's digest on the server,
    * moves a queued server to provisioning at 10 % with its timeline event and audit entry (a server
    * that is further is only brought to 10 %). What took a transaction of ten round trips.
    *
@@ -228,66 +277,7 @@ export class ServersRepository {
    * (null when none was free: then nothing changed).
    */
   async allocateForProvision(db: Executor, serverId: string, generation: number, tokenHash: Buffer) {
-    const { rows } = await sql<Selectable<MachinesTable> & { server_state: ServerState; server_generation: number }>`
-      with server as (
-        select id, state, provision_generation, progress_percent, hostname, plan_slug, metro_code, project_id
-        from servers where id = ${serverId}
-        for update
-      ),
-      waiting as (
-        select * from server
-        where provision_generation = ${generation} and state in ('queued', 'provisioning', 'reinstalling')
-      ),
-      held as (
-        select machines.* from machines, waiting where machines.server_id = waiting.id
-      ),
-      taken as (
-        update machines set state = 'allocated', server_id = ${serverId}, state_reason = null, updated_at = now()
-        where id = (
-          select machines.id from machines, waiting
-          where machines.plan_slug = waiting.plan_slug and machines.metro_code = waiting.metro_code
-            and machines.state = 'available' and not exists (select from held)
-          order by machines.hostname
-          for update of machines skip locked
-          limit 1
-        )
-        returning machines.*
-      ),
-      taken_event as (
-        insert into machine_events (machine_id, from_state, to_state, reason, actor_label)
-        select taken.id, 'available', 'allocated', 'server ' || waiting.hostname, 'system' from taken, waiting
-      ),
-      machine as (
-        select * from held union all select * from taken
-      ),
-      moved as (
-        update servers set
-          machine_id = machine.id,
-          provision_token_hash = ${tokenHash},
-          state = case when waiting.state = 'queued' then 'provisioning' else servers.state end,
-          state_reason = case when waiting.state = 'queued' then null else servers.state_reason end,
-          progress_percent = greatest(servers.progress_percent, 10),
-          updated_at = now()
-        from waiting, machine
-        where servers.id = waiting.id
-        returning servers.id, waiting.state as from_state, servers.state as to_state, waiting.progress_percent as from_percent,
-          servers.project_id, machine.hostname as machine_hostname
-      ),
-      moved_event as (
-        insert into server_events (server_id, from_state, to_state, step, progress_percent, note, actor_label)
-        select id, from_state, to_state, 'allocated', 10,
-          case when from_state = 'queued' then 'machine ' || machine_hostname || ' allocated' else 'machine ' || machine_hostname end,
-          'system'
-        from moved where from_state = 'queued' or from_percent < 10
-      ),
-      moved_audit as (
-        insert into audit_events (actor_user_id, actor_label, action, target_type, target_id, project_id, summary, request_id)
-        select null, 'system', 'server.provisioning', 'server', id::text, project_id,
-          jsonb_build_object('from', from_state, 'to', to_state, 'note', 'machine ' || machine_hostname || ' allocated'), null
-        from moved where from_state = 'queued'
-      )
-      select machine.*, server.state as server_state, server.provision_generation as server_generation
-      from server left join machine on true`.execute(db);
+    const rows = await allocateForProvision(db, [serverId, generation, tokenHash]);
     const row = rows[0];
     if (!row) return undefined;
     const { server_state, server_generation, ...machine } = row;

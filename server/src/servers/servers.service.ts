@@ -497,10 +497,9 @@ export class ServersService {
   }
 
   async phoneHome(token: string, address: string | null): Promise<'active' | 'wiped' | 'ignored'> {
-    const found = await this.serverForToken(token);
-    if (!found) return 'ignored';
     return this.db.transaction().execute(async (tx) => {
-      const server = await this.servers.lock(tx, found.id);
+      // Found and locked by the token in one statement (no lookup before the transaction).
+      const server = await this.servers.lockByTokenHash(tx, this.tokens.digest(token));
       if (!server) return 'ignored';
       const now = new Date();
       if (server.state === 'deprovisioning') {
