@@ -524,6 +524,73 @@ describe('double allocation', () => {
   });
 });
 
+describe('a provision run again (after a crash)', () => {
+  it('keeps the machine it took: one allocation on the machine, one allocated step and audit entry, the power cycle not repeated', async () => {
+    const code = await metro();
+    const granted = await grantedProject({ plans: ['lab.vm.x86'], metros: [code] });
+    const machine = await labMachine(code);
+    const spare = await labMachine(code);
+    const created = await createServer(granted.owner, { project: granted.project.slug, metro: code });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id as string;
+
+    assert.equal(await t.services.servers.provision(id, 0, false), 'waiting for phone-home');
+    assert.equal(await t.services.servers.provision(id, 0, false), 'waiting for phone-home');
+    assert.equal(await t.services.servers.provision(id, 1, false), 'superseded');
+
+    const row = await t.db
+      .selectFrom('servers')
+      .select(['state', 'machine_id', 'progress_percent'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([row.state, row.progress_percent], ['provisioning', 30]);
+    const held = row.machine_id === machine.row.id ? machine : spare;
+    const other = held === machine ? spare : machine;
+    assert.deepEqual([(await machineRow(held.row.id)).state, (await machineRow(other.row.id)).state], ['allocated', 'available']);
+    const allocations = await t.db
+      .selectFrom('machine_events')
+      .select(['machine_id', 'reason'])
+      .where('machine_id', 'in', [machine.row.id, spare.row.id])
+      .where('to_state', '=', 'allocated')
+      .execute();
+    assert.deepEqual(allocations, [{ machine_id: held.row.id, reason: `server ${created.body.hostname}` }]);
+    const steps = await t.db
+      .selectFrom('server_events')
+      .select(['step', 'from_state', 'to_state', 'note'])
+      .where('server_id', '=', id)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      steps.map((event) => [event.step, event.from_state, event.to_state]),
+      [
+        ['queued', null, 'queued'],
+        ['allocated', 'queued', 'provisioning'],
+        ['boot_override', 'provisioning', 'provisioning'],
+        ['power_cycle', 'provisioning', 'provisioning'],
+      ],
+    );
+    assert.equal(steps[1]?.note, `machine ${held.row.hostname} allocated`);
+    const audits = await t.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_label', 'project_id', 'summary'])
+      .where('target_id', '=', id)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audits.map((audit) => audit.action),
+      ['server.created', 'server.provisioning'],
+    );
+    assert.deepEqual(audits[1], {
+      action: 'server.provisioning',
+      actor_label: 'system',
+      project_id: granted.project.id,
+      summary: { from: 'queued', to: 'provisioning', note: `machine ${held.row.hostname} allocated` },
+    });
+    // The boot override is set again (same effect); the power cycle, done under its key, is not repeated.
+    assert.deepEqual(held.memory.boots, ['n']);
+  });
+});
+
 describe('metadata scope', () => {
   it("reads only the presenting server's own metadata: another token, an old one or a server id get 404", async () => {
     const code = await metro();
