@@ -380,15 +380,56 @@ describe('GitHub intake: deliveries', () => {
     const editedAfter = await deliver('issues', issueEvent('edited', { number, body: fixture('04-form-missing.md'), state: 'closed' }));
     assert.equal(editedAfter.body.outcome, 'ignored: the request is withdrawn', 'a decided request is not re-read');
     assert.equal((await requestFor(oss, number))?.state, 'withdrawn');
+  });
 
-    // Withdrawal is final: reopening the issue leaves the request withdrawn, silently (docs/github-intake.md).
+  it('reopening the issue of a withdrawn request starts a new request from it, and says so on the issue', async () => {
+    const number = nextIssue++;
+    const requestsOf = () =>
+      t.db
+        .selectFrom('requests')
+        .select(['id', 'number', 'state'])
+        .where('program_id', '=', oss)
+        .where('github_issue', '=', number)
+        .orderBy('created_at')
+        .execute();
+    await deliver('issues', issueEvent('opened', { number, body: fixture('03-form-spelled-count.md') }));
+    await runJobs();
+    await deliver('issues', issueEvent('closed', { number, body: fixture('03-form-spelled-count.md') }));
+    await runJobs();
+    const [withdrawn] = await requestsOf();
+    assert.equal(withdrawn?.state, 'withdrawn');
+
+    // Withdrawal is final (docs/github-intake.md): the withdrawn request stays as it was, a new one starts.
     const reopened = await deliver('issues', issueEvent('reopened', { number, body: fixture('03-form-spelled-count.md') }));
     assert.equal(reopened.status, 200);
-    assert.equal(reopened.body.outcome, 'ignored: the request is withdrawn');
-    assert.equal((await requestFor(oss, number))?.state, 'withdrawn');
+    assert.equal(reopened.body.outcome, 'request_reopened');
+    const [first, second] = await requestsOf();
+    assert.deepEqual([first?.state, second?.state], ['withdrawn', 'submitted']);
+    assert.equal(reopened.body.request.id, second?.id);
+    const events = await t.db
+      .selectFrom('request_events')
+      .select('note')
+      .where('request_id', '=', second?.id as string)
+      .execute();
+    assert.ok(
+      events.some((event) => event.note?.includes(`reopened after request #${withdrawn?.number} was withdrawn`)),
+      JSON.stringify(events),
+    );
     await runJobs();
-    assert.equal(botComments(number).length, 1, 'no reply to the reopening');
-    assert.deepEqual(labelsOf(number), ['surplus:withdrawn']);
+    const comments = botComments(number);
+    assert.equal(comments.length, 2, 'the new request is acknowledged on the issue');
+    assert.match(comments[1] ?? '', new RegExp(`waiting for review as request #${second?.number}\\b`));
+    assert.deepEqual(labelsOf(number), ['surplus:submitted']);
+
+    // The issue's comments and edits now belong to the new request.
+    const comment = await deliver(
+      'issue_comment',
+      commentEvent('created', number, { id: 9_100_001, body: 'Still needed, thanks!', login: 'octo-maintainer' }),
+    );
+    assert.equal(comment.body.request.id, second?.id);
+    const replayed = await deliver('issues', issueEvent('reopened', { number, body: fixture('03-form-spelled-count.md') }));
+    assert.equal(replayed.body.outcome, 'request_updated', 'a second reopening while one is open starts nothing');
+    assert.equal((await requestsOf()).length, 2);
   });
 
   it('stores issue comments with their GitHub id, follows edits and deletions, and ignores the bot’s own', async () => {

@@ -14,7 +14,7 @@ import { normalizeRepositoryUrl, type RepositoryRef } from '../projects/reposito
 import { estimate } from '../requests/estimate.ts';
 import type { RequestFields, RequestsRepository } from '../requests/requests.repository.ts';
 import type { RequestsService } from '../requests/requests.service.ts';
-import { canTransition, isDecided } from '../requests/transitions.ts';
+import { isDecided } from '../requests/transitions.ts';
 import { type GithubReplies, ISSUE_CLOSED_NOTE, REPLY_MARKER } from './github-replies.ts';
 import type { IntakeRepository } from './intake.repository.ts';
 import type { ClaimAcceptBody, ClaimAccepted, ProjectClaim } from './intake.schemas.ts';
@@ -201,9 +201,13 @@ export class IntakeService {
         if (!existing) {
           // An edit of a closed issue (or one opened before the webhook existed and closed since) is no request.
           if (issue.state === 'closed') return { outcome: 'ignored: the issue is closed', requestId: null };
-          return this.createFromIssue(tx, ctx, program, issue, catalog, deliveryId);
+          return this.createFromIssue(tx, ctx, program, issue, catalog, deliveryId, null);
         }
-        return this.updateFromIssue(tx, ctx, existing.id, issue, catalog, event.action === 'reopened');
+        // Withdrawal is final; the author who reopens the issue still wants servers: a new request.
+        if (event.action === 'reopened' && existing.state === 'withdrawn' && issue.state !== 'closed') {
+          return this.createFromIssue(tx, ctx, program, issue, catalog, deliveryId, existing);
+        }
+        return this.updateFromIssue(tx, ctx, existing.id, issue, catalog);
       }
       case 'closed': {
         if (!existing) return { outcome: 'ignored: no request for this issue', requestId: null };
@@ -225,6 +229,7 @@ export class IntakeService {
     issue: IssuesEvent['issue'],
     catalog: CatalogSnapshot,
     deliveryId: string,
+    withdrawn: { id: string; number: number } | null,
   ): Promise<Handled> {
     const body = issue.body ?? '';
     const parsed = parseIssueBody(body, catalog, { issueTitle: issue.title });
@@ -254,7 +259,9 @@ export class IntakeService {
       to: 'draft',
       actorUserId: link.userId,
       actorLabel: `@${author} on GitHub`,
-      note: `Opened as issue #${issue.number} in ${program.github_repository}.`,
+      note: withdrawn
+        ? `Opened again: issue #${issue.number} in ${program.github_repository} was reopened after request #${withdrawn.number} was withdrawn.`
+        : `Opened as issue #${issue.number} in ${program.github_repository}.`,
     });
     await this.audit.record(tx, ctx, {
       action: 'request.created',
@@ -268,6 +275,7 @@ export class IntakeService {
         github_issue: issue.number,
         github_author: author,
         github_delivery: deliveryId,
+        ...(withdrawn ? { reopened_after: withdrawn.id } : {}),
         monthly_estimate_cents: fields.monthly_estimate_cents,
         missing: fields.missing,
         unmatched_lines: parsed.resources.filter((line) => line.unmatched !== null).length,
@@ -289,7 +297,7 @@ export class IntakeService {
       }
     }
     await this.requests.transition(tx, ctx, created.id, parsed.missing.length > 0 ? 'needs_info' : 'submitted', null);
-    return { outcome: 'request_created', requestId: created.id };
+    return { outcome: withdrawn ? 'request_reopened' : 'request_created', requestId: created.id };
   }
 
   /** Re-reads an edited (or reopened) issue into its request while nobody has decided it. */
@@ -299,17 +307,12 @@ export class IntakeService {
     requestId: string,
     issue: IssuesEvent['issue'],
     catalog: CatalogSnapshot,
-    isReopened: boolean,
   ): Promise<Handled> {
     const request = await this.requestsRepository.lock(tx, requestId);
     if (!request) return { outcome: 'ignored: the request is gone', requestId: null };
+    if (isDecided(request.state)) return { outcome: `ignored: the request is ${request.state}`, requestId };
     const parsed = parseIssueBody(issue.body ?? '', catalog, { issueTitle: issue.title });
     const isComplete = parsed.missing.length === 0;
-    // Closing the issue withdrew the request; reopening it brings it back where the state machine allows.
-    const reopensTo = isReopened && request.state === 'withdrawn' ? (isComplete ? 'submitted' : 'needs_info') : null;
-    if (isDecided(request.state) && !(reopensTo && canTransition(request.state, reopensTo))) {
-      return { outcome: `ignored: the request is ${request.state}`, requestId };
-    }
 
     const fields = requestFieldsOf(parsed, issue, catalog);
     const changed = (Object.keys(fields) as (keyof typeof fields)[]).filter(
@@ -327,10 +330,6 @@ export class IntakeService {
     });
 
     const state = request.state;
-    if (reopensTo) {
-      await this.requests.transition(tx, ctx, requestId, reopensTo, 'The issue was reopened on GitHub.');
-      return { outcome: 'request_reopened', requestId };
-    }
     if (isComplete && (state === 'needs_info' || state === 'changes_requested')) {
       await this.requests.transition(tx, ctx, requestId, 'submitted', 'The issue was edited on GitHub.');
     } else if (!isComplete && (state === 'submitted' || state === 'changes_requested')) {

@@ -70,8 +70,15 @@ export class RequestsRepository {
     return this.base(db).where('requests.id', '=', id).executeTakeFirst();
   }
 
+  /** The issue's request that is not withdrawn, else its latest (migration 0067: an issue can hold several over time). */
   findByGithubIssue(db: Executor, programId: string, issue: number) {
-    return this.base(db).where('requests.program_id', '=', programId).where('requests.github_issue', '=', issue).executeTakeFirst();
+    return this.base(db)
+      .where('requests.program_id', '=', programId)
+      .where('requests.github_issue', '=', issue)
+      .orderBy(sql`requests.state = 'withdrawn'`)
+      .orderBy('requests.created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   lock(db: Executor, id: string) {
