@@ -180,6 +180,49 @@ describe('review queue', () => {
     );
   });
 
+  it('keeps the counts on the request as lines are replaced or edited, votes change and a reviewer’s votes go with them', async () => {
+    const countsOf = async (id: string, state = 'draft') => {
+      const items = (await query(`/api/v1/review/queue?state=${state}&limit=200`)).body.items;
+      const item = items.find((entry: { id: string }) => entry.id === id);
+      return { server_count: item.server_count, unmatched_lines: item.unmatched_lines, up: item.votes.up, down: item.votes.down };
+    };
+    assert.deepEqual(await countsOf(draft.id), { server_count: 1, unmatched_lines: 0, up: 0, down: 0 });
+    const edited = await t.call('PATCH', `/api/v1/requests/${draft.id}`, {
+      as: owner.token,
+      body: {
+        resources: [
+          { plan: 'c3.small.x86', quantity: 5, metro: 'da', operating_system: 'ubuntu_22_04' },
+          { plan: 'm3.small.x86', quantity: 2, metro: 'da', operating_system: 'ubuntu_22_04' },
+        ],
+      },
+    });
+    assert.equal(edited.status, 200, JSON.stringify(edited.body));
+    assert.deepEqual(await countsOf(draft.id), { server_count: 7, unmatched_lines: 0, up: 0, down: 0 });
+    // A line edited in place: it no longer matches, so it leaves the count and is flagged.
+    await t.db
+      .updateTable('request_resources')
+      .set({ plan_slug: null, unmatched: 'two big ones' })
+      .where('request_id', '=', draft.id)
+      .where('position', '=', 1)
+      .execute();
+    assert.deepEqual(await countsOf(draft.id), { server_count: 5, unmatched_lines: 1, up: 0, down: 0 });
+
+    const voted = made[5] as { id: string };
+    for (const [as, vote] of [
+      [reviewer, 1],
+      [reviewer2, 1],
+      [reviewer2, -1],
+    ] as const) {
+      assert.equal((await t.call('POST', `/api/v1/requests/${voted.id}/votes`, { as: as.token, body: { vote } })).status, 200);
+    }
+    assert.deepEqual(await countsOf(voted.id, 'submitted'), { server_count: 2, unmatched_lines: 0, up: 1, down: 1 });
+    const votes = (await query(`/api/v1/requests/${voted.id}/votes`)).body.tally;
+    assert.deepEqual([votes.up, votes.down], [1, 1], 'the vote list counts the same');
+    // A reviewer who leaves takes their votes with them (a cascade): the count follows.
+    await t.db.deleteFrom('users').where('id', '=', reviewer2.id).execute();
+    assert.deepEqual(await countsOf(voted.id, 'submitted'), { server_count: 2, unmatched_lines: 0, up: 1, down: 0 });
+  });
+
   it('filters, sorts and pages like the request list, a page at a time, in every sort', async () => {
     const filters = [
       '',

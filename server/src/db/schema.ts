@@ -251,6 +251,11 @@ export interface RequestsTable {
   updated_at: Timestamp;
   submitted_at: NullableTimestamp;
   decided_at: NullableTimestamp;
+  /** Kept by triggers on request_resources and request_votes (0090) for the review queue. */
+  server_count: Generated<number>;
+  unmatched_lines: Generated<number>;
+  votes_up: Generated<number>;
+  votes_down: Generated<number>;
 }
 
 export interface RequestResourcesTable {
