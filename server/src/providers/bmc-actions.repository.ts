@@ -1,5 +1,5 @@
 import { type Selectable, sql } from 'kysely';
-import type { Executor } from '../db/database.ts';
+import { type Executor, preparedQuery } from '../db/database.ts';
 import type { BmcActionsTable } from '../db/schema.ts';
 
 export type BmcActionRow = Selectable<BmcActionsTable>;
@@ -10,6 +10,23 @@ export type BmcActionRow = Selectable<BmcActionsTable>;
  * for an operator by the manual provider; an operator's confirmation makes it `done`).
  */
 export type BmcActionOutcome = 'started' | 'done' | 'failed' | 'pending';
+
+// Prepared once per connection: every BMC action of every workflow runs both.
+const claimAction = preparedQuery<{ idempotency_key: string }>(
+  'bmc_actions_claim',
+  `insert into bmc_actions (idempotency_key, machine_id, action, provider, outcome, detail)
+  values ($1::text, $2::uuid, $3::text, $4::text, 'started', $5::jsonb)
+  on conflict (idempotency_key) do update
+    set provider = excluded.provider, outcome = 'started', detail = bmc_actions.detail || excluded.detail, occurred_at = now()
+    where bmc_actions.outcome not in ('done', 'pending')
+  returning idempotency_key`,
+);
+const finishAction = preparedQuery<BmcActionRow>(
+  'bmc_actions_finish',
+  `update bmc_actions set outcome = $2::text, detail = detail || $3::jsonb, occurred_at = now()
+  where idempotency_key = $1::text
+  returning *`,
+);
 
 export class BmcActionsRepository {
   find(db: Executor, key: string) {
@@ -25,14 +42,7 @@ export class BmcActionsRepository {
     db: Executor,
     action: { key: string; machineId: string; action: string; provider: string; detail: Record<string, unknown> },
   ): Promise<{ isClaimed: true } | { isClaimed: false; row: BmcActionRow }> {
-    const detail = JSON.stringify(action.detail);
-    const { rows } = await sql<{ idempotency_key: string }>`
-      insert into bmc_actions (idempotency_key, machine_id, action, provider, outcome, detail)
-      values (${action.key}, ${action.machineId}, ${action.action}, ${action.provider}, 'started', ${detail}::jsonb)
-      on conflict (idempotency_key) do update
-        set provider = excluded.provider, outcome = 'started', detail = bmc_actions.detail || excluded.detail, occurred_at = now()
-        where bmc_actions.outcome not in ('done', 'pending')
-      returning idempotency_key`.execute(db);
+    const rows = await claimAction(db, [action.key, action.machineId, action.action, action.provider, JSON.stringify(action.detail)]);
     if (rows.length > 0) return { isClaimed: true };
     const row = await this.find(db, action.key);
     if (row && (row.outcome === 'done' || row.outcome === 'pending')) return { isClaimed: false, row };
@@ -65,13 +75,8 @@ export class BmcActionsRepository {
   }
 
   /** Records the outcome and returns the row as it now is. */
-  finish(db: Executor, key: string, outcome: BmcActionOutcome, detail: Record<string, unknown>) {
-    return db
-      .updateTable('bmc_actions')
-      .set({ outcome, detail: sql`detail || ${JSON.stringify(detail)}::jsonb`, occurred_at: sql`now()` })
-      .where('idempotency_key', '=', key)
-      .returningAll()
-      .executeTakeFirst();
+  async finish(db: Executor, key: string, outcome: BmcActionOutcome, detail: Record<string, unknown>): Promise<BmcActionRow | undefined> {
+    return (await finishAction(db, [key, outcome, JSON.stringify(detail)]))[0];
   }
 
   /** An operator did a pending step: only a pending row changes (a second confirmation finds nothing). */

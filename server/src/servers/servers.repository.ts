@@ -79,6 +79,21 @@ const allocateForProvision = preparedQuery<Selectable<MachinesTable> & { server_
   from server left join machine on true`,
 );
 
+/** ServersRepository.recordProgress's statement (every workflow step and boot request records one). */
+const recordProgress = preparedQuery<{ id: string }>(
+  'servers_record_progress',
+  `with progressed as (
+    update servers set progress_percent = $2::int, updated_at = now()
+    where id = $1::uuid
+      and ($3::text[] is null or state = any($3::text[]))
+      and (not $4::boolean or progress_percent < $2::int)
+    returning state
+  )
+  insert into server_events (server_id, from_state, to_state, step, progress_percent, note, actor_label)
+  select $1::uuid, state, state, $5::text, $2::int, $6::text, 'system' from progressed
+  returning id`,
+);
+
 export class ServersRepository {
   private base(db: Executor) {
     return db
@@ -225,17 +240,7 @@ export class ServersRepository {
     serverId: string,
     step: { percent: number; step: string; note: string | null; whileIn?: ServerState[]; isForward?: boolean },
   ): Promise<boolean> {
-    const { rows } = await sql<{ id: string }>`
-      with progressed as (
-        update servers set progress_percent = ${step.percent}, updated_at = now()
-        where id = ${serverId}
-          ${step.whileIn ? sql`and state = any(${step.whileIn}::text[])` : sql``}
-          ${step.isForward ? sql`and progress_percent < ${step.percent}` : sql``}
-        returning state
-      )
-      insert into server_events (server_id, from_state, to_state, step, progress_percent, note, actor_label)
-      select ${serverId}, state, state, ${step.step}, ${step.percent}, ${step.note}, 'system' from progressed
-      returning id`.execute(db);
+    const rows = await recordProgress(db, [serverId, step.percent, step.whileIn ?? null, step.isForward === true, step.step, step.note]);
     return rows.length > 0;
   }
 
