@@ -342,6 +342,20 @@ describe('grant enforcement at create', () => {
     assert.equal(rows.length, 1, 'the refused create wrote nothing');
   });
 
+  it('counts creates sent at once one after the other: exactly the allowed number is created, the rest refused', async () => {
+    const burst = await grantedProject({ plans: ['lab.vm.x86'], metros: [code], maxServers: 2 });
+    await labMachine(code);
+    await labMachine(code);
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () => createServer(burst.owner, { project: burst.project.slug, metro: code })),
+    );
+    assert.deepEqual(responses.map((response) => response.status).sort(), [201, 201, 403, 403, 403, 403]);
+    for (const refused of responses.filter((response) => response.status === 403))
+      assert.equal(refused.body.error.message, 'The grant allows 2 concurrent server(s); the project has 2.');
+    const rows = await t.db.selectFrom('servers').select('id').where('project_id', '=', burst.project.id).execute();
+    assert.equal(rows.length, 2);
+  });
+
   it('refuses a project without a grant with 403', async () => {
     const owner = await t.user();
     const project = await t.project(owner);
