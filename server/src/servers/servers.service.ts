@@ -25,6 +25,8 @@ export type ProvisioningSettings = {
   bootTimeoutSeconds: number;
   /** Per BMC call. */
   stepTimeoutMs: number;
+  /** How long a manual step may wait for an operator's confirmation (OperatorTasksService.expireOverdue). */
+  operatorTimeoutSeconds: number;
   /** Host shown in SSH access details for lab machines (their ports are forwarded on it). */
   labSshHost: string;
 };
@@ -338,7 +340,7 @@ export class ServersService {
       // crash may repeat a power cycle that already used up the previous override. A step an
       // operator was asked to do is the exception: its re-run goes on from the confirmation.
       await this.control.bootOnce(machine, 'pxe', await this.freshKey(machine, `${prefix}:boot-pxe:`), signal);
-      // The timeline's step and the power state read next are independent: one waits for the other's round trip no more.
+      // The timeline's step and the power-state read are independent: they go at once.
       const [, power] = await Promise.all([
         this.progressOnce(serverId, 20, 'boot_override', 'next boot from the network'),
         this.control.powerState(machine, signal),
@@ -580,17 +582,24 @@ export class ServersService {
       // Providers wrap the step's timeout in their own error ("… cancelled by the caller"): say what happened.
       const message = (error as Error).message;
       const reason = `${step}: ${signal.aborted ? `the BMC did not answer within ${this.settings.stepTimeoutMs} ms (${message})` : message}`;
-      await this.db.transaction().execute(async (tx) => {
-        const server = await this.servers.lock(tx, serverId);
-        if (server && server.state !== 'failed' && server.state !== 'deleted') {
-          if (server.state === 'deprovisioning') await this.finishDelete(tx, serverId, null, reason);
-          else await this.move(tx, SYSTEM_CTX, serverId, server.state, 'failed', reason, server.progress_percent);
-          await this.servers.update(tx, serverId, { machine_id: null });
-        }
-        await this.servers.setMachineState(tx, machine.id, 'maintenance', reason, 'system', true);
-      });
+      await this.db.transaction().execute((tx) => this.failStep(tx, serverId, machine.id, reason));
       return 'failed';
     }
+  }
+
+  /**
+   * A step that could not be done: the server fails with the reason (a delete finishes, since the
+   * user asked for it gone) and leaves the machine, which goes to maintenance with the same reason.
+   * Also for a manual step nobody confirmed in time (OperatorTasksService.expireOverdue).
+   */
+  async failStep(tx: Executor, serverId: string | null, machineId: string, reason: string) {
+    const server = serverId ? await this.servers.lock(tx, serverId) : undefined;
+    if (server && server.state !== 'failed' && server.state !== 'deleted') {
+      if (server.state === 'deprovisioning') await this.finishDelete(tx, server.id, null, reason);
+      else await this.move(tx, SYSTEM_CTX, server.id, server.state, 'failed', reason, server.progress_percent);
+      await this.servers.update(tx, server.id, { machine_id: null });
+    }
+    await this.servers.setMachineState(tx, machineId, 'maintenance', reason, 'system', true);
   }
 
   /** A one-time key under `prefix`, unless an operator was asked to do this step (then that step's key). */
