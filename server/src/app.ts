@@ -119,6 +119,7 @@ const DEFAULT_PROVISIONING: ProvisioningSettings = {
   bootUrl: 'http://127.0.0.1:8081',
   bootTimeoutSeconds: 600,
   stepTimeoutMs: 60_000,
+  operatorTimeoutSeconds: 86_400,
   labSshHost: '127.0.0.1',
 };
 
@@ -272,6 +273,7 @@ export function createServices(db: Db, config: SurplusConfig) {
     servers: serversRepository,
     workflows: servers,
     audit,
+    timeoutSeconds: config.provisioning?.operatorTimeoutSeconds ?? DEFAULT_PROVISIONING.operatorTimeoutSeconds,
   });
   // --- end servers ---------------------------------------------------------------------------------
 
@@ -393,6 +395,7 @@ export function jobHandlers(services: Services): JobHandlers {
     server_watchdog: async (payload) =>
       services.servers.watchdog(String(payload.server_id), Number(payload.generation ?? 0), payload.wipe === true),
     servers_reap: async () => services.servers.reapDue(),
+    operator_tasks_expire: async () => services.operatorTasks.expireOverdue(),
   };
 }
 
@@ -405,4 +408,5 @@ export const CRONTAB = `
 40 * * * * idle_servers
 */5 * * * * traffic_counters
 * * * * * servers_reap
+*/5 * * * * operator_tasks_expire
 `;

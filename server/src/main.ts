@@ -100,6 +100,7 @@ async function main() {
       bootUrl,
       bootTimeoutSeconds: Number(env.SURPLUS_BOOT_TIMEOUT_S ?? 600),
       stepTimeoutMs: Number(env.SURPLUS_BMC_STEP_TIMEOUT_MS ?? 60_000),
+      operatorTimeoutSeconds: Number(env.SURPLUS_OPERATOR_TIMEOUT_S ?? 86_400),
       labSshHost: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
     },
   };

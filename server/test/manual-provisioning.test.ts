@@ -147,6 +147,62 @@ async function phoneHome(mac: string): Promise<string> {
 const lastEvent = (found: { timeline: { step: string; note: string | null }[] }) => found.timeline.at(-1);
 
 describe('a server on a manual machine', () => {
+  it('gives up a step no operator confirmed within a day: the server fails, the machine goes to maintenance', async () => {
+    const { owner, slug } = await grantedProject();
+    const create = async (hostname: string) => {
+      const created = await t.call('POST', '/api/v1/servers', {
+        as: owner.token,
+        body: { project: slug, plan: 'lab.vm.x86', metro: code, operating_system: 'lab_live', hostname },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return created.body.id as string;
+    };
+    const forgotten = await manualMachine();
+    const forgottenServer = await create('forgotten');
+    await t.runJobs();
+    const [task] = await tasksOf(forgotten.id);
+    assert.ok(task);
+    // Another machine's step, filed just now, is not due.
+    const recent = await manualMachine();
+    const recentServer = await create('recent');
+    await t.runJobs();
+    assert.equal((await tasksOf(recent.id)).length, 1);
+
+    assert.equal(await t.services.operatorTasks.expireOverdue(), 0, 'nothing is a day old yet');
+    await t.db
+      .updateTable('bmc_actions')
+      .set({ occurred_at: new Date(Date.now() - 86_401_000) })
+      .where('idempotency_key', '=', task.id)
+      .execute();
+    assert.equal(await t.services.operatorTasks.expireOverdue(), 1);
+
+    const failed = await server(forgottenServer);
+    assert.equal(failed.state, 'failed');
+    const reason = `no operator confirmed "${task.instruction}" within 1 day`;
+    assert.equal(lastEvent(failed)?.note, reason);
+    const machineRow = await t.db
+      .selectFrom('machines')
+      .select(['state', 'server_id'])
+      .where('id', '=', forgotten.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(machineRow, { state: 'maintenance', server_id: null });
+    assert.deepEqual(await tasksOf(forgotten.id), [], 'the step left the operators’ list');
+    const late = await t.call('POST', `/api/v1/machines/tasks/${encodeURIComponent(task.id)}/confirm`, { as: operator.token, body: {} });
+    assert.equal(late.status, 404, 'a given-up step cannot be confirmed');
+    const audited = await t.db
+      .selectFrom('audit_events')
+      .select('summary')
+      .where('target_id', '=', forgotten.id)
+      .where('action', '=', 'machine.task_expired')
+      .execute();
+    assert.equal(audited.length, 1);
+    assert.equal((audited[0]?.summary as { reason?: string } | undefined)?.reason, reason);
+
+    assert.equal(await t.services.operatorTasks.expireOverdue(), 0, 'run again, it finds nothing');
+    assert.equal((await server(recentServer)).state, 'provisioning');
+    assert.equal((await tasksOf(recent.id)).length, 1);
+  });
+
   it('waits for an operator at each step, goes on after each confirmation, and is wiped back to the pool on delete', async () => {
     const { owner, slug } = await grantedProject();
     const machine = await manualMachine();

@@ -34,6 +34,18 @@ export class OperatorTasksRepository {
       .execute();
   }
 
+  /** Keys of the steps waiting for an operator since before `since`, oldest first. */
+  async overdueKeys(db: Executor, since: Date): Promise<string[]> {
+    const rows = await db
+      .selectFrom('bmc_actions')
+      .select('idempotency_key')
+      .where('outcome', '=', 'pending')
+      .where('occurred_at', '<', since)
+      .orderBy('occurred_at')
+      .execute();
+    return rows.map((row) => row.idempotency_key);
+  }
+
   /** One step under its key, locked so two confirmations of it are serialized. */
   lock(db: Executor, key: string) {
     return this.base(db).where('bmc_actions.idempotency_key', '=', key).forUpdate('bmc_actions').executeTakeFirst();

@@ -6,7 +6,7 @@
  */
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Db } from '../db/database.ts';
-import type { SignedIn } from '../http/context.ts';
+import { type SignedIn, SYSTEM_CTX } from '../http/context.ts';
 import { fail, notFound } from '../http/errors.ts';
 import type { BmcActionsRepository } from '../providers/bmc-actions.repository.ts';
 import type { OperatorTaskRow, OperatorTasksRepository } from './operator-tasks.repository.ts';
@@ -23,6 +23,7 @@ export class OperatorTasksService {
   private readonly servers: ServersRepository;
   private readonly workflows: ServersService;
   private readonly audit: AuditService;
+  private readonly timeoutSeconds: number;
 
   constructor(
     db: Db,
@@ -32,6 +33,8 @@ export class OperatorTasksService {
       servers: ServersRepository;
       workflows: ServersService;
       audit: AuditService;
+      /** How long a step may wait for an operator before its server fails (default a day). */
+      timeoutSeconds: number;
     },
   ) {
     this.db = db;
@@ -40,6 +43,7 @@ export class OperatorTasksService {
     this.servers = deps.servers;
     this.workflows = deps.workflows;
     this.audit = deps.audit;
+    this.timeoutSeconds = deps.timeoutSeconds;
   }
 
   async list(): Promise<OperatorTask[]> {
@@ -94,6 +98,48 @@ export class OperatorTasksService {
       };
     });
   }
+
+  /**
+   * The `operator_tasks_expire` job: a step nobody confirmed within the timeout is given up. The
+   * step is marked failed (it leaves the operators' list; confirming it answers 404), its server
+   * fails with the reason, and the machine goes to maintenance, as for a BMC that does not answer.
+   */
+  async expireOverdue(): Promise<number> {
+    const since = new Date(Date.now() - this.timeoutSeconds * 1000);
+    let expired = 0;
+    for (const key of await this.tasks.overdueKeys(this.db, since)) {
+      const isExpired = await this.db.transaction().execute(async (tx) => {
+        const row = await this.tasks.lock(tx, key);
+        // Confirmed (or expired by another process) since the list was read.
+        if (row?.outcome !== 'pending' || row.occurred_at >= since) return false;
+        const reason = `no operator confirmed "${instructionOf(row)}" within ${formatDuration(this.timeoutSeconds)}`;
+        await this.actions.finish(tx, key, 'failed', { error: reason, error_kind: 'operator_timeout' });
+        await this.workflows.failStep(tx, row.server_id, row.machine_id, reason);
+        await this.audit.record(tx, SYSTEM_CTX, {
+          action: 'machine.task_expired',
+          targetType: 'machine',
+          targetId: row.machine_id,
+          projectId: row.project_id,
+          summary: { task: key, action: row.action, instruction: instructionOf(row), server: row.server_id, reason },
+        });
+        return true;
+      });
+      if (isExpired) expired++;
+    }
+    return expired;
+  }
+}
+
+/** "1 day", "3 hours", "90 minutes", "45 seconds": the largest unit that divides the time. */
+function formatDuration(seconds: number): string {
+  for (const [unit, size] of [
+    ['day', 86_400],
+    ['hour', 3_600],
+    ['minute', 60],
+  ] as const) {
+    if (seconds >= size && seconds % size === 0) return `${seconds / size} ${unit}${seconds === size ? '' : 's'}`;
+  }
+  return `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
 
 function instructionOf(row: OperatorTaskRow): string {
