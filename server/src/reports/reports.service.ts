@@ -5,18 +5,11 @@ import { AppError, notFound } from '../http/errors.ts';
 import type { MeteringService } from '../metering/metering.service.ts';
 import { type Charge, dayStartS, nextMonthStartS, projectedCents, type SpendSummary } from '../metering/usage.ts';
 import type { ProgramRow, ProgramsService } from '../programs/programs.service.ts';
+import { PURPOSE_LABELS } from '../requests/requests.schemas.ts';
 import type { ReportGrant, ReportsRepository } from './reports.repository.ts';
 import type { Dashboard, ImpactReport, ReportQuery, SeriesName, SeriesTable } from './reports.schemas.ts';
 
 const TRAILING_DAYS = 30;
-
-const PURPOSE_LABELS: Record<string, string> = {
-  ci_cd: 'CI/CD',
-  benchmarking: 'Benchmarking',
-  labs: 'Labs, workshops and POCs',
-  hosting: 'Hosting',
-  other: 'Other',
-};
 
 /**
  * The program dashboard's series and the yearly impact report. Money comes from metering (the
@@ -154,7 +147,7 @@ export class ReportsService {
     );
     const byPurpose = shares(
       totalsBy(rows, (row) => (row.grantId ? (grantById.get(row.grantId)?.purpose ?? 'other') : 'other')),
-      (purpose) => PURPOSE_LABELS[purpose] ?? purpose,
+      (purpose) => PURPOSE_LABELS[purpose as keyof typeof PURPOSE_LABELS] ?? purpose,
     );
     const byMetro = shares(orUnassigned(spend.summary.byMetro), (metro) => metro);
     const byPlan = shares(orUnassigned(spend.summary.byPlan), (plan) => plan);

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 
 export const PURPOSES = ['ci_cd', 'benchmarking', 'labs', 'hosting', 'other'] as const;
+/** How people read each purpose: default request titles and the impact report. */
+export const PURPOSE_LABELS: Record<(typeof PURPOSES)[number], string> = {
+  ci_cd: 'CI/CD',
+  benchmarking: 'Benchmarking',
+  labs: 'Labs, workshops and POCs',
+  hosting: 'Hosting',
+  other: 'Other',
+};
 export const Purpose = z
   .enum(PURPOSES)
   .meta({ id: 'Purpose', description: 'ci_cd, benchmarking, labs (workshops/POC), hosting (mirror/CDN), other.' });

@@ -11,13 +11,14 @@ import type { ProjectsRepository } from '../projects/projects.repository.ts';
 import { checkEligibility } from './eligibility.ts';
 import { estimate, type StoredLine } from './estimate.ts';
 import type { RequestFields, RequestRow, RequestsRepository } from './requests.repository.ts';
-import type {
-  Request,
-  RequestCreateBody,
-  RequestDetail,
-  RequestListQuery,
-  RequestUpdateBody,
-  ResourceLineInput,
+import {
+  PURPOSE_LABELS,
+  type Request,
+  type RequestCreateBody,
+  type RequestDetail,
+  type RequestListQuery,
+  type RequestUpdateBody,
+  type ResourceLineInput,
 } from './requests.schemas.ts';
 import { canTransition, EDITABLE_STATES, OPEN_STATES } from './transitions.ts';
 
@@ -87,7 +88,7 @@ export class RequestsService {
         created_by: ctx.actor.userId,
         source: 'web',
         purpose: body.purpose,
-        title: body.title || `${access.project.name} — ${body.purpose.replace('_', '/')}`,
+        title: body.title || `${access.project.name} — ${PURPOSE_LABELS[body.purpose]}`,
         description_md: body.description,
         duration: body.duration,
         end_on: body.end_on ?? null,
