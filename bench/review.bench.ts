@@ -194,7 +194,8 @@ export default async function reviewBenchmark(argv: string[]) {
     const intakeBaselineRps = mean(results.intake_baseline);
     const cpu = (list: Measured[], of: (m: Measured) => number | null) => {
       const values = list.map(of).filter((value): value is number => value !== null);
-      return values.length ? Math.round((values.reduce((sum, value) => sum + value, 0) / values.length) * 100) / 100 : null;
+      // 'n/a' for a path not measured (--only) or PostgreSQL's share of a server it does not run.
+      return values.length ? Math.round((values.reduce((sum, value) => sum + value, 0) / values.length) * 100) / 100 : 'n/a';
     };
     return {
       ratio: queueRps / queueBaselineRps,
