@@ -47,7 +47,7 @@ export async function createBootServer(options: BootServiceOptions): Promise<Fas
     const base = (machine.is_lab ? options.labBootUrl : options.bootUrl).replace(/\/+$/, '');
     const server = machine.server_id ? await options.serversRepository.find(options.db, machine.server_id) : undefined;
     if (!server) return script([`echo Surplus: ${machine.hostname} has no work (${machine.state}); booting from disk.`, 'exit']);
-    const os = (await options.catalog.snapshot()).operatingSystems.get(server.os_slug);
+    const os = await options.catalog.operatingSystem(server.os_slug);
     const artifacts = (os?.artifacts ?? {}) as {
       kind?: string;
       kernel?: string;

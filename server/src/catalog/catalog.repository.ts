@@ -33,6 +33,10 @@ export class CatalogRepository {
     return db.selectFrom('plans').selectAll().where('slug', '=', slug).executeTakeFirst();
   }
 
+  findOperatingSystem(db: Executor, slug: string) {
+    return db.selectFrom('operating_systems').selectAll().where('slug', '=', slug).executeTakeFirst();
+  }
+
   upsertPlan(db: Executor, slug: string, plan: PlanFields) {
     return db
       .insertInto('plans')

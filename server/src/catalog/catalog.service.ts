@@ -35,6 +35,15 @@ export class CatalogService {
     };
   }
 
+  /**
+   * One operating system, for what needs only that one (a machine's iPXE request, a power action):
+   * one row read instead of the whole catalog's three tables.
+   */
+  async operatingSystem(slug: string, today = new Date()): Promise<OperatingSystem | undefined> {
+    const row = await this.catalog.findOperatingSystem(this.db, slug);
+    return row ? toOperatingSystem(row, today) : undefined;
+  }
+
   /** The catalog keyed for lookups (request validation, estimates, intake matching). */
   async snapshot(): Promise<CatalogSnapshot> {
     const catalog = await this.get();

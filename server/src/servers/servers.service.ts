@@ -365,7 +365,7 @@ export class ServersService {
     if (!server || server.state !== expected) return 'nothing to do';
     const machine = server.machine_id ? await this.servers.findMachine(this.db, server.machine_id) : undefined;
     if (!machine) return 'no machine';
-    const os = (await this.catalog.snapshot()).operatingSystems.get(server.os_slug);
+    const os = await this.catalog.operatingSystem(server.os_slug);
     const isLive = os?.artifacts.kind === 'live' || server.always_pxe;
     const key = `${serverId}:${action}:${server.updated_at.getTime()}`;
     const outcome = await this.runStep(serverId, machine, action, async (signal) => {
