@@ -14,6 +14,7 @@ import { CatalogService } from './catalog/catalog.service.ts';
 import { SecretBox } from './crypto/secret-box.ts';
 import type { Db } from './db/database.ts';
 import { ChangeListener } from './db/listener.ts';
+import { PageCache } from './db/page-cache.ts';
 import { DirectoryRepository } from './directory/directory.repository.ts';
 import { directoryRoutes } from './directory/directory.routes.ts';
 import { DirectoryService } from './directory/directory.service.ts';
@@ -51,10 +52,9 @@ import { ProgramsRepository } from './programs/programs.repository.ts';
 import { programsRoutes } from './programs/programs.routes.ts';
 import { ProgramsService } from './programs/programs.service.ts';
 import { MembersService } from './projects/members.service.ts';
-import { ProjectPageCache } from './projects/page-cache.ts';
 import { ProjectsRepository } from './projects/projects.repository.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
-import { ProjectsService } from './projects/projects.service.ts';
+import { PROJECTS_CHANNEL, ProjectsService } from './projects/projects.service.ts';
 import { BmcActionsRepository } from './providers/bmc-actions.repository.ts';
 import { createLabProvider } from './providers/lab/lab-provider.ts';
 import { ManualProvider } from './providers/manual/manual-provider.ts';
@@ -134,10 +134,10 @@ export function createServices(db: Db, config: SurplusConfig) {
   const accountsRepository = new AccountsRepository();
   const verification = new EmailVerificationService(db, accountsRepository, audit, outbox, config.publicUrl);
   // One LISTEN connection keeps the in-process caches honest (decision 0007).
-  const listener = new ChangeListener(config.databaseUrl ?? null);
-  const accounts = new AccountsService(db, accountsRepository, audit, verification, new TokenCache(listener));
   const notify = (channel: string, payload: string) => sql`select pg_notify(${channel}, ${payload})`.execute(db);
-  const projects = new ProjectsService(db, projectsRepository, audit, new ProjectPageCache(listener, notify));
+  const listener = new ChangeListener(config.databaseUrl ?? null, notify);
+  const accounts = new AccountsService(db, accountsRepository, audit, verification, new TokenCache(listener));
+  const projects = new ProjectsService(db, projectsRepository, audit, new PageCache(listener, [PROJECTS_CHANNEL]));
   const members = new MembersService(db, projectsRepository, audit, outbox, verification, config.publicUrl);
   const keys = new KeysService(db, new KeysRepository(), audit);
   const sso = new SsoService({ oidc: config.oidc, github: config.github });
@@ -362,9 +362,9 @@ export async function createApp(db: Db, config: SurplusConfig): Promise<{ app: A
   operatorTasksRoutes(app, { tasks: services.operatorTasks });
   insightRoutes(app, { insight: services.insight });
   app.addHook('onClose', async () => services.mailer.close());
-  // A read after a write answered here must see it, also from the caches (ProjectPageCache).
+  // A read after a write answered here must see it, also from the caches (PageCache).
   app.addHook('onSend', async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') services.projects.pages.noteWrite();
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') services.listener.noteWrite();
   });
   await services.listener.start();
   app.addHook('onClose', async () => services.listener.close());

@@ -1,115 +1,73 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChangeListener } from '../db/listener.ts';
-import { PROJECTS_CHANNEL, ProjectPageCache } from './page-cache.ts';
+import { ChangeListener, FENCE_CHANNEL } from './listener.ts';
+import { PageCache } from './page-cache.ts';
 
-/** A listener whose notifications, resets and fences the test drives by hand. */
-function fakeListener() {
-  const channels = new Map<string, (payload: string) => void>();
-  const resets: (() => void)[] = [];
-  const fences: ((hasArrived: boolean) => void)[] = [];
-  const listener = {
-    isListening: true,
-    subscribe: (channel: string, onNotification: (payload: string) => void) => channels.set(channel, onNotification),
-    onReset: (onReset: () => void) => resets.push(onReset),
-    fence: () => new Promise<boolean>((resolve) => fences.push(resolve)),
-  };
-  return {
-    listener: listener as unknown as ChangeListener,
-    notify: () => channels.get(PROJECTS_CHANNEL)?.(''),
-    reset: (isListening: boolean) => {
-      listener.isListening = isListening;
-      for (const onReset of resets) onReset();
-    },
-    fences,
-  };
+const CHANNEL = 'surplus_test';
+
+/** A listener that says it listens, without a connection: the test hands it notifications and fences. */
+function listening() {
+  const sent: string[] = [];
+  const listener = new ChangeListener(null, async (channel, payload) => {
+    assert.equal(channel, FENCE_CHANNEL);
+    sent.push(payload);
+  });
+  listener.isListening = true;
+  return { listener, sent };
 }
 
-const noSend = async () => {};
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('ProjectPageCache', () => {
-  it('keeps a page until PostgreSQL announces a change', async () => {
-    const fake = fakeListener();
-    const cache = new ProjectPageCache(fake.listener, noSend);
+describe('PageCache', () => {
+  it('keeps a page until PostgreSQL announces a change on one of its channels', async () => {
+    const { listener } = listening();
+    const cache = new PageCache(listener, [CHANNEL, 'surplus_other']);
     const miss = await cache.get('a');
     assert.equal(miss.page, undefined);
     cache.set('a', '{"items":[]}', miss.generation);
     assert.equal((await cache.get('a')).page, '{"items":[]}');
-    fake.notify();
+    listener.handle('surplus_unrelated', '');
+    assert.equal((await cache.get('a')).page, '{"items":[]}', 'another channel changes nothing here');
+    listener.handle('surplus_other', '');
     assert.equal((await cache.get('a')).page, undefined);
     assert.equal(cache.size, 0);
   });
 
   it('refuses a page read before a notification arrived', async () => {
-    const fake = fakeListener();
-    const cache = new ProjectPageCache(fake.listener, noSend);
+    const { listener } = listening();
+    const cache = new PageCache(listener, [CHANNEL]);
     const { generation } = await cache.get('a');
-    fake.notify();
+    listener.handle(CHANNEL, '');
     cache.set('a', 'stale', generation);
     assert.equal(cache.size, 0);
   });
 
-  it('keeps and serves nothing while the connection is down, and starts empty after it', async () => {
-    const fake = fakeListener();
-    const cache = new ProjectPageCache(fake.listener, noSend);
+  it('serves a page only until it expires', async () => {
+    const { listener } = listening();
+    const cache = new PageCache(listener, [CHANNEL]);
+    const { generation } = await cache.get('a');
+    cache.set('a', 'soon stale', generation, Date.now() + 50);
+    assert.equal((await cache.get('a')).page, 'soon stale');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal((await cache.get('a')).page, undefined);
+    assert.equal(cache.size, 0);
+  });
+
+  it('keeps and serves nothing without a listening connection, and starts empty after it', async () => {
+    const { listener } = listening();
+    const cache = new PageCache(listener, [CHANNEL]);
     cache.set('a', 'page', (await cache.get('a')).generation);
-    fake.reset(false);
+    await listener.close();
     assert.equal(cache.size, 0);
     const down = await cache.get('a');
     cache.set('a', 'page', down.generation);
     assert.equal(cache.size, 0);
-    fake.reset(true);
-    cache.set('a', 'page', (await cache.get('a')).generation);
-    assert.equal((await cache.get('a')).page, 'page');
-  });
-
-  it('after a write, waits for a fence before answering, and readers share it', async () => {
-    const fake = fakeListener();
-    const cache = new ProjectPageCache(fake.listener, noSend);
-    cache.set('a', 'before', (await cache.get('a')).generation);
-    cache.noteWrite();
-    let answered = 0;
-    const first = cache.get('a').then((result) => {
-      answered++;
-      return result;
-    });
-    const second = cache.get('a');
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(answered, 0, 'nothing is answered before the fence arrives');
-    assert.equal(fake.fences.length, 1, 'one fence for both readers');
-    // The write's own notification arrives before the fence does.
-    fake.notify();
-    fake.fences[0]?.(true);
-    assert.equal((await first).page, undefined);
-    assert.equal((await second).page, undefined);
-    // Caught up: no fence until the next write.
-    cache.set('a', 'after', (await cache.get('a')).generation);
-    assert.equal((await cache.get('a')).page, 'after');
-    assert.equal(fake.fences.length, 1);
-  });
-
-  it('reads PostgreSQL when a fence does not arrive', async () => {
-    const fake = fakeListener();
-    const cache = new ProjectPageCache(fake.listener, noSend);
-    cache.set('a', 'page', (await cache.get('a')).generation);
-    cache.noteWrite();
-    const pending = cache.get('a');
-    await new Promise((resolve) => setImmediate(resolve));
-    fake.fences[0]?.(false);
-    const result = await pending;
-    assert.equal(result.page, undefined);
-    cache.set('a', 'page', result.generation);
-    // Not caught up yet: the next read tries another fence.
-    const next = cache.get('a');
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(fake.fences.length, 2);
-    fake.fences[1]?.(true);
-    assert.equal((await next).page, 'page');
+    assert.equal((await new PageCache(null, [CHANNEL]).get('a')).generation, -1, 'no listener at all: nothing kept');
   });
 
   it('drops the least recently used pages past its capacity', async () => {
-    const fake = fakeListener();
-    const cache = new ProjectPageCache(fake.listener, noSend, { capacityChars: 10 });
+    const { listener } = listening();
+    const cache = new PageCache(listener, [CHANNEL], { capacityChars: 10 });
     const generation = (await cache.get('x')).generation;
     cache.set('a', 'aaaa', generation);
     cache.set('b', 'bbbb', generation);
@@ -120,5 +78,50 @@ describe('ProjectPageCache', () => {
     assert.equal((await cache.get('c')).page, 'cccc');
     cache.set('d', 'x'.repeat(11), generation);
     assert.equal(cache.size, 2, 'a page over the whole capacity is not kept');
+  });
+});
+
+describe('ChangeListener.catchUp (read-your-writes)', () => {
+  it('after a write, waits for a fence before a cache answers, and readers share it', async () => {
+    const { listener, sent } = listening();
+    const cache = new PageCache(listener, [CHANNEL]);
+    cache.set('a', 'before', (await cache.get('a')).generation);
+    assert.equal(sent.length, 0, 'no writes, no fence');
+    listener.noteWrite();
+    let answered = 0;
+    const first = cache.get('a').then((result) => {
+      answered++;
+      return result;
+    });
+    const second = cache.get('a');
+    await tick();
+    assert.equal(answered, 0, 'nothing is answered before the fence arrives');
+    assert.equal(sent.length, 1, 'one fence for both readers');
+    // The write's own notification arrives before the fence does.
+    listener.handle(CHANNEL, '');
+    listener.handle(FENCE_CHANNEL, sent[0] as string);
+    assert.equal((await first).page, undefined);
+    assert.equal((await second).page, undefined);
+    // Caught up: no fence until the next write.
+    cache.set('a', 'after', (await cache.get('a')).generation);
+    assert.equal((await cache.get('a')).page, 'after');
+    assert.equal(sent.length, 1);
+  });
+
+  it('sends readers to PostgreSQL when the fence does not come back, and tries again on the next read', async () => {
+    const { listener, sent } = listening();
+    const cache = new PageCache(listener, [CHANNEL]);
+    cache.set('a', 'page', (await cache.get('a')).generation);
+    listener.noteWrite();
+    const pending = cache.get('a');
+    await tick();
+    await listener.close();
+    assert.deepEqual(await pending, { generation: -1 });
+    listener.isListening = true;
+    const next = cache.get('a');
+    await tick();
+    assert.equal(sent.length, 2);
+    listener.handle(FENCE_CHANNEL, sent[1] as string);
+    assert.equal((await next).page, undefined, 'the cache emptied when the connection went');
   });
 });

@@ -1,5 +1,6 @@
 import type { AuditService } from '../audit/audit.service.ts';
 import { type Db, parseTimestamptz } from '../db/database.ts';
+import { PageCache } from '../db/page-cache.ts';
 import type { ProjectRole, ProjectRow } from '../db/schema.ts';
 import { type Actor, type Ctx, isStaff } from '../http/context.ts';
 import { fail, invalid, notFound } from '../http/errors.ts';
@@ -8,12 +9,14 @@ import type { ProjectAccess } from '../http/policy.ts';
 import { type ProjectJson, ProjectJsonCache } from './json-cache.ts';
 import { checkLicence, type LicenceInfo } from './licence.ts';
 import { renderMarkdown } from './markdown.ts';
-import { ProjectPageCache } from './page-cache.ts';
 import type { NewProject, ProjectsRepository } from './projects.repository.ts';
 import type { Project, ProjectCreateBody, ProjectUpdateBody } from './projects.schemas.ts';
 import { normalizeRepositoryUrl } from './repository-url.ts';
 
 type SignedIn = Ctx & { actor: Actor };
+
+/** PostgreSQL's channel for changes to what a projects page shows (migration 0063). */
+export const PROJECTS_CHANNEL = 'surplus_projects';
 
 export class ProjectsService {
   private readonly db: Db;
@@ -22,9 +25,9 @@ export class ProjectsService {
   /** Projects' kept JSON by (id, json_version): a page reads PostgreSQL's copy only for the ones missing here. */
   readonly jsonCache = new ProjectJsonCache();
   /** Whole pages as sent, by caller and query, dropped on any change PostgreSQL announces. */
-  readonly pages: ProjectPageCache;
+  readonly pages: PageCache;
 
-  constructor(db: Db, projects: ProjectsRepository, audit: AuditService, pages = new ProjectPageCache(null, async () => {})) {
+  constructor(db: Db, projects: ProjectsRepository, audit: AuditService, pages = new PageCache(null, [])) {
     this.db = db;
     this.projects = projects;
     this.audit = audit;
