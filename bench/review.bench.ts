@@ -41,8 +41,8 @@ import { ProgramCreateBody } from '../server/src/programs/programs.schemas.ts';
 import { testConfig } from '../server/test/harness.ts';
 import { dropDatabase, postgresCpu, stopChild, summariseProfile } from './support.ts';
 
-type Target = 'queue' | 'queue_baseline' | 'intake' | 'intake_baseline';
-const TARGETS: Target[] = ['queue_baseline', 'queue', 'intake_baseline', 'intake'];
+type Target = 'queue' | 'queue_uncached' | 'queue_baseline' | 'intake' | 'intake_baseline';
+const TARGETS: Target[] = ['queue_baseline', 'queue', 'queue_uncached', 'intake_baseline', 'intake'];
 type Measured = { rps: number; p50Ms: number; p99Ms: number; cpuMs: number; pgCpuMs: number | null };
 
 const self = fileURLToPath(import.meta.url);
@@ -108,6 +108,7 @@ export default async function reviewBenchmark(argv: string[]) {
     const options = { databaseUrl, secretKey, webhookSecret, logFile: join(tmp, 'surplus.log') };
     const surplus = await startServer('queue', options, profileDir, children);
     const baseline = await startServer('queue_baseline', options, null, children);
+    const uncached = await startServer('queue_uncached', { ...options, logFile: join(tmp, 'uncached.log') }, null, children);
     const auth = { authorization: `Bearer ${seeded.token}` };
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
@@ -141,20 +142,23 @@ export default async function reviewBenchmark(argv: string[]) {
 
     const targets: Record<Target, () => Promise<Result>> = {
       queue: () => get(`${surplus.url}/api/v1/review/queue?limit=50`, auth, connections, durationS),
+      queue_uncached: () => get(`${uncached.url}/api/v1/review/queue?limit=50`, auth, connections, durationS),
       queue_baseline: () => get(`${baseline.url}/requests/${seeded.firstRequestId}`, {}, connections, durationS),
       intake: () => post(`${surplus.url}/hooks/github`, delivery, intakeConnections, durationS),
       intake_baseline: () => post(`${baseline.url}/hooks/github`, delivery, intakeConnections, durationS),
     };
     const warmups: Record<Target, () => Promise<Result>> = {
       queue: () => get(`${surplus.url}/api/v1/review/queue?limit=50`, auth, connections, warmupS),
+      queue_uncached: () => get(`${uncached.url}/api/v1/review/queue?limit=50`, auth, connections, warmupS),
       queue_baseline: () => get(`${baseline.url}/requests/${seeded.firstRequestId}`, {}, connections, warmupS),
       intake: () => post(`${surplus.url}/hooks/github`, delivery, intakeConnections, warmupS),
       intake_baseline: () => post(`${baseline.url}/hooks/github`, delivery, intakeConnections, warmupS),
     };
 
-    const results: Record<Target, Measured[]> = { queue: [], queue_baseline: [], intake: [], intake_baseline: [] };
+    const results: Record<Target, Measured[]> = { queue: [], queue_uncached: [], queue_baseline: [], intake: [], intake_baseline: [] };
     // Surplus serves both of its targets from one process, the bare server both baselines.
-    const processOf = (target: Target) => (target.endsWith('baseline') ? baseline.child : surplus.child);
+    const processOf = (target: Target) =>
+      target.endsWith('baseline') ? baseline.child : target === 'queue_uncached' ? uncached.child : surplus.child;
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? measured : [...measured].reverse();
       for (const target of order) {
@@ -207,6 +211,10 @@ export default async function reviewBenchmark(argv: string[]) {
       pg_cpu_ms: cpu(results.queue, (m) => m.pgCpuMs),
       baseline_cpu_ms: cpu(results.queue_baseline, (m) => m.cpuMs),
       baseline_pg_cpu_ms: cpu(results.queue_baseline, (m) => m.pgCpuMs),
+      uncached_rps: Math.round(mean(results.queue_uncached)),
+      uncached_p99_ms: worstP99(results.queue_uncached),
+      uncached_cpu_ms: cpu(results.queue_uncached, (m) => m.cpuMs),
+      uncached_pg_cpu_ms: cpu(results.queue_uncached, (m) => m.pgCpuMs),
       intake_ratio: intakeRps / intakeBaselineRps,
       intake_rps: Math.round(intakeRps),
       intake_p99_ms: worstP99(results.intake),
@@ -436,7 +444,12 @@ function cpuOf(child: ChildProcess): Promise<number> {
   });
 }
 
-function startServer(target: 'queue' | 'queue_baseline', options: ServeOptions, profileDir: string | null, children: ChildProcess[]) {
+function startServer(
+  target: 'queue' | 'queue_uncached' | 'queue_baseline',
+  options: ServeOptions,
+  profileDir: string | null,
+  children: ChildProcess[],
+) {
   const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const child = fork(self, ['serve', target, JSON.stringify(options)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
@@ -450,12 +463,16 @@ function startServer(target: 'queue' | 'queue_baseline', options: ServeOptions, 
  * queue: the real app (it serves both Surplus targets). queue_baseline: bare Fastify + pg with both
  * baselines, a primary-key lookup and a webhook that checks the HMAC and inserts one row.
  */
-async function serve(target: 'queue' | 'queue_baseline', options: ServeOptions) {
+async function serve(target: 'queue' | 'queue_uncached' | 'queue_baseline', options: ServeOptions) {
   const pool = createPool(options.databaseUrl, POOL_SIZE);
   let app: { listen(options: { port: number; host: string }): Promise<string>; close(): Promise<unknown> };
   if (target === 'queue') {
     // With the database URL, as main.ts gives it: bearer tokens are cached (decision 0007).
     app = (await createApp(createDb(pool), { ...config(options.secretKey, options.logFile), databaseUrl: options.databaseUrl })).app;
+  } else if (target === 'queue_uncached') {
+    // Without it nothing LISTENs, so no cache is on (tokens, queue pages): every page is read from
+    // PostgreSQL, as after any change to requests.
+    app = (await createApp(createDb(pool), config(options.secretKey, options.logFile))).app;
   } else {
     const bare = Fastify();
     bare.get<{ Params: { id: string } }>('/requests/:id', async (request, reply) => {
@@ -496,4 +513,4 @@ async function serve(target: 'queue' | 'queue_baseline', options: ServeOptions) 
 }
 
 if (process.argv[1] === self && process.argv[2] === 'serve')
-  await serve(process.argv[3] as 'queue' | 'queue_baseline', JSON.parse(process.argv[4] ?? '{}'));
+  await serve(process.argv[3] as 'queue' | 'queue_uncached' | 'queue_baseline', JSON.parse(process.argv[4] ?? '{}'));

@@ -68,7 +68,7 @@ import { requestsRoutes } from './requests/requests.routes.ts';
 import { RequestsService } from './requests/requests.service.ts';
 import { ReviewRepository } from './review/review.repository.ts';
 import { reviewRoutes } from './review/review.routes.ts';
-import { ReviewService } from './review/review.service.ts';
+import { REVIEW_CHANNEL, ReviewService } from './review/review.service.ts';
 import { OperatorTasksRepository } from './servers/operator-tasks.repository.ts';
 import { operatorTasksRoutes } from './servers/operator-tasks.routes.ts';
 import { OperatorTasksService } from './servers/operator-tasks.service.ts';
@@ -215,6 +215,8 @@ export function createServices(db: Db, config: SurplusConfig) {
     webhooks,
     audit,
     insight,
+    // A queue page shows requests, programs and projects' names.
+    pages: new PageCache(listener, [REVIEW_CHANNEL, PROJECTS_CHANNEL]),
   });
   // Submission is announced before auto-approval can decide it, so webhooks get them in that order.
   requests.onTransition(review.announceSubmitted);

@@ -396,6 +396,25 @@ export function waitingOf(
   };
 }
 
+/**
+ * When waitingOf's answer for this request next changes (ms), as time alone goes on: its days, shown
+ * to a tenth, step at each half tenth; its overdue flag turns at the review target. Infinity for a
+ * request decided or never submitted.
+ */
+export function waitingChangesAt(
+  request: { state: RequestState; submitted_at: Date | null; decided_at: Date | null },
+  reviewTargetDays: number,
+  now: number,
+): number {
+  if (!request.submitted_at || request.decided_at) return Number.POSITIVE_INFINITY;
+  const since = request.submitted_at.getTime();
+  const tenths = Math.round(((now - since) / DAY_MS) * 10);
+  const nextStep = since + ((tenths + 0.5) / 10) * DAY_MS;
+  // Overdue once past the target (days > target): from the next millisecond on.
+  const overdueAt = since + reviewTargetDays * DAY_MS + 1;
+  return OPEN_STATES.includes(request.state) && overdueAt > now ? Math.min(nextStep, overdueAt) : nextStep;
+}
+
 /** Checks each line against the catalog; names the line and field of every problem at once. */
 export function validateLines(lines: ResourceLineInput[], catalog: CatalogSnapshot): StoredLine[] {
   const errors: FieldError[] = [];

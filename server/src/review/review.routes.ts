@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { signedIn } from '../http/context.ts';
 import type { App } from '../http/server.ts';
 import { RequestDetail, RequestListQuery, RequestParam } from '../requests/requests.schemas.ts';
@@ -32,7 +33,12 @@ export function reviewRoutes(app: App, { review }: { review: ReviewService }) {
         response: { 200: ReviewQueuePage },
       },
     },
-    async (request) => review.queue(signedIn(request.ctx).actor, request.query),
+    // The service writes the page's JSON itself (from its cache or queue()); the schema still
+    // documents it. A string with a JSON content type goes out as it is.
+    async (request, reply) => {
+      const json = await review.queueJson(signedIn(request.ctx).actor, request.query);
+      return reply.type('application/json; charset=utf-8').send(json as unknown as z.infer<typeof ReviewQueuePage>);
+    },
   );
   app.get(
     '/api/v1/review/decline-templates',

@@ -1,6 +1,7 @@
 import type { AuditService } from '../audit/audit.service.ts';
 import type { CatalogService, CatalogSnapshot } from '../catalog/catalog.service.ts';
 import type { Db, Executor } from '../db/database.ts';
+import { PageCache } from '../db/page-cache.ts';
 import type { RequestState } from '../db/schema.ts';
 import {
   addDays,
@@ -39,6 +40,7 @@ import {
   encodeRequestCursor,
   type RequestsService,
   type TransitionListener,
+  waitingChangesAt,
   waitingOf,
 } from '../requests/requests.service.ts';
 import type { StoriesService } from '../stories/stories.service.ts';
@@ -83,6 +85,9 @@ export function tallyOf(votes: Tally, policy: Pick<ProgramPolicy, 'approvals_req
  * extends one) in the same transaction, after locking the request and then the program row, so the
  * budget it checks against cannot change underneath it.
  */
+/** PostgreSQL's channel for changes to requests and programs, which queue pages show (migration 0091). */
+export const REVIEW_CHANNEL = 'surplus_review';
+
 export class ReviewService {
   private readonly db: Db;
   private readonly review: ReviewRepository;
@@ -98,6 +103,8 @@ export class ReviewService {
   private readonly webhooks: WebhooksService;
   private readonly audit: AuditService;
   private readonly insight: Pick<InsightService, 'dependencyEvidence'>;
+  /** Queue pages as sent, by query, dropped on any change PostgreSQL announces (decision 0013). */
+  readonly pages: PageCache;
 
   constructor(deps: {
     db: Db;
@@ -114,6 +121,7 @@ export class ReviewService {
     webhooks: WebhooksService;
     audit: AuditService;
     insight: Pick<InsightService, 'dependencyEvidence'>;
+    pages?: PageCache;
   }) {
     this.db = deps.db;
     this.review = deps.review;
@@ -129,6 +137,23 @@ export class ReviewService {
     this.webhooks = deps.webhooks;
     this.audit = deps.audit;
     this.insight = deps.insight;
+    this.pages = deps.pages ?? new PageCache(null, []);
+  }
+
+  /**
+   * The queue page as the route sends it (queue() in JSON). The same page asked for again is sent
+   * from `pages` until something on it changes (a notification) or its waiting times move on. A
+   * page filtered by age is not kept: which requests it holds changes as time goes on.
+   */
+  async queueJson(actor: Actor, query: RequestListQuery): Promise<string> {
+    if (!isStaff(actor)) fail('ERR_FORBIDDEN', 'The review queue is for program staff.');
+    const key = query.min_age_days === undefined ? JSON.stringify(query) : null;
+    const cached = key === null ? { generation: -1 } : await this.pages.get(key);
+    if (cached.page !== undefined) return cached.page;
+    const { page, expiresAt } = await this.queuePage(actor, query);
+    const json = JSON.stringify(page);
+    if (key !== null) this.pages.set(key, json, cached.generation, expiresAt);
+    return json;
   }
 
   /**
@@ -136,6 +161,11 @@ export class ReviewService {
    * votes counted, in one prepared statement. Only staff reach it (the route's policy).
    */
   async queue(actor: Actor, query: RequestListQuery): Promise<ReviewQueuePage> {
+    return (await this.queuePage(actor, query)).page;
+  }
+
+  /** A queue page read from PostgreSQL, and when its waiting times next change by themselves (ms). */
+  private async queuePage(actor: Actor, query: RequestListQuery): Promise<{ page: ReviewQueuePage; expiresAt: number }> {
     if (!isStaff(actor)) fail('ERR_FORBIDDEN', 'The review queue is for program staff.');
     const states = (query.state?.split(',') as RequestState[] | undefined) ?? QUEUE_STATES;
     const after = decodeRequestCursor(query.cursor, query.sort);
@@ -165,45 +195,45 @@ export class ReviewService {
     const now = Date.now();
     // One policy per program, not per row: a page usually spans one or two programs.
     const policies = new Map<string, Pick<ProgramPolicy, 'approvals_required' | 'review_target_days'>>();
-    return {
-      items: page.map((row) => {
-        let policy = policies.get(row.program_id);
-        if (!policy) {
-          policy = QueuePolicy.parse({
-            approvals_required: row.approvals_required ?? undefined,
-            review_target_days: row.review_target_days ?? undefined,
-          });
-          policies.set(row.program_id, policy);
-        }
-        const waiting = waitingOf(row, policy.review_target_days, now);
-        return {
-          id: row.id,
-          number: row.number,
-          title: row.title,
-          program: { id: row.program_id, slug: row.program_slug, name: row.program_name },
-          project:
-            row.project_id && row.project_slug && row.project_name
-              ? { id: row.project_id, slug: row.project_slug, name: row.project_name }
-              : null,
-          source: row.source,
-          github_issue: row.github_issue,
-          github_author: row.github_author,
-          state: row.state,
-          kind: row.kind,
-          purpose: row.purpose as ReviewQueueItem['purpose'],
-          monthly_estimate_cents: Number(row.monthly_estimate_cents),
-          server_count: row.server_count,
-          unmatched_lines: row.unmatched_lines,
-          waiting_days: waiting.days,
-          is_overdue: waiting.isOverdue,
-          created_at: row.created_at.toISOString(),
-          submitted_at: row.submitted_at?.toISOString() ?? null,
-          decided_at: row.decided_at?.toISOString() ?? null,
-          votes: tallyOf({ up: row.votes_up, down: row.votes_down }, policy),
-        };
-      }),
-      next_cursor: hasMore && last ? encodeRequestCursor(last, query.sort) : null,
-    };
+    let expiresAt = Number.POSITIVE_INFINITY;
+    const items = page.map((row): ReviewQueueItem => {
+      let policy = policies.get(row.program_id);
+      if (!policy) {
+        policy = QueuePolicy.parse({
+          approvals_required: row.approvals_required ?? undefined,
+          review_target_days: row.review_target_days ?? undefined,
+        });
+        policies.set(row.program_id, policy);
+      }
+      const waiting = waitingOf(row, policy.review_target_days, now);
+      expiresAt = Math.min(expiresAt, waitingChangesAt(row, policy.review_target_days, now));
+      return {
+        id: row.id,
+        number: row.number,
+        title: row.title,
+        program: { id: row.program_id, slug: row.program_slug, name: row.program_name },
+        project:
+          row.project_id && row.project_slug && row.project_name
+            ? { id: row.project_id, slug: row.project_slug, name: row.project_name }
+            : null,
+        source: row.source,
+        github_issue: row.github_issue,
+        github_author: row.github_author,
+        state: row.state,
+        kind: row.kind,
+        purpose: row.purpose as ReviewQueueItem['purpose'],
+        monthly_estimate_cents: Number(row.monthly_estimate_cents),
+        server_count: row.server_count,
+        unmatched_lines: row.unmatched_lines,
+        waiting_days: waiting.days,
+        is_overdue: waiting.isOverdue,
+        created_at: row.created_at.toISOString(),
+        submitted_at: row.submitted_at?.toISOString() ?? null,
+        decided_at: row.decided_at?.toISOString() ?? null,
+        votes: tallyOf({ up: row.votes_up, down: row.votes_down }, policy),
+      };
+    });
+    return { page: { items, next_cursor: hasMore && last ? encodeRequestCursor(last, query.sort) : null }, expiresAt };
   }
 
   declineTemplates() {
