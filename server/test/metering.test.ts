@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { grantMonthSpendCents } from '../src/metering/metering.service.ts';
+import { MeteringRepository } from '../src/metering/metering.repository.ts';
+import { grantMonthSpendCents, grantMonthSpendIfNearCredit } from '../src/metering/metering.service.ts';
 import { createTestApp, type TestUser } from './harness.ts';
 
 const t = await createTestApp();
@@ -228,6 +229,19 @@ describe('usage', async () => {
       stored.reduce((sum, charge) => sum + charge.cents, 0),
       fromEvents,
     );
+  });
+
+  it('checks credit against a bound first and replays the events only near the credit', async () => {
+    const now = new Date('2026-02-20T00:00:00Z');
+    const exact = 7213;
+    const monthStartS = Date.parse('2026-02-01T00:00:00Z') / 1000;
+    const bound = await new MeteringRepository().grantServerTimeBoundCents(t.db, a.grant.id, monthStartS, now.getTime() / 1000);
+    assert.ok(bound >= exact, `the bound ${bound} is at least the spend ${exact}`);
+    const near = (credit: number) => t.db.transaction().execute((tx) => grantMonthSpendIfNearCredit(tx, a.grant.id, credit, now));
+    assert.equal(await near(bound + 1), null, 'certainly under the credit: no replay');
+    assert.equal(await near(bound), exact, 'the bound reaches the credit: the exact spend');
+    assert.equal(await near(exact), exact);
+    assert.equal(await near(1), exact);
   });
 
   it('keeps usage to members of the project and program usage to staff', async () => {

@@ -337,6 +337,22 @@ export class MeteringRepository {
    * The same from the events themselves, for a grant, inside the caller's transaction: what the
    * credit check at server create uses, so it never waits for (or writes) the stored segments.
    */
+  /**
+   * An upper bound of what the grant's servers cost from `fromS` to `nowS` (seconds): each server
+   * billed every second from its creation (or `fromS`) to `nowS` + 1, with serverCents' rounding,
+   * in one aggregate row. A server is never billed before it exists or past now, so the replay of
+   * its events (grantUsageFromEvents) never comes to more.
+   */
+  async grantServerTimeBoundCents(db: Executor, grantId: string, fromS: number, nowS: number): Promise<number> {
+    const { rows } = await sql<{ cents: string }>`
+      select coalesce(sum(floor((greatest(0, ${nowS + 1}::bigint - greatest(floor(extract(epoch from s.created_at))::bigint, ${fromS}::bigint))
+          * p.price_cents_per_hour + 1800) / 3600)), 0)::text as cents
+      from servers s
+      join plans p on p.slug = s.plan_slug
+      where s.grant_id = ${grantId} and (s.deleted_at is null or s.deleted_at > to_timestamp(${fromS}))`.execute(db);
+    return Number(rows[0]?.cents ?? 0);
+  }
+
   async grantUsageFromEvents(db: Executor, grantId: string, from: Date): Promise<ServerUsage[]> {
     const servers = await sql<{
       id: string;

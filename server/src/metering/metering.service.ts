@@ -620,6 +620,28 @@ const repository = new MeteringRepository();
  * What a grant spent this UTC month, from the events themselves inside the caller's transaction:
  * the credit check at server create (ServersService.enforceGrant) refuses new servers at 100 %.
  */
+/**
+ * The credit check at server create: null while the grant's spend this UTC month is certainly under
+ * `creditCents`, else the spend itself (grantMonthSpendCents). "Certainly under" comes from a bound
+ * (grantServerTimeBoundCents: every server billed every second since it was created) plus the exact
+ * traffic, two one-row reads; the replay of every event of the grant's servers this month, which
+ * grows with the grant, runs only when the bound reaches the credit.
+ */
+export async function grantMonthSpendIfNearCredit(
+  db: Executor,
+  grantId: string,
+  creditCents: number,
+  now = new Date(),
+): Promise<number | null> {
+  const nowS = Math.floor(now.getTime() / 1000);
+  const month = monthOf(nowS);
+  const traffic = await repository.trafficUsage(db, { grantIds: [grantId] }, month, addDays(now.toISOString().slice(0, 10), 1));
+  const trafficSpent = sumCents(chargesOf([], traffic, dayStartS(month), nowS + 1, nowS));
+  const bound = await repository.grantServerTimeBoundCents(db, grantId, dayStartS(month), nowS);
+  if (!isCreditExhausted(bound + trafficSpent, creditCents)) return null;
+  return grantMonthSpendCents(db, grantId, now);
+}
+
 export async function grantMonthSpendCents(db: Executor, grantId: string, now = new Date()): Promise<number> {
   const nowS = Math.floor(now.getTime() / 1000);
   const month = monthOf(nowS);

@@ -9,7 +9,7 @@ import { AppError, fail, invalid, notFound, withArticle } from '../http/errors.t
 import { decodeKeyset, encodeCursor } from '../http/pagination.ts';
 import type { KeysRepository } from '../keys/keys.repository.ts';
 import { parseSshKey } from '../keys/ssh-key.ts';
-import { grantMonthSpendCents } from '../metering/metering.service.ts';
+import { grantMonthSpendIfNearCredit } from '../metering/metering.service.ts';
 import { isCreditExhausted } from '../metering/usage.ts';
 import type { ProjectsRepository } from '../projects/projects.repository.ts';
 import { ProviderError } from '../providers/types.ts';
@@ -704,9 +704,9 @@ export class ServersService {
     if (live >= grant.max_servers)
       throw new AppError('ERR_GRANT_LIMIT', `The grant allows ${grant.max_servers} concurrent server(s); the project has ${live}.`);
     // Metered spend this UTC month (server time to the second, traffic): refused from 100 % on.
-    const spent = await grantMonthSpendCents(tx, grant.id);
     const credit = Number(grant.monthly_credit_cents);
-    if (isCreditExhausted(spent, credit)) {
+    const spent = await grantMonthSpendIfNearCredit(tx, grant.id, credit);
+    if (spent !== null && isCreditExhausted(spent, credit)) {
       throw new AppError(
         'ERR_GRANT_EXHAUSTED',
         `The grant's monthly credit is ${credit} cents and ${spent} are spent this month; no new ${plan} (${priceCentsPerHour} cents/hour) until next month.`,
