@@ -10,8 +10,9 @@ import { auditRoutes } from './audit/audit.routes.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { CatalogRepository } from './catalog/catalog.repository.ts';
 import { catalogRoutes } from './catalog/catalog.routes.ts';
-import { CatalogService } from './catalog/catalog.service.ts';
+import { CATALOG_CHANNEL, CatalogService } from './catalog/catalog.service.ts';
 import { SecretBox } from './crypto/secret-box.ts';
+import { CachedValue } from './db/cached-value.ts';
 import type { Db } from './db/database.ts';
 import { ChangeListener } from './db/listener.ts';
 import { PageCache } from './db/page-cache.ts';
@@ -143,7 +144,7 @@ export function createServices(db: Db, config: SurplusConfig) {
   const sso = new SsoService({ oidc: config.oidc, github: config.github });
   const mailer = new Mailer(db, config.mail);
   const secrets = new SecretBox(config.secretKey);
-  const catalog = new CatalogService(db, new CatalogRepository(), audit);
+  const catalog = new CatalogService(db, new CatalogRepository(), audit, new CachedValue(listener, [CATALOG_CHANNEL]));
   // What programs spent comes from metering, built below (it needs programs too).
   const programs = new ProgramsService(
     db,

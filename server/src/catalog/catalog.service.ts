@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { AuditService } from '../audit/audit.service.ts';
+import { CachedValue } from '../db/cached-value.ts';
 import type { Db } from '../db/database.ts';
 import type { OperatingSystemsTable, PlansTable } from '../db/schema.ts';
 import type { Ctx } from '../http/context.ts';
@@ -11,23 +12,35 @@ export const HOURS_PER_MONTH = 730;
 
 export type CatalogSnapshot = { plans: Map<string, Plan>; metros: Map<string, Metro>; operatingSystems: Map<string, OperatingSystem> };
 
+/** PostgreSQL's channel for changes to the catalog's tables (migration 0068). */
+export const CATALOG_CHANNEL = 'surplus_catalog';
+
+type CatalogRows = [
+  Awaited<ReturnType<CatalogRepository['listPlans']>>,
+  Awaited<ReturnType<CatalogRepository['listMetros']>>,
+  Awaited<ReturnType<CatalogRepository['listOperatingSystems']>>,
+];
+
 export class CatalogService {
   private readonly db: Db;
   private readonly catalog: CatalogRepository;
   private readonly audit: AuditService;
 
-  constructor(db: Db, catalog: CatalogRepository, audit: AuditService) {
+  /** The three tables' rows, kept until PostgreSQL announces a change (migration 0068). */
+  readonly rows: CachedValue<CatalogRows>;
+
+  constructor(db: Db, catalog: CatalogRepository, audit: AuditService, rows = new CachedValue<CatalogRows>(null, [])) {
     this.db = db;
     this.catalog = catalog;
     this.audit = audit;
+    this.rows = rows;
   }
 
   async get(today = new Date()) {
-    const [plans, metros, operatingSystems] = await Promise.all([
-      this.catalog.listPlans(this.db),
-      this.catalog.listMetros(this.db),
-      this.catalog.listOperatingSystems(this.db),
-    ]);
+    // Statuses (deprecated, end of life) depend on the day: worked out from the rows on every read.
+    const [plans, metros, operatingSystems] = await this.rows.read(() =>
+      Promise.all([this.catalog.listPlans(this.db), this.catalog.listMetros(this.db), this.catalog.listOperatingSystems(this.db)]),
+    );
     return {
       plans: plans.map(toPlan),
       metros: metros.map((metro) => ({ code: metro.code, name: metro.name, country: metro.country, is_available: metro.is_available })),
