@@ -15,7 +15,7 @@ import type { ProjectsRepository } from '../projects/projects.repository.ts';
 import { ProviderError } from '../providers/types.ts';
 import type { MachineControl, MachineRow } from './machine-control.ts';
 import type { ProvisionTokens } from './provision-token.ts';
-import { LIVE_STATES, type ServerRow, type ServersRepository } from './servers.repository.ts';
+import type { ServerRow, ServersRepository } from './servers.repository.ts';
 import type { Server, ServerActionBody, ServerCreateBody, ServerDetail, ServerListQuery } from './servers.schemas.ts';
 
 export type ProvisioningSettings = {
@@ -396,7 +396,7 @@ export class ServersService {
   /** Power off → wipe by netbooting the wipe task → machine back in the pool → server deleted. */
   async deprovision(serverId: string): Promise<string> {
     const server = await this.servers.find(this.db, serverId);
-    if (!server || server.state !== 'deprovisioning') return 'nothing to do';
+    if (server?.state !== 'deprovisioning') return 'nothing to do';
     const machine = await this.servers.machineOfServer(this.db, serverId);
     if (!machine) {
       await this.db.transaction().execute((tx) => this.finishDelete(tx, serverId, null, 'no machine'));
