@@ -15,7 +15,7 @@ const FENCE_TIMEOUT_MS = 2000;
  */
 export class ChangeListener {
   private readonly url: string | null;
-  private readonly channels = new Map<string, (payload: string) => void>();
+  private readonly channels = new Map<string, ((payload: string) => void)[]>();
   private readonly resets: (() => void)[] = [];
   private readonly fences = new Map<string, (hasArrived: boolean) => void>();
   /** Tells this process's fences from other processes' on the shared channel. */
@@ -40,7 +40,7 @@ export class ChangeListener {
 
   /** Calls `onNotification` with each payload on `channel`. Subscribe before start(). */
   subscribe(channel: string, onNotification: (payload: string) => void) {
-    this.channels.set(channel, onNotification);
+    this.channels.set(channel, [...(this.channels.get(channel) ?? []), onNotification]);
   }
 
   /** Calls `onReset` when the connection is lost and again when LISTEN holds after (re)connecting. */
@@ -77,7 +77,7 @@ export class ChangeListener {
   /** A notification that arrived on the LISTEN connection: to its subscriber, or to the fence waiting for it. */
   handle(channel: string, payload: string) {
     if (channel === FENCE_CHANNEL) this.fences.get(payload)?.(true);
-    else this.channels.get(channel)?.(payload);
+    else for (const onNotification of this.channels.get(channel) ?? []) onNotification(payload);
   }
 
   async close(): Promise<void> {

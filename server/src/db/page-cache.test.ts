@@ -33,6 +33,17 @@ describe('PageCache', () => {
     assert.equal(cache.size, 0);
   });
 
+  it('shares a channel with other caches: a notification drops the pages of each', async () => {
+    const { listener } = listening();
+    const first = new PageCache(listener, [CHANNEL]);
+    const second = new PageCache(listener, ['surplus_other', CHANNEL]);
+    first.set('a', 'one', (await first.get('a')).generation);
+    second.set('a', 'two', (await second.get('a')).generation);
+    listener.handle(CHANNEL, '');
+    assert.equal(first.size, 0);
+    assert.equal(second.size, 0);
+  });
+
   it('refuses a page read before a notification arrived', async () => {
     const { listener } = listening();
     const cache = new PageCache(listener, [CHANNEL]);
