@@ -620,27 +620,6 @@ async function orchestrationFigures(count: number, warmup: number): Promise<Reco
       if (values.length !== count) throw new Error(`${values.length} ${from} → ${to.join('|')} steps for ${count} servers`);
       return { p50: percentile(values, 50), p99: percentile(values, 99) };
     };
-    {
-      const t0 = Math.min(...[...firstAt.values()].map((m) => m.get('queued') ?? Infinity));
-      const lst: [number, number, string][] = [];
-      for (const m of firstAt.values()) {
-        const a = m.get('allocated') as number;
-        const b = m.get('boot_override') as number;
-        const c = Math.min(m.get('power_cycle') ?? Infinity, m.get('netboot') ?? Infinity);
-        lst.push([b - a, a - t0, 'bo']);
-        lst.push([c - b, b - t0, 'pc']);
-      }
-      lst.sort((x, y) => y[0] - x[0]);
-      console.log(
-        'slowest',
-        lst
-          .slice(0, 12)
-          .map(([d, at, k]) => `${k} ${d.toFixed(0)}ms@${at.toFixed(0)}`)
-          .join(' '),
-      );
-      const lastQueued = Math.max(...[...firstAt.values()].map((m) => m.get('queued') ?? 0)) - t0;
-      console.log('last create at', lastQueued.toFixed(0));
-    }
     const queue = between('queued', ['allocated']);
     const bootOverride = between('allocated', ['boot_override']);
     // An instant stand-in can ask for its iPXE script before the worker records the power-on (and a
