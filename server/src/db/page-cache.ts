@@ -1,7 +1,8 @@
 import type { ChangeListener } from './listener.ts';
 
 /**
- * Pages of a list as sent, by whatever key tells two askers apart (decision 0007, second revision).
+ * Pages of a list as sent (UTF-8 bytes, so that a cached page is not encoded again on every send),
+ * by whatever key tells two askers apart (decision 0007, second revision).
  * Triggers notify the cache's channels on every committed change to what its pages show, from any
  * process or SQL session, and each notification drops every page, since one change can move many
  * pages. Nothing is cached or served while the listener's connection is down, and a read that finds
@@ -10,19 +11,19 @@ import type { ChangeListener } from './listener.ts';
  */
 export class PageCache {
   private readonly listener: ChangeListener | null;
-  private readonly capacityChars: number;
-  private readonly pages = new Map<string, { page: string; expiresAt: number }>();
-  private chars = 0;
+  private readonly capacityBytes: number;
+  private readonly pages = new Map<string, { page: Buffer; expiresAt: number }>();
+  private bytes = 0;
   /** Moves on every notification and connection change; stores made across one are refused. */
   private generation = 0;
 
   /**
-   * `channels` are the PostgreSQL channels whose notifications drop every page. `capacityChars`
-   * bounds the pages' total length (32 Mi characters by default); the least recently used go first.
+   * `channels` are the PostgreSQL channels whose notifications drop every page. `capacityBytes`
+   * bounds the pages' total size (64 MiB by default); the least recently used go first.
    */
-  constructor(listener: ChangeListener | null, channels: string[], options: { capacityChars?: number } = {}) {
+  constructor(listener: ChangeListener | null, channels: string[], options: { capacityBytes?: number } = {}) {
     this.listener = listener;
-    this.capacityChars = options.capacityChars ?? 32 * 1024 * 1024;
+    this.capacityBytes = options.capacityBytes ?? 64 * 1024 * 1024;
     for (const channel of channels) listener?.subscribe(channel, () => this.forget());
     listener?.onReset(() => this.forget());
   }
@@ -35,7 +36,7 @@ export class PageCache {
    * The cached page, or undefined; then `generation` is what to hand to set() after reading the
    * page from PostgreSQL.
    */
-  async get(key: string): Promise<{ page?: string; generation: number }> {
+  async get(key: string): Promise<{ page?: Buffer; generation: number }> {
     if (!this.listener || !(await this.listener.catchUp())) return { generation: -1 };
     const generation = this.generation;
     const entry = this.pages.get(key);
@@ -44,33 +45,33 @@ export class PageCache {
     if (entry.expiresAt <= Date.now()) return { generation };
     // A Map iterates in insertion order: inserting again makes this the most recently used.
     this.pages.set(key, entry);
-    this.chars += entry.page.length;
+    this.bytes += entry.page.length;
     return { page: entry.page, generation };
   }
 
   /** Keeps a page (until `expiresAt`, ms) unless a notification or a reconnection came since `generation` was read. */
-  set(key: string, page: string, generation: number, expiresAt = Number.POSITIVE_INFINITY) {
-    if (!this.listener?.isListening || generation !== this.generation || page.length > this.capacityChars) return;
+  set(key: string, page: Buffer, generation: number, expiresAt = Number.POSITIVE_INFINITY) {
+    if (!this.listener?.isListening || generation !== this.generation || page.length > this.capacityBytes) return;
     this.remove(key);
-    while (this.chars + page.length > this.capacityChars) {
+    while (this.bytes + page.length > this.capacityBytes) {
       const oldest = this.pages.keys().next();
       if (oldest.done) break;
       this.remove(oldest.value);
     }
     this.pages.set(key, { page, expiresAt });
-    this.chars += page.length;
+    this.bytes += page.length;
   }
 
   private remove(key: string) {
     const entry = this.pages.get(key);
     if (!entry) return;
     this.pages.delete(key);
-    this.chars -= entry.page.length;
+    this.bytes -= entry.page.length;
   }
 
   private forget() {
     this.generation++;
     this.pages.clear();
-    this.chars = 0;
+    this.bytes = 0;
   }
 }

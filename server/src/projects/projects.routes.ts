@@ -51,7 +51,7 @@ export function projectsRoutes(app: App, deps: { projects: ProjectsService; memb
       schema: { tags, operationId: 'listProjects', querystring: ProjectListQuery, response: { 200: ProjectPage } },
     },
     // The service writes the page's JSON itself, in ProjectPage's shape (a test holds them equal);
-    // the schema still documents it. A string with a JSON content type goes out as it is.
+    // the schema still documents it. Bytes with a JSON content type go out as they are.
     async (request, reply) => {
       const json = await projects.listJson(signedIn(request.ctx).actor, request.query);
       return reply.type('application/json; charset=utf-8').send(json as unknown as z.infer<typeof ProjectPage>);

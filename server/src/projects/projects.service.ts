@@ -79,18 +79,18 @@ export class ProjectsService {
   }
 
   /**
-   * A page of projects as the JSON the route sends, in the shape of ProjectPage: each project's
+   * A page of projects as the JSON the route sends (UTF-8 bytes), in the shape of ProjectPage: each project's
    * JSON as PostgreSQL keeps it (migration 0061) with its licence list, the caller's role and the
    * member count put in, then the page and its cursor. The page query returns each row's JSON
    * version; the JSON is read from PostgreSQL only for projects the cache does not hold at it. A
    * page asked for again before anything it shows changed is sent from `pages`.
    */
-  async listJson(actor: Actor, query: { cursor?: string; limit: number; scope: 'mine' | 'all'; q?: string }): Promise<string> {
+  async listJson(actor: Actor, query: { cursor?: string; limit: number; scope: 'mine' | 'all'; q?: string }): Promise<Buffer> {
     if (query.scope === 'all' && !isStaff(actor)) fail('ERR_FORBIDDEN', 'Only program staff can list every project; use scope=mine.');
     const key = `${actor.userId}\n${query.scope}\n${query.limit}\n${query.cursor ?? ''}\n${query.q ?? ''}`;
     const cached = await this.pages.get(key);
     if (cached.page !== undefined) return cached.page;
-    const page = await this.readPage(actor, query);
+    const page = Buffer.from(await this.readPage(actor, query));
     this.pages.set(key, page, cached.generation);
     return page;
   }

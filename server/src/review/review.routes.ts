@@ -34,7 +34,7 @@ export function reviewRoutes(app: App, { review }: { review: ReviewService }) {
       },
     },
     // The service writes the page's JSON itself (from its cache or queue()); the schema still
-    // documents it. A string with a JSON content type goes out as it is.
+    // documents it. Bytes with a JSON content type go out as they are.
     async (request, reply) => {
       const json = await review.queueJson(signedIn(request.ctx).actor, request.query);
       return reply.type('application/json; charset=utf-8').send(json as unknown as z.infer<typeof ReviewQueuePage>);

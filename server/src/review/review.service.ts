@@ -141,17 +141,17 @@ export class ReviewService {
   }
 
   /**
-   * The queue page as the route sends it (queue() in JSON). The same page asked for again is sent
+   * The queue page as the route sends it (queue() in JSON, UTF-8 bytes). The same page asked for again is sent
    * from `pages` until something on it changes (a notification) or its waiting times move on. A
    * page filtered by age is not kept: which requests it holds changes as time goes on.
    */
-  async queueJson(actor: Actor, query: RequestListQuery): Promise<string> {
+  async queueJson(actor: Actor, query: RequestListQuery): Promise<Buffer> {
     if (!isStaff(actor)) fail('ERR_FORBIDDEN', 'The review queue is for program staff.');
     const key = query.min_age_days === undefined ? JSON.stringify(query) : null;
     const cached = key === null ? { generation: -1 } : await this.pages.get(key);
     if (cached.page !== undefined) return cached.page;
     const { page, expiresAt } = await this.queuePage(actor, query);
-    const json = JSON.stringify(page);
+    const json = Buffer.from(JSON.stringify(page));
     if (key !== null) this.pages.set(key, json, cached.generation, expiresAt);
     return json;
   }
