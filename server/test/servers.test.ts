@@ -235,6 +235,15 @@ describe('provisioning through the workflow', () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.state, 'queued');
     assert.equal(created.body.ssh, null);
+    // The answer is the server as created, as GET shows it before the provision starts.
+    const { timeline: createdTimeline, ...createdView } = created.body;
+    const { timeline: queuedTimeline, ...queuedView } = await server(created.body.id);
+    assert.deepEqual(createdView, queuedView);
+    assert.deepEqual(createdTimeline, queuedTimeline);
+    assert.deepEqual(
+      createdTimeline.map((event: { step: string; actor: string }) => [event.step, event.actor]),
+      [['queued', granted.owner.email]],
+    );
     await t.runJobs();
 
     let found = await server(created.body.id);

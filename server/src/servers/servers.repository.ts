@@ -169,7 +169,7 @@ export class ServersRepository {
       termination_time: Date | null;
     },
   ) {
-    return db.insertInto('servers').values(server).returning('id').executeTakeFirstOrThrow();
+    return db.insertInto('servers').values(server).returningAll().executeTakeFirstOrThrow();
   }
 
   async update(

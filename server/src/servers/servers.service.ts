@@ -113,7 +113,7 @@ export class ServersService {
     // Creates of one project take turns in this process before they take a connection: each waits
     // for the project's lock anyway, and a burst of them waiting inside transactions held every
     // pooled connection, so the provisions they enqueued could not run their steps.
-    const id = await this.oneCreateAtATime(access.project.id, () =>
+    const created = await this.oneCreateAtATime(access.project.id, () =>
       this.db.transaction().execute(async (tx) => {
         // Serialize creates per project so the concurrency and credit checks see each other.
         await this.projects.lockById(tx, access.project.id);
@@ -156,10 +156,34 @@ export class ServersService {
           summary: { hostname, plan: plan.slug, metro: body.metro, operating_system: os.slug, ssh_keys: keys.length },
         });
         await enqueue(tx, 'server_provision', { server_id: created.id, generation: 0 }, created.id);
-        return created.id;
+        return created;
       }),
     );
-    return this.get(ctx.actor, id);
+    // The server as created (queued, no machine yet), from what the transaction wrote: its queued
+    // event has the transaction's time, as created_at has. The provision may have moved on already;
+    // GET shows that.
+    const row: ServerRow = {
+      ...created,
+      project_slug: access.project.slug,
+      project_name: access.project.name,
+      machine_hostname: null,
+      lab_ssh_port: null,
+      is_lab: null,
+    };
+    return {
+      ...this.toServer(row, isStaff(ctx.actor)),
+      timeline: [
+        {
+          from_state: null,
+          to_state: 'queued',
+          step: 'queued',
+          progress_percent: 0,
+          note: null,
+          actor: ctx.actor.email,
+          occurred_at: created.created_at.toISOString(),
+        },
+      ],
+    };
   }
 
   async list(actor: Actor, query: ServerListQuery): Promise<{ items: Server[]; next_cursor: string | null }> {
