@@ -23,7 +23,7 @@ import { createDb } from '../server/src/db/database.ts';
 import { startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
 import { copyIn } from '../server/src/metering/copy-in.ts';
 import { testConfig } from '../server/test/harness.ts';
-import { dropDatabase, postgresCpu } from './support.ts';
+import { cpuOf, dropDatabase, postgresCpu } from './support.ts';
 
 type Run = 'api' | 'copy' | 'csv' | 'binary';
 const self = fileURLToPath(import.meta.url);
@@ -100,17 +100,7 @@ export default async function ingestBenchmark(argv: string[]) {
       child.once('message', (message) => resolve(`${(message as { url: string }).url}/api/v1/usage/traffic`));
       child.once('exit', (code) => reject(new Error(`the Surplus server exited (${code}) before listening`)));
     });
-    const serverCpuMs = () =>
-      new Promise<number>((resolve) => {
-        const onMessage = (message: unknown) => {
-          const cpu = (message as { cpu?: NodeJS.CpuUsage }).cpu;
-          if (!cpu) return;
-          child.off('message', onMessage);
-          resolve((cpu.user + cpu.system) / 1000);
-        };
-        child.on('message', onMessage);
-        child.send('cpu');
-      });
+    const serverCpuMs = () => cpuOf(child);
 
     const truncate = () => pool.query('truncate traffic_samples, traffic_daily, traffic_monthly');
     const check = async () => {

@@ -26,7 +26,7 @@ import { ensureDatabase, migrateAll } from '../server/src/db/bootstrap.ts';
 import { createDb, createPool } from '../server/src/db/database.ts';
 import { startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
 import { testConfig } from '../server/test/harness.ts';
-import { dropDatabase, postgresCpu, stopChild, summariseProfile } from './support.ts';
+import { cpuOf, dropDatabase, postgresCpu, stopChild, summariseProfile } from './support.ts';
 
 /**
  * surplus: the real app. baseline: bare Fastify + pg, one primary-key lookup.
@@ -280,20 +280,6 @@ function startServer(target: Target, options: ServeOptions, profileDir: string |
   return new Promise<{ url: string; child: ChildProcess }>((resolve, reject) => {
     child.once('message', (message) => resolve({ url: (message as { url: string }).url, child }));
     child.once('exit', (code) => reject(new Error(`${target} server exited (${code}) before listening`)));
-  });
-}
-
-/** CPU milliseconds (user + system) the server process has used so far. */
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      const cpu = (message as { cpu?: NodeJS.CpuUsage }).cpu;
-      if (!cpu) return;
-      child.off('message', onMessage);
-      resolve((cpu.user + cpu.system) / 1000);
-    };
-    child.on('message', onMessage);
-    child.send('cpu');
   });
 }
 

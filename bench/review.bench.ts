@@ -39,7 +39,7 @@ import { startEmbeddedPostgres } from '../server/src/db/embedded-postgres.ts';
 import { signatureOf } from '../server/src/intake/webhook.ts';
 import { ProgramCreateBody } from '../server/src/programs/programs.schemas.ts';
 import { testConfig } from '../server/test/harness.ts';
-import { dropDatabase, postgresCpu, stopChild, summariseProfile } from './support.ts';
+import { cpuOf, dropDatabase, postgresCpu, stopChild, summariseProfile } from './support.ts';
 
 type Target = 'queue' | 'queue_uncached' | 'queue_baseline' | 'intake' | 'intake_baseline';
 const TARGETS: Target[] = ['queue_baseline', 'queue', 'queue_uncached', 'intake_baseline', 'intake'];
@@ -429,20 +429,6 @@ async function countDeliveries(databaseUrl: string) {
 }
 
 type ServeOptions = { databaseUrl: string; secretKey: string; webhookSecret: string; logFile: string };
-
-/** CPU milliseconds (user + system) the server process has used so far. */
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      const cpu = (message as { cpu?: NodeJS.CpuUsage }).cpu;
-      if (!cpu) return;
-      child.off('message', onMessage);
-      resolve((cpu.user + cpu.system) / 1000);
-    };
-    child.on('message', onMessage);
-    child.send('cpu');
-  });
-}
 
 function startServer(
   target: 'queue' | 'queue_uncached' | 'queue_baseline',

@@ -89,3 +89,20 @@ export async function summariseProfile(dir: string) {
   console.log(`CPU profile of the Surplus server (${(total / 1e6).toFixed(1)} s busy), self time by package:\n${top(byPackage, 12)}`);
   console.log(`by function:\n${top(byFunction, 25)}`);
 }
+
+/**
+ * CPU milliseconds (user + system) a benchmark's server process has used so far: it answers the
+ * message 'cpu' with `{ cpu: process.cpuUsage() }`.
+ */
+export function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      const cpu = (message as { cpu?: NodeJS.CpuUsage }).cpu;
+      if (!cpu) return;
+      child.off('message', onMessage);
+      resolve((cpu.user + cpu.system) / 1000);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}

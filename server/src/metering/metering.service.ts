@@ -625,7 +625,7 @@ const repository = new MeteringRepository();
  * `creditCents`, else the spend itself (grantMonthSpendCents). "Certainly under" comes from a bound
  * (grantServerTimeBoundCents: every server billed every second since it was created) plus the exact
  * traffic, two one-row reads; the replay of every event of the grant's servers this month, which
- * grows with the grant, runs only when the bound reaches the credit.
+ * grows with the grant, runs only when the bound reaches the credit (with the traffic already read).
  */
 export async function grantMonthSpendIfNearCredit(
   db: Executor,
@@ -639,7 +639,8 @@ export async function grantMonthSpendIfNearCredit(
   const trafficSpent = sumCents(chargesOf([], traffic, dayStartS(month), nowS + 1, nowS));
   const bound = await repository.grantServerTimeBoundCents(db, grantId, dayStartS(month), nowS);
   if (!isCreditExhausted(bound + trafficSpent, creditCents)) return null;
-  return grantMonthSpendCents(db, grantId, now);
+  const servers = await repository.grantUsageFromEvents(db, grantId, new Date(dayStartS(month) * 1000));
+  return sumCents(chargesOf(servers, traffic, dayStartS(month), nowS + 1, nowS));
 }
 
 export async function grantMonthSpendCents(db: Executor, grantId: string, now = new Date()): Promise<number> {

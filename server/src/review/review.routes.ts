@@ -33,7 +33,7 @@ export function reviewRoutes(app: App, { review }: { review: ReviewService }) {
         response: { 200: ReviewQueuePage },
       },
     },
-    // The service writes the page's JSON itself (from its cache or queue()); the schema still
+    // The service writes the page's JSON itself (from its cache or queuePage()); the schema still
     // documents it. Bytes with a JSON content type go out as they are.
     async (request, reply) => {
       const json = await review.queueJson(signedIn(request.ctx).actor, request.query);

@@ -141,7 +141,7 @@ export class ReviewService {
   }
 
   /**
-   * The queue page as the route sends it (queue() in JSON, UTF-8 bytes). The same page asked for again is sent
+   * The queue page as the route sends it (queuePage() in JSON, UTF-8 bytes). The same page asked for again is sent
    * from `pages` until something on it changes (a notification) or its waiting times move on. A
    * page filtered by age is not kept: which requests it holds changes as time goes on.
    */
@@ -150,7 +150,7 @@ export class ReviewService {
     const key = query.min_age_days === undefined ? JSON.stringify(query) : null;
     const cached = key === null ? { generation: -1 } : await this.pages.get(key);
     if (cached.page !== undefined) return cached.page;
-    const { page, expiresAt } = await this.queuePage(actor, query);
+    const { page, expiresAt } = await this.queuePage(query);
     const json = Buffer.from(JSON.stringify(page));
     if (key !== null) this.pages.set(key, json, cached.generation, expiresAt);
     return json;
@@ -160,13 +160,8 @@ export class ReviewService {
    * The queue: what the queue screens show of each request (the whole request is one GET away), its
    * votes counted, in one prepared statement. Only staff reach it (the route's policy).
    */
-  async queue(actor: Actor, query: RequestListQuery): Promise<ReviewQueuePage> {
-    return (await this.queuePage(actor, query)).page;
-  }
-
   /** A queue page read from PostgreSQL, and when its waiting times next change by themselves (ms). */
-  private async queuePage(actor: Actor, query: RequestListQuery): Promise<{ page: ReviewQueuePage; expiresAt: number }> {
-    if (!isStaff(actor)) fail('ERR_FORBIDDEN', 'The review queue is for program staff.');
+  private async queuePage(query: RequestListQuery): Promise<{ page: ReviewQueuePage; expiresAt: number }> {
     const states = (query.state?.split(',') as RequestState[] | undefined) ?? QUEUE_STATES;
     const after = decodeRequestCursor(query.cursor, query.sort);
     const [programId, programSlug] = byIdOrSlug(query.program);
