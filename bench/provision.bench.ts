@@ -31,7 +31,9 @@
  * Surplus gets the database URL as main.ts gives it (its caches on), and 20 servers are provisioned
  * first as a warm-up, not measured.
  *
- *   npm run bench -- provision [--rounds 3] [--servers 200] [--warmup 20] [--skip-lab] [--skip-orchestration]
+ * --statements also prints PostgreSQL's statements by total time while measured (pg_stat_statements).
+ *
+ *   npm run bench -- provision [--rounds 3] [--servers 200] [--warmup 20] [--skip-lab] [--skip-orchestration] [--statements]
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -42,6 +44,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { Logger, run } from 'graphile-worker';
@@ -59,6 +62,7 @@ import { QemuMachine } from '../server/src/providers/lab/qemu-machine.ts';
 import { systemPath, VirtualBmc } from '../server/src/providers/lab/virtual-bmc.ts';
 import { MemoryMachine } from '../server/src/providers/lab/virtual-machine.ts';
 import type { Provider } from '../server/src/providers/types.ts';
+import { postgresCpu } from './support.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const exec = promisify(execFile);
@@ -77,6 +81,7 @@ export default async function provisionBenchmark(argv: string[]) {
       warmup: { type: 'string', default: '20' },
       'skip-lab': { type: 'boolean', default: false },
       'skip-orchestration': { type: 'boolean', default: false },
+      statements: { type: 'boolean', default: false },
     },
   });
   const rounds = Number(values.rounds);
@@ -97,7 +102,7 @@ export default async function provisionBenchmark(argv: string[]) {
     });
   }
   if (!values['skip-orchestration']) {
-    const orchestration = await orchestrationFigures(Number(values.servers), Number(values.warmup));
+    const orchestration = await orchestrationFigures(Number(values.servers), Number(values.warmup), values.statements);
     Object.assign(figures, orchestration);
     if (values['skip-lab']) ratio = Number(orchestration.orch_p99_ms) / ORCHESTRATION_GOAL_MS;
   }
@@ -341,12 +346,17 @@ async function staticServer(dir: string, onPhoneHome: () => void) {
 
 // ── the orchestration part ─────────────────────────────────────────────────────────────────────────
 
-async function orchestrationFigures(count: number, warmup: number): Promise<Record<string, number | string>> {
+async function orchestrationFigures(count: number, warmup: number, statements: boolean): Promise<Record<string, number | string>> {
   const tmp = await mkdtemp(join(tmpdir(), 'surplus-bench-orchestration-'));
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const pg = await startEmbeddedPostgres(join(tmp, 'pg'), () => {});
+    const pg = await startEmbeddedPostgres(
+      join(tmp, 'pg'),
+      () => {},
+      statements ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } } : {},
+    );
     cleanups.push(() => pg.stop());
+    const postgresCpuMs = postgresCpu(join(tmp, 'pg', 'pg'));
     const databaseUrl = await ensureDatabase(pg.url, 'surplus');
     const pool = createPool(databaseUrl, 20);
     cleanups.push(() => pool.end());
@@ -582,11 +592,32 @@ async function orchestrationFigures(count: number, warmup: number): Promise<Reco
 
     const started = performance.now();
     const [dbQueriesBefore, bmcRequestsBefore] = [dbQueries, bmcRequests];
+    const [cpuBefore, postgresBefore] = [process.cpuUsage(), postgresCpuMs()];
+    if (statements) {
+      await sql`create extension if not exists pg_stat_statements`.execute(db);
+      await sql`select pg_stat_statements_reset()`.execute(db);
+    }
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     const ids = await createAll(count);
     const createdS = (performance.now() - started) / 1000;
     await allActive(warmup + count);
     const allActiveS = (performance.now() - started) / 1000;
     const [dbQueriesDone, bmcRequestsDone] = [dbQueries, bmcRequests];
+    loopDelay.disable();
+    if (statements) {
+      // Where PostgreSQL's time went while the servers were created and provisioned (nested
+      // statements, e.g. inside add_job, counted on their own as well as within their caller).
+      const { rows: top } = await sql<{ calls: string; ms: number; mean: number; query: string }>`
+        select calls, total_exec_time as ms, mean_exec_time as mean, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 150) as query
+        from pg_stat_statements order by total_exec_time desc limit 30`.execute(db);
+      console.log(`statements by total time while measured (calls, total ms, mean ms, text):`);
+      for (const row of top)
+        console.log(`${row.calls.padStart(6)} ${row.ms.toFixed(1).padStart(8)} ${row.mean.toFixed(3).padStart(7)}  ${row.query}`);
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    const nodeCpuMs = (cpu.user + cpu.system) / 1000;
+    const postgresCpuMsUsed = (postgresCpuMs() ?? Number.NaN) - (postgresBefore ?? Number.NaN);
     clearInterval(watcher);
     await Promise.all(booting);
     // A stand-in may phone home before its provision job wrote its last step (power_cycle): wait for the jobs.
@@ -631,7 +662,9 @@ async function orchestrationFigures(count: number, warmup: number): Promise<Reco
       `orchestration: ${count} servers created in ${createdS.toFixed(2)} s, all active after ${allActiveS.toFixed(2)} s; ` +
         `per step p50/p99 ms — queue ${queue.p50.toFixed(1)}/${queue.p99.toFixed(1)}, boot_override ${bootOverride.p50.toFixed(1)}/${bootOverride.p99.toFixed(1)}, ` +
         `power_cycle ${powerCycle.p50.toFixed(1)}/${powerCycle.p99.toFixed(1)}, phone_home ${phoneHome.p50.toFixed(1)}/${phoneHome.p99.toFixed(1)}; ` +
-        `per server ${((dbQueriesDone - dbQueriesBefore) / count).toFixed(1)} database statements and ${((bmcRequestsDone - bmcRequestsBefore) / count).toFixed(1)} BMC requests (create, provision, boot)`,
+        `per server ${((dbQueriesDone - dbQueriesBefore) / count).toFixed(1)} database statements and ${((bmcRequestsDone - bmcRequestsBefore) / count).toFixed(1)} BMC requests (create, provision, boot), ` +
+        `${(nodeCpuMs / count).toFixed(1)} ms of this process's CPU and ${(postgresCpuMsUsed / count).toFixed(1)} ms of PostgreSQL's; ` +
+        `event loop delay p50/p99 ${(loopDelay.percentile(50) / 1e6).toFixed(1)}/${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`,
     );
     return {
       orch_servers: count,
@@ -649,6 +682,9 @@ async function orchestrationFigures(count: number, warmup: number): Promise<Reco
       orch_all_active_s: round(allActiveS),
       db_queries_per_server: round((dbQueriesDone - dbQueriesBefore) / count),
       bmc_requests_per_server: round((bmcRequestsDone - bmcRequestsBefore) / count),
+      node_cpu_ms_per_server: round(nodeCpuMs / count),
+      postgres_cpu_ms_per_server: round(postgresCpuMsUsed / count),
+      event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6),
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});

@@ -96,6 +96,31 @@ describe('provider registry and manual provider', () => {
     assert.deepEqual([cycle.action, cycle.provider, cycle.outcome], ['power:cycle', 'lab', 'done']);
   });
 
+  test('what a workflow does next runs once the BMC acted, also on a re-run of a done key, never after a failure', async () => {
+    const row = await machine('lab', { labId: 'lab-4' });
+    const lab = machines[3] as MemoryMachine;
+    const seen: string[] = [];
+    const key = `${row.id}:boot-next`;
+    await registry.bootOnce(row, 'pxe', key, signal(), async () => {
+      // The BMC has acted by now; the outcome is recorded at the same time, and the call waits for both.
+      seen.push(`override ${lab.bootOverride().enabled} ${lab.bootOverride().target}`);
+    });
+    assert.deepEqual(seen, ['override Once Pxe']);
+    assert.equal((await actionRow(key)).outcome, 'done');
+
+    // A re-run after a crash: the action is not repeated, the next step runs again (it is idempotent).
+    await lab.setBootOverride({ enabled: 'Disabled', target: 'None' });
+    await registry.bootOnce(row, 'pxe', key, signal(), async () => void seen.push('again'));
+    assert.deepEqual(seen, ['override Once Pxe', 'again']);
+    assert.equal(lab.bootOverride().enabled, 'Disabled');
+
+    const locked = { ...row, bmc_password_encrypted: secrets.seal('wrong-password', `machine:${row.id}:bmc`) };
+    await rejection(registry.setPower(locked, 'on', `${row.id}:on-next`, signal(), async () => void seen.push('after failure')));
+    assert.deepEqual(seen, ['override Once Pxe', 'again']);
+    assert.equal((await actionRow(`${row.id}:on-next`)).outcome, 'failed');
+    assert.deepEqual(lab.resets, []);
+  });
+
   test('a failed action is recorded with its error (never the password) and tried again under the same key', async () => {
     const row = await machine('lab', { labId: 'lab-2', password: 'not-the-bmc-password' });
     const key = `${row.id}:on`;

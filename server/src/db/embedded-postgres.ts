@@ -26,7 +26,14 @@ const PASSWORD_FILE = 'pg-password';
  * under in-flight requests: we stop it ourselves, last. A server left running by a killed process is
  * reused rather than fought.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Log,
+  options: {
+    /** More server settings (-c name=value) for a server started now, e.g. pg_stat_statements for a benchmark. */
+    settings?: Record<string, string>;
+  } = {},
+): Promise<EmbeddedDatabase> {
   const pgData = resolve(dataDir, 'pg');
   const isRoot = process.getuid?.() === 0;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -54,7 +61,10 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
       '-l',
       join(pgData, 'server.log'),
       '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c TimeZone=UTC`,
+      [
+        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c TimeZone=UTC`,
+        ...Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`),
+      ].join(' '),
     ]);
   } else {
     log(`reusing embedded PostgreSQL already running on port ${port}`);

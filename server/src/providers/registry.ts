@@ -161,7 +161,13 @@ export class ProviderRegistry {
    * pending (re-run later, or manual.awaitConfirmation(key)), `unsupported` when no candidate can do
    * it, or the acting provider's error (the row then says `failed` with it).
    */
-  async perform(machine: MachineRow, key: string, request: BmcActionRequest, signal: AbortSignal): Promise<BmcActionRow> {
+  async perform(
+    machine: MachineRow,
+    key: string,
+    request: BmcActionRequest,
+    signal: AbortSignal,
+    andThen?: () => Promise<unknown>,
+  ): Promise<BmcActionRow> {
     const action = describeRequest(request);
     const candidates = this.candidates(machine.bmc_provider);
     const first = candidates[0]?.name ?? machine.bmc_provider;
@@ -169,7 +175,10 @@ export class ProviderRegistry {
     const claim = await this.actions.claim(this.db, { key, machineId: machine.id, action, provider: first, detail: { request } });
     if (!claim.isClaimed) {
       const recorded = claim.row;
-      if (recorded.outcome === 'done') return recorded;
+      if (recorded.outcome === 'done') {
+        await andThen?.();
+        return recorded;
+      }
       const instruction = typeof recorded.detail.instruction === 'string' ? recorded.detail.instruction : action;
       throw new ProviderError(recorded.provider, 'awaiting_operator', instruction);
     }
@@ -195,10 +204,12 @@ export class ProviderRegistry {
         } finally {
           await connection.close().catch(() => {});
         }
-        return (await this.actions.finish(this.db, key, 'done', {
-          provider: provider.name,
-          ...(skipped.length ? { skipped } : {}),
-        })) as BmcActionRow;
+        // The workflow's next step need not wait for the record: both go to the database at once.
+        const [done] = await Promise.all([
+          this.actions.finish(this.db, key, 'done', { provider: provider.name, ...(skipped.length ? { skipped } : {}) }),
+          andThen?.(),
+        ]);
+        return done as BmcActionRow;
       } catch (error) {
         if (!(error instanceof ProviderError)) {
           await this.actions.finish(this.db, key, 'failed', { error: (error as Error).message ?? String(error) });
@@ -236,12 +247,12 @@ export class ProviderRegistry {
     );
   }
 
-  async setPower(machine: MachineRow, action: PowerAction, key: string, signal: AbortSignal): Promise<void> {
-    await this.perform(machine, key, { kind: 'power', action }, signal);
+  async setPower(machine: MachineRow, action: PowerAction, key: string, signal: AbortSignal, andThen?: () => Promise<unknown>) {
+    await this.perform(machine, key, { kind: 'power', action }, signal, andThen);
   }
 
-  async bootOnce(machine: MachineRow, device: BootDevice, key: string, signal: AbortSignal): Promise<void> {
-    await this.perform(machine, key, { kind: 'boot', device }, signal);
+  async bootOnce(machine: MachineRow, device: BootDevice, key: string, signal: AbortSignal, andThen?: () => Promise<unknown>) {
+    await this.perform(machine, key, { kind: 'boot', device }, signal, andThen);
   }
 
   /**

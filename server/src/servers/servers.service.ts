@@ -363,14 +363,19 @@ export class ServersService {
       // The one-time boot override is set again on every run (same effect each time): a run after a
       // crash may repeat a power cycle that already used up the previous override. A step an
       // operator was asked to do is the exception: its re-run goes on from the confirmation.
-      await this.control.bootOnce(machine, 'pxe', await this.freshKey(machine, `${prefix}:boot-pxe:`), signal);
-      // The timeline's step and the power-state read are independent: they go at once.
+      // The power state is read meanwhile (neither depends on the other), and each timeline step is
+      // written while its BMC action's outcome is: what waits on the BMC and the database at once
+      // runs at once.
+      const key = await this.freshKey(machine, `${prefix}:boot-pxe:`);
       const [, power] = await Promise.all([
-        this.progressOnce(serverId, 20, 'boot_override', 'next boot from the network'),
+        this.control.bootOnce(machine, 'pxe', key, signal, () =>
+          this.progressOnce(serverId, 20, 'boot_override', 'next boot from the network'),
+        ),
         this.control.powerState(machine, signal),
       ]);
-      await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${prefix}:power-cycle`, signal);
-      await this.progressOnce(serverId, 30, 'power_cycle', power === 'on' ? 'reset' : 'powered on');
+      await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${prefix}:power-cycle`, signal, () =>
+        this.progressOnce(serverId, 30, 'power_cycle', power === 'on' ? 'reset' : 'powered on'),
+      );
     });
     if (outcome !== 'done') return outcome;
     await enqueue(
@@ -435,8 +440,8 @@ export class ServersService {
       if (server.progress_percent < 20) await this.progress(tx, serverId, 20, 'wiping', `machine ${machine.hostname} is being wiped`);
     });
     const outcome = await this.runStep(serverId, machine, 'wipe', async (signal) => {
-      await this.control.bootOnce(machine, 'pxe', await this.freshKey(machine, `${serverId}:wipe:boot:`), signal);
-      const power = await this.control.powerState(machine, signal);
+      const key = await this.freshKey(machine, `${serverId}:wipe:boot:`);
+      const [, power] = await Promise.all([this.control.bootOnce(machine, 'pxe', key, signal), this.control.powerState(machine, signal)]);
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${serverId}:wipe:power`, signal);
     });
     if (outcome !== 'done') return outcome;
