@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -10,11 +10,13 @@ const TAG_BYTES = 16;
  * Layout: version (1 byte) | IV (12) | tag (16) | ciphertext.
  */
 export class SecretBox {
-  private readonly key: Buffer;
+  // A KeyObject, imported once: a Buffer key is imported again on every call (a BMC password is
+  // opened for every BMC request of every workflow).
+  private readonly key: KeyObject;
 
   constructor(secretKey: Buffer) {
     if (secretKey.length !== 32) throw new Error('the secret key must be 32 bytes');
-    this.key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'surplus secret box v1', 32));
+    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'surplus secret box v1', 32)));
   }
 
   seal(plaintext: string, context: string): Buffer {
