@@ -81,7 +81,17 @@ export class ServersService {
 
   // ── API ────────────────────────────────────────────────────────────────────────────────────────
 
-  async create(ctx: SignedIn, body: ServerCreateBody): Promise<ServerDetail> {
+  /**
+   * Creates of one project take turns in this process, from their first query: each waits for the
+   * project's lock anyway, and a burst of them (a CI system asking for 200 servers at once) would
+   * otherwise take every pooled connection, so that the provisions they enqueue, and everyone
+   * else's requests, waited for one.
+   */
+  create(ctx: SignedIn, body: ServerCreateBody): Promise<ServerDetail> {
+    return this.oneCreateAtATime(body.project, () => this.createInTurn(ctx, body));
+  }
+
+  private async createInTurn(ctx: SignedIn, body: ServerCreateBody): Promise<ServerDetail> {
     const access = await this.projects.findWithRole(this.db, body.project, ctx.actor.userId);
     if (!access || (access.role === null && !isStaff(ctx.actor))) notFound('Project');
     if (access.role === null && !ctx.actor.roles.includes('admin')) fail('ERR_FORBIDDEN', 'Only project members create servers.');
@@ -110,55 +120,50 @@ export class ServersService {
       : (await this.keys.listForProject(this.db, access.project.id)).map((key) => key.public_key);
     const hostname = body.hostname ?? `${access.project.slug.slice(0, 40)}-${randomBytes(3).toString('hex')}`.replace(/^-+/, '');
 
-    // Creates of one project take turns in this process before they take a connection: each waits
-    // for the project's lock anyway, and a burst of them waiting inside transactions held every
-    // pooled connection, so the provisions they enqueued could not run their steps.
-    const created = await this.oneCreateAtATime(access.project.id, () =>
-      this.db.transaction().execute(async (tx) => {
-        // Serialize creates per project so the concurrency and credit checks see each other.
-        await this.projects.lockById(tx, access.project.id);
-        const grant = await this.enforceGrant(tx, access.project.id, plan.slug, body.metro, plan.price_cents_per_hour);
-        if ((await this.servers.countAvailableMachines(tx, plan.slug, body.metro)) === 0) {
-          fail(
-            'ERR_NO_CAPACITY',
-            `No ${plan.slug} machine is available in ${body.metro} right now; try another metro or plan, or ask an operator.`,
-          );
-        }
-        const created = await this.servers.insert(tx, {
-          project_id: access.project.id,
-          grant_id: grant?.id ?? null,
-          created_by: ctx.actor.userId,
-          hostname,
-          plan_slug: plan.slug,
-          metro_code: body.metro,
-          os_slug: os.slug,
-          ssh_public_keys: keys,
-          userdata: body.userdata,
-          ipxe_script_url: body.ipxe_script_url ?? null,
-          ipxe_script: body.ipxe_script ?? null,
-          always_pxe: body.always_pxe,
-          termination_time: body.termination_time ? new Date(body.termination_time) : null,
-        });
-        await this.servers.insertEvent(tx, {
-          serverId: created.id,
-          from: null,
-          to: 'queued',
-          step: 'queued',
-          percent: 0,
-          note: null,
-          actor: ctx.actor.email,
-        });
-        await this.audit.record(tx, ctx, {
-          action: 'server.created',
-          targetType: 'server',
-          targetId: created.id,
-          projectId: access.project.id,
-          summary: { hostname, plan: plan.slug, metro: body.metro, operating_system: os.slug, ssh_keys: keys.length },
-        });
-        await enqueue(tx, 'server_provision', { server_id: created.id, generation: 0 }, created.id);
-        return created;
-      }),
-    );
+    const created = await this.db.transaction().execute(async (tx) => {
+      // Serialize creates per project so the concurrency and credit checks see each other.
+      await this.projects.lockById(tx, access.project.id);
+      const grant = await this.enforceGrant(tx, access.project.id, plan.slug, body.metro, plan.price_cents_per_hour);
+      if ((await this.servers.countAvailableMachines(tx, plan.slug, body.metro)) === 0) {
+        fail(
+          'ERR_NO_CAPACITY',
+          `No ${plan.slug} machine is available in ${body.metro} right now; try another metro or plan, or ask an operator.`,
+        );
+      }
+      const created = await this.servers.insert(tx, {
+        project_id: access.project.id,
+        grant_id: grant?.id ?? null,
+        created_by: ctx.actor.userId,
+        hostname,
+        plan_slug: plan.slug,
+        metro_code: body.metro,
+        os_slug: os.slug,
+        ssh_public_keys: keys,
+        userdata: body.userdata,
+        ipxe_script_url: body.ipxe_script_url ?? null,
+        ipxe_script: body.ipxe_script ?? null,
+        always_pxe: body.always_pxe,
+        termination_time: body.termination_time ? new Date(body.termination_time) : null,
+      });
+      await this.servers.insertEvent(tx, {
+        serverId: created.id,
+        from: null,
+        to: 'queued',
+        step: 'queued',
+        percent: 0,
+        note: null,
+        actor: ctx.actor.email,
+      });
+      await this.audit.record(tx, ctx, {
+        action: 'server.created',
+        targetType: 'server',
+        targetId: created.id,
+        projectId: access.project.id,
+        summary: { hostname, plan: plan.slug, metro: body.metro, operating_system: os.slug, ssh_keys: keys.length },
+      });
+      await enqueue(tx, 'server_provision', { server_id: created.id, generation: 0 }, created.id);
+      return created;
+    });
     // The server as created (queued, no machine yet), from what the transaction wrote: its queued
     // event has the transaction's time, as created_at has. The provision may have moved on already;
     // GET shows that.
@@ -567,16 +572,19 @@ export class ServersService {
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────────
 
-  /** Runs `create` after the project's previous create in this process has ended (either way). */
-  private async oneCreateAtATime<T>(projectId: string, create: () => Promise<T>): Promise<T> {
-    const previous = this.createsInLine.get(projectId) ?? Promise.resolve();
+  /**
+   * Runs `create` after the previous create in this process naming the same project (as the caller
+   * named it: slug or id) has ended, either way.
+   */
+  private async oneCreateAtATime<T>(project: string, create: () => Promise<T>): Promise<T> {
+    const previous = this.createsInLine.get(project) ?? Promise.resolve();
     const turn = previous.then(create, create);
     const done = turn.catch(() => {});
-    this.createsInLine.set(projectId, done);
+    this.createsInLine.set(project, done);
     try {
       return await turn;
     } finally {
-      if (this.createsInLine.get(projectId) === done) this.createsInLine.delete(projectId);
+      if (this.createsInLine.get(project) === done) this.createsInLine.delete(project);
     }
   }
 
