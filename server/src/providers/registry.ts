@@ -171,9 +171,26 @@ export class ProviderRegistry {
     const action = describeRequest(request);
     const candidates = this.candidates(machine.bmc_provider);
     const first = candidates[0]?.name ?? machine.bmc_provider;
+    let access: MachineAccess | null = null;
+    let accessError: unknown = null;
+    try {
+      access = this.access(machine);
+    } catch (error) {
+      accessError = error;
+    }
+    // The first provider connects (a Redfish connection reads the system) while the attempt is
+    // recorded: reading has no effect, and the action itself waits for the record.
+    const connecting = access && candidates[0] ? candidates[0].connect(access, signal) : null;
+    connecting?.catch(() => {});
     // One statement records the attempt, or finds the action done (or filed for an operator) before.
-    const claim = await this.actions.claim(this.db, { key, machineId: machine.id, action, provider: first, detail: { request } });
+    const claim = await this.actions
+      .claim(this.db, { key, machineId: machine.id, action, provider: first, detail: { request } })
+      .catch(async (error) => {
+        await connecting?.then((connection) => connection.close()).catch(() => {});
+        throw error;
+      });
     if (!claim.isClaimed) {
+      await connecting?.then((connection) => connection.close()).catch(() => {});
       const recorded = claim.row;
       if (recorded.outcome === 'done') {
         await andThen?.();
@@ -182,21 +199,18 @@ export class ProviderRegistry {
       const instruction = typeof recorded.detail.instruction === 'string' ? recorded.detail.instruction : action;
       throw new ProviderError(recorded.provider, 'awaiting_operator', instruction);
     }
-    let access: MachineAccess;
-    try {
-      access = this.access(machine);
-    } catch (error) {
+    if (!access) {
       if (first !== machine.bmc_provider)
         await this.actions.start(this.db, { key, machineId: machine.id, action, provider: machine.bmc_provider, detail: { request } });
-      await this.actions.finish(this.db, key, 'failed', { error: (error as Error).message, error_kind: 'invalid' });
-      throw error;
+      await this.actions.finish(this.db, key, 'failed', { error: (accessError as Error).message, error_kind: 'invalid' });
+      throw accessError;
     }
     const skipped: string[] = [];
     for (const [index, provider] of candidates.entries()) {
       if (index > 0)
         await this.actions.start(this.db, { key, machineId: machine.id, action, provider: provider.name, detail: { request } });
       try {
-        const connection = await provider.connect(access, signal);
+        const connection = index === 0 && connecting ? await connecting : await provider.connect(access, signal);
         try {
           const call = capability(connection, request, signal);
           if (!call) throw new ProviderError(provider.name, 'unsupported', `the ${provider.name} provider cannot do ${action}`);

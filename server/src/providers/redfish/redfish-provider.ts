@@ -153,23 +153,36 @@ export class RedfishProvider implements Provider {
 
   /**
    * A connection on the BMC session kept for this BMC and user (logged in on first use), with what
-   * the BMC said about the machine's system a moment ago. Closing it hands the session back; an
-   * error on it retires the session and forgets the system, so the next call starts afresh.
+   * the BMC says about the machine's system: every call starts by reading it, so the read starts as
+   * the connection opens (while the caller records the action it is about to take, say) and the
+   * first call takes it. Closing it hands the session back; an error on it retires the session and
+   * forgets the system, so the next call starts afresh.
    */
   async connect(access: MachineAccess, signal: AbortSignal): Promise<Connection> {
     const lease = await this.sessions.lease(this.endpoint(access), signal);
     const memoKey = `${access.machineId}\n${access.systemPath ?? ''}`;
     try {
       let memo = lease.system(memoKey);
-      let read: SystemRead | null = null;
-      if (!memo) {
+      let read: Promise<SystemRead> | null = null;
+      if (memo) {
+        read = lease.client.getWithEtag(memo.path, signal);
+      } else {
         const selected = await this.selectSystem(lease.client, access.systemPath, signal);
         memo = { path: selected.path, reset: null };
-        read = selected.read;
+        read = selected.read ? Promise.resolve(selected.read) : null;
         lease.remember(memoKey, memo);
       }
+      // A connection closed before any call leaves its read unused: its failure is nobody's error.
+      const settled = read?.then(
+        () => {},
+        () => {},
+      );
       const system = new RedfishSystem(lease.client, memo.path, this.name, this.options, memo, read);
-      return { provider: this.name, power: system, boot: system, media: system, inspect: system, close: () => lease.release() };
+      const close = async () => {
+        await settled;
+        await lease.release();
+      };
+      return { provider: this.name, power: system, boot: system, media: system, inspect: system, close };
     } catch (error) {
       await lease.release();
       throw error;
@@ -245,8 +258,8 @@ class RedfishSystem implements PowerController, BootController, MediaController,
   private readonly powerWaitMs: number;
   /** The system's path and Reset action as the BMC gave them (shared with later connections for a while). */
   private readonly memo: SystemMemo;
-  /** The GET that confirmed the system's path as this connection opened: what its first call reads. */
-  private fresh: SystemRead | null;
+  /** The GET of the system started as this connection opened: what its first call reads. */
+  private fresh: Promise<SystemRead> | null;
 
   constructor(
     client: RedfishClient,
@@ -254,7 +267,7 @@ class RedfishSystem implements PowerController, BootController, MediaController,
     provider: string,
     options: RedfishProviderOptions,
     memo?: SystemMemo,
-    fresh: SystemRead | null = null,
+    fresh: Promise<SystemRead> | null = null,
   ) {
     this.client = client;
     this.path = path;
@@ -265,7 +278,7 @@ class RedfishSystem implements PowerController, BootController, MediaController,
     this.fresh = fresh;
   }
 
-  /** The system as the BMC has it now: the read made a moment ago as the connection opened, once, else a GET. */
+  /** The system as the BMC has it now: the read started as the connection opened, once, else a GET. */
   private async read(signal: AbortSignal): Promise<SystemRead> {
     const fresh = this.fresh;
     this.fresh = null;
@@ -385,7 +398,7 @@ class RedfishSystem implements PowerController, BootController, MediaController,
 
   /** The CD/DVD slot: under the System (newer BMCs) or under a Manager that manages it (the older, common place). */
   private async cdSlot(signal: AbortSignal): Promise<MediaSlot> {
-    const system = await this.client.get(this.path, signal);
+    const { body: system } = await this.read(signal);
     const collections: string[] = [];
     const own = odataId(system.VirtualMedia);
     if (own) collections.push(own);
@@ -418,7 +431,7 @@ class RedfishSystem implements PowerController, BootController, MediaController,
   }
 
   async inspect(signal: AbortSignal): Promise<MachineFacts> {
-    const system = await this.client.get(this.path, signal);
+    const { body: system } = await this.read(signal);
     const summary = (system.ProcessorSummary ?? {}) as Json;
     const cpu = { model: text(summary.Model), sockets: count(summary.Count), cores: count(summary.CoreCount) };
     const processors = odataId(system.Processors);

@@ -85,7 +85,7 @@ describe('Redfish client against the DMTF public-rackmount1 mockup (replayed by 
     );
   });
 
-  test("a configured system path is confirmed by one GET, which the connection's first call reads instead of asking again", async () => {
+  test('a connection reads the system as it opens (confirming a configured path), and its first call takes that read', async () => {
     const server = await replay();
     const own = new RedfishProvider({ attempts: 3, backoffMs: 1, timeoutMs: 3_000 });
     const systemReads = () => server.requests.filter((r) => r.method === 'GET' && r.path === SYSTEM).length;
@@ -97,12 +97,16 @@ describe('Redfish client against the DMTF public-rackmount1 mockup (replayed by 
     await connection.boot?.setOneTimeBoot('pxe', signal());
     assert.equal(systemReads(), 2);
     await connection.close();
-    // The next connection takes the path from the memo and reads the system itself.
+    // The next connection takes the path from the memo and starts reading the system as it opens
+    // (its caller records the action meanwhile); its first call takes that read.
     const again = await own.connect(access(server.url, { systemPath: SYSTEM }), signal());
-    assert.equal(systemReads(), 2);
     assert.equal(await again.power?.powerState(signal()), 'on');
     assert.equal(systemReads(), 3);
     await again.close();
+    // A connection closed before any call (its action was found done) waits for its read, unused.
+    const unused = await own.connect(access(server.url, { systemPath: SYSTEM }), signal());
+    await unused.close();
+    assert.equal(systemReads(), 4);
     await own.close();
     assert.deepEqual(
       server.writes.filter((r) => r.method === 'PATCH').map((r) => r.body),
