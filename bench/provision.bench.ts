@@ -31,9 +31,11 @@
  * Surplus gets the database URL as main.ts gives it (its caches on), and 20 servers are provisioned
  * first as a warm-up, not measured.
  *
- * --statements also prints PostgreSQL's statements by total time while measured (pg_stat_statements).
+ * --statements also prints PostgreSQL's statements by total time while measured (pg_stat_statements),
+ * --slowest the eight slowest of each step and when they began.
  *
- *   npm run bench -- provision [--rounds 3] [--servers 200] [--warmup 20] [--skip-lab] [--skip-orchestration] [--statements]
+ *   npm run bench -- provision [--rounds 3] [--servers 200] [--warmup 20] [--skip-lab] [--skip-orchestration]
+ *                              [--statements] [--slowest]
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -82,6 +84,7 @@ export default async function provisionBenchmark(argv: string[]) {
       'skip-lab': { type: 'boolean', default: false },
       'skip-orchestration': { type: 'boolean', default: false },
       statements: { type: 'boolean', default: false },
+      slowest: { type: 'boolean', default: false },
     },
   });
   const rounds = Number(values.rounds);
@@ -102,7 +105,10 @@ export default async function provisionBenchmark(argv: string[]) {
     });
   }
   if (!values['skip-orchestration']) {
-    const orchestration = await orchestrationFigures(Number(values.servers), Number(values.warmup), values.statements);
+    const orchestration = await orchestrationFigures(Number(values.servers), Number(values.warmup), {
+      statements: values.statements,
+      slowest: values.slowest,
+    });
     Object.assign(figures, orchestration);
     if (values['skip-lab']) ratio = Number(orchestration.orch_p99_ms) / ORCHESTRATION_GOAL_MS;
   }
@@ -346,7 +352,11 @@ async function staticServer(dir: string, onPhoneHome: () => void) {
 
 // ── the orchestration part ─────────────────────────────────────────────────────────────────────────
 
-async function orchestrationFigures(count: number, warmup: number, statements: boolean): Promise<Record<string, number | string>> {
+async function orchestrationFigures(
+  count: number,
+  warmup: number,
+  { statements, slowest }: { statements: boolean; slowest: boolean },
+): Promise<Record<string, number | string>> {
   const tmp = await mkdtemp(join(tmpdir(), 'surplus-bench-orchestration-'));
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
@@ -640,15 +650,25 @@ async function orchestrationFigures(count: number, warmup: number, statements: b
       if (!steps.has(row.step)) steps.set(row.step, Number(row.at_ms));
       firstAt.set(row.server_id, steps);
     }
+    const firstQueuedMs = Math.min(...[...firstAt.values()].map((steps) => steps.get('queued') ?? Number.POSITIVE_INFINITY));
     /** Per server, ms from its first `from` event to the first of the `to` events. */
     const between = (from: string, to: string[]) => {
       const values: number[] = [];
+      const startedAt: number[] = [];
       for (const steps of firstAt.values()) {
         const start = steps.get(from);
         const ends = to.map((step) => steps.get(step)).filter((at): at is number => at !== undefined);
-        if (start !== undefined && ends.length > 0) values.push(Math.min(...ends) - start);
+        if (start === undefined || ends.length === 0) continue;
+        values.push(Math.min(...ends) - start);
+        startedAt.push(start - firstQueuedMs);
       }
       if (values.length !== count) throw new Error(`${values.length} ${from} → ${to.join('|')} steps for ${count} servers`);
+      if (slowest) {
+        // When the slowest steps began, in ms after the first create: a cluster points at its cause.
+        const order = values.map((_, index) => index).sort((a, b) => (values[b] ?? 0) - (values[a] ?? 0));
+        const list = order.slice(0, 8).map((index) => `${values[index]?.toFixed(0)} ms at ${startedAt[index]?.toFixed(0)}`);
+        console.log(`slowest ${from} → ${to.join('|')}: ${list.join(', ')}`);
+      }
       return { p50: percentile(values, 50), p99: percentile(values, 99) };
     };
     const queue = between('queued', ['allocated']);
