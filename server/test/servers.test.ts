@@ -363,6 +363,22 @@ describe('grant enforcement at create', () => {
       assert.equal(refused.body.error.message, 'The grant allows 2 concurrent server(s); the project has 2.');
     const rows = await t.db.selectFrom('servers').select('id').where('project_id', '=', burst.project.id).execute();
     assert.equal(rows.length, 2);
+
+    // The grant says how many are in use, as the check counted them (the web shows it beside the list).
+    const inUse = async () => {
+      const grant = await t.call('GET', `/api/v1/grants/${burst.grant.id}`, { as: burst.owner.token });
+      const listed = await t.call('GET', `/api/v1/grants?project=${burst.project.slug}`, { as: burst.owner.token });
+      assert.equal(listed.body.items[0].servers_in_use, grant.body.servers_in_use);
+      return grant.body.servers_in_use;
+    };
+    assert.equal(await inUse(), 2);
+    // A failed server no longer counts.
+    await t.db
+      .updateTable('servers')
+      .set({ state: 'failed' })
+      .where('id', '=', rows[0]?.id as string)
+      .execute();
+    assert.equal(await inUse(), 1);
   });
 
   it('refuses a project without a grant with 403', async () => {

@@ -2794,6 +2794,8 @@ export interface components {
             monthly_credit_cents: number;
             /** @description Most servers running at once. */
             max_servers: number;
+            /** @description The project's servers that count against max_servers now: every one not failed or deleted. */
+            servers_in_use: number;
             allowed_plans: string[];
             allowed_metros: string[];
             starts_on: string;
@@ -2836,6 +2838,8 @@ export interface components {
             monthly_credit_cents: number;
             /** @description Most servers running at once. */
             max_servers: number;
+            /** @description The project's servers that count against max_servers now: every one not failed or deleted. */
+            servers_in_use: number;
             allowed_plans: string[];
             allowed_metros: string[];
             starts_on: string;
@@ -5267,6 +5271,8 @@ export interface components {
             monthly_credit_cents: number;
             /** @description Most servers running at once. */
             max_servers: number;
+            /** @description The project's servers that count against max_servers now: every one not failed or deleted. */
+            servers_in_use: number;
             allowed_plans: string[];
             allowed_metros: string[];
             starts_on: string;
@@ -5309,6 +5315,8 @@ export interface components {
             monthly_credit_cents: number;
             /** @description Most servers running at once. */
             max_servers: number;
+            /** @description The project's servers that count against max_servers now: every one not failed or deleted. */
+            servers_in_use: number;
             allowed_plans: string[];
             allowed_metros: string[];
             starts_on: string;

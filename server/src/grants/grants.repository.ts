@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { GrantState } from '../db/schema.ts';
 import type { Keyset } from '../http/pagination.ts';
+import { LIVE_STATES } from '../servers/servers.repository.ts';
 
 export type GrantFields = {
   program_id: string;
@@ -34,22 +35,34 @@ export type GrantFilter = {
 
 export class GrantsRepository {
   private base(db: Executor) {
-    return db
-      .selectFrom('grants')
-      .innerJoin('programs', 'programs.id', 'grants.program_id')
-      .innerJoin('projects', 'projects.id', 'grants.project_id')
-      .innerJoin('requests', 'requests.id', 'grants.request_id')
-      .selectAll('grants')
-      .select([
-        'programs.slug as program_slug',
-        'programs.name as program_name',
-        'programs.currency as currency',
-        'programs.policy as program_policy',
-        'programs.fiscal_year_start_month as fiscal_year_start_month',
-        'projects.slug as project_slug',
-        'projects.name as project_name',
-        'requests.number as request_number',
-      ]);
+    return (
+      db
+        .selectFrom('grants')
+        .innerJoin('programs', 'programs.id', 'grants.program_id')
+        .innerJoin('projects', 'projects.id', 'grants.project_id')
+        .innerJoin('requests', 'requests.id', 'grants.request_id')
+        .selectAll('grants')
+        .select([
+          'programs.slug as program_slug',
+          'programs.name as program_name',
+          'programs.currency as currency',
+          'programs.policy as program_policy',
+          'programs.fiscal_year_start_month as fiscal_year_start_month',
+          'projects.slug as project_slug',
+          'projects.name as project_name',
+          'requests.number as request_number',
+        ])
+        // What the create check counts against max_servers (ServersService.enforceGrant): all of them,
+        // not a page of the server list.
+        .select((eb) =>
+          eb
+            .selectFrom('servers')
+            .select(eb.fn.countAll<string>().as('n'))
+            .whereRef('servers.project_id', '=', 'grants.project_id')
+            .where('servers.state', 'in', LIVE_STATES)
+            .as('project_servers_in_use'),
+        )
+    );
   }
 
   findById(db: Executor, id: string) {

@@ -19,6 +19,7 @@ export const Grant = z
     currency: z.string(),
     monthly_credit_cents: z.number().int().describe('Monthly credit cap.'),
     max_servers: z.number().int().describe('Most servers running at once.'),
+    servers_in_use: z.number().int().describe("The project's servers that count against max_servers now: every one not failed or deleted."),
     allowed_plans: z.array(z.string()),
     allowed_metros: z.array(z.string()),
     starts_on: z.string(),

@@ -528,6 +528,7 @@ export class GrantsService {
       currency: row.currency,
       monthly_credit_cents: Number(row.monthly_credit_cents),
       max_servers: row.max_servers,
+      servers_in_use: Number(row.project_servers_in_use ?? 0),
       allowed_plans: row.allowed_plans,
       allowed_metros: row.allowed_metros,
       starts_on: row.starts_on,

@@ -15,7 +15,7 @@ import { usePoll } from '../../hooks/use-poll.ts';
 import { useResource } from '../../hooks/use-resource.ts';
 import { useSession } from '../../session.tsx';
 import { useProject } from '../projects/ProjectLayout.tsx';
-import { countsAgainstGrant, GrantLimits, useLiveGrants } from './grant-limits.tsx';
+import { GrantLimits, useLiveGrants } from './grant-limits.tsx';
 import { isTransitional, type Server, ServerProgress, ServerStateBadge } from './server-states.tsx';
 
 /** The server table's columns; `osName` turns a catalog slug into the name people know. */
@@ -79,12 +79,15 @@ export function ProjectServers() {
         }),
       );
       servers.setItems(() => list.items);
+      // The grant's count of servers in use moves with them.
+      grants.reload();
     },
   );
 
   if (grants.isLoading && !grants.data) return <PageLoading label="Loading servers…" />;
   const grant = grants.data?.[0];
-  const live = items.filter(countsAgainstGrant).length;
+  // Counted by the API over all of the project's servers, not over the pages loaded here.
+  const live = grant?.servers_in_use ?? 0;
   const isOwner = project.my_role === 'owner';
 
   if (!grant && items.length === 0 && !servers.isLoading) {
@@ -163,7 +166,7 @@ export function ProjectServers() {
       <div className="stack-lg">
         {grant ? (
           <Card title="Grant" description={`From ${grant.program.name}.`}>
-            <GrantLimits grant={grant} liveServers={live} />
+            <GrantLimits grant={grant} />
             {isFull ? (
               <p className="small text-warning">All the servers the grant allows are in use: delete one to create another.</p>
             ) : null}

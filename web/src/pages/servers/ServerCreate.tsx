@@ -14,7 +14,7 @@ import { useAction } from '../../hooks/use-action.ts';
 import { useResource } from '../../hooks/use-resource.ts';
 import { useSession } from '../../session.tsx';
 import { useProject } from '../projects/ProjectLayout.tsx';
-import { countsAgainstGrant, GrantLimits, useLiveGrants } from './grant-limits.tsx';
+import { GrantLimits, useLiveGrants } from './grant-limits.tsx';
 import { osChoices } from './os-choices.ts';
 
 type Plan = Schemas['Plan'];
@@ -62,11 +62,6 @@ export function ServerCreate() {
   const navigate = useNavigate();
   const catalog = useResource('catalog', () => unwrap(client.GET('/api/v1/catalog')));
   const grants = useLiveGrants(project.id);
-  const servers = useResource(
-    `servers:${project.id}:false`,
-    // A grant allows a handful of servers: one page of the project's live ones holds them all.
-    async () => (await unwrap(client.GET('/api/v1/servers', { params: { query: { project: project.id, limit: 200 } } }))).items,
-  );
   const keys = useResource(
     `project-keys:${project.id}`,
     async () => (await unwrap(client.GET('/api/v1/projects/{project}/ssh-keys', { params: { path: { project: project.id } } }))).items,
@@ -151,7 +146,6 @@ export function ServerCreate() {
     );
   }
 
-  const liveServers = (servers.data ?? []).filter(countsAgainstGrant).length;
   const memberKeys = keys.data ?? [];
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -367,7 +361,7 @@ export function ServerCreate() {
       <div className="stack-lg">
         {live.map((grant) => (
           <Card key={grant.id} title="Grant" description={`What ${grant.program.name} granted this project.`}>
-            <GrantLimits grant={grant} liveServers={liveServers} />
+            <GrantLimits grant={grant} />
           </Card>
         ))}
         {plan ? (

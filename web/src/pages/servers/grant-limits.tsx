@@ -4,14 +4,8 @@ import { Badge } from '../../components/Badge.tsx';
 import { formatCents } from '../../components/money.ts';
 import { useResource } from '../../hooks/use-resource.ts';
 import { useSession } from '../../session.tsx';
-import type { Server } from './server-states.tsx';
 
 type Grant = Schemas['Grant'];
-
-/** Servers that count against a grant's "at most N at once" (the API's live states). */
-export function countsAgainstGrant(server: Pick<Server, 'state'>): boolean {
-  return server.state !== 'deleted' && server.state !== 'failed';
-}
 
 /** The project's grants that allow servers today (active or expiring). */
 export function useLiveGrants(projectId: string) {
@@ -24,8 +18,12 @@ export function useLiveGrants(projectId: string) {
   });
 }
 
-/** What a grant allows and how much of it is in use: shown beside the server list and the create form. */
-export function GrantLimits({ grant, liveServers }: { grant: Grant; liveServers: number }) {
+/**
+ * What a grant allows and how much of it is in use (the project's servers, as the create check
+ * counts them): shown beside the server list and the create form.
+ */
+export function GrantLimits({ grant }: { grant: Grant }) {
+  const liveServers = grant.servers_in_use;
   const left = Math.max(grant.max_servers - liveServers, 0);
   return (
     <dl className="dl dl-compact" aria-label={`Grant from ${grant.program.name}`}>
