@@ -370,16 +370,20 @@ async function orchestrationFigures(
     const databaseUrl = await ensureDatabase(pg.url, 'surplus');
     const pool = createPool(databaseUrl, 20);
     cleanups.push(() => pool.end());
+    const bookkeepingPool = createPool(databaseUrl, 4, { isCommitWaitingForDisk: false });
+    cleanups.push(() => bookkeepingPool.end());
     // Round trips, counted because on a loaded host each one waits for a CPU: the database's
-    // statements (Surplus's and graphile-worker's, on this pool) and the requests the BMC answers.
+    // statements (Surplus's and graphile-worker's, on both pools) and the requests the BMC answers.
     let dbQueries = 0;
-    pool.on('connect', (client) => {
-      const query = client.query.bind(client);
-      client.query = ((...args: Parameters<typeof query>) => {
-        dbQueries++;
-        return query(...args);
-      }) as typeof client.query;
-    });
+    for (const counted of [pool, bookkeepingPool]) {
+      counted.on('connect', (client) => {
+        const query = client.query.bind(client);
+        client.query = ((...args: Parameters<typeof query>) => {
+          dbQueries++;
+          return query(...args);
+        }) as typeof client.query;
+      });
+    }
     let bmcRequests = 0;
     await migrateAll(pool, () => {});
     const db = createDb(pool);
@@ -419,6 +423,8 @@ async function orchestrationFigures(
       hasMetrics: false,
       // As main.ts gives it: one LISTEN connection keeps the in-process caches on (tokens, the catalog, pages).
       databaseUrl,
+      // As main.ts gives it too: workflow bookkeeping commits without waiting for the disk (decision 0014).
+      bookkeepingDb: createDb(bookkeepingPool),
       providers: new Map<string, Provider>([['lab', createLabProvider()]]),
       provisioning: { bootUrl, bootTimeoutSeconds: 600, stepTimeoutMs: 60_000, labSshHost: '127.0.0.1' },
     };

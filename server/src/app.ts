@@ -104,6 +104,12 @@ export type SurplusConfig = {
    */
   databaseUrl?: string;
   /**
+   * Where workflows record their bookkeeping: BMC action attempts and outcomes, and timeline
+   * progress steps. main.ts gives a small pool whose commits do not wait for the disk (decision
+   * 0014): each step then waits for the BMC and PostgreSQL, not for a WAL flush too. Default: db.
+   */
+  bookkeepingDb?: Db;
+  /**
    * GitHub issue intake replies: the REST base URL (SURPLUS_GITHUB_API_URL) and the bot's token
    * (SURPLUS_GITHUB_TOKEN). Without a token, deliveries are still taken in; no replies are posted.
    */
@@ -232,7 +238,8 @@ export function createServices(db: Db, config: SurplusConfig) {
   // --- machine back ends: one registry for enrollment probes and workflows ---------------------------
   const bmcActions = new BmcActionsRepository();
   const registry = new ProviderRegistry({
-    db,
+    // It reads and writes bmc_actions only: bookkeeping (decision 0014).
+    db: config.bookkeepingDb ?? db,
     actions: bmcActions,
     providers:
       config.providers instanceof Map ? [...config.providers.values()] : [new RedfishProvider(), createLabProvider(), new ManualProvider()],
@@ -265,6 +272,7 @@ export function createServices(db: Db, config: SurplusConfig) {
       audit,
       control: registry,
       tokens: new ProvisionTokens(config.secretKey),
+      bookkeeping: config.bookkeepingDb ?? db,
     },
     { ...DEFAULT_PROVISIONING, ...config.provisioning },
   );

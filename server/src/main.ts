@@ -61,6 +61,8 @@ async function main() {
     databaseUrl = await ensureDatabase(embedded.url, 'surplus');
   }
   const pool = createPool(databaseUrl, Number(env.SURPLUS_DB_POOL ?? 20));
+  // Workflow bookkeeping commits without waiting for the disk (decision 0014).
+  const bookkeepingPool = createPool(databaseUrl, 4, { isCommitWaitingForDisk: false });
   await migrateAll(pool, (message) => log.info(message));
   const db = createDb(pool);
 
@@ -96,6 +98,7 @@ async function main() {
     version: JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version,
     hasMetrics: true,
     databaseUrl,
+    bookkeepingDb: createDb(bookkeepingPool),
     provisioning: {
       bootUrl,
       bootTimeoutSeconds: Number(env.SURPLUS_BOOT_TIMEOUT_S ?? 600),
@@ -177,6 +180,7 @@ async function main() {
       await services.registry.close();
       await lab?.pool.stop();
       await pool.end();
+      await bookkeepingPool.end();
       await embedded?.stop();
       say('Surplus stopped cleanly.');
       process.exit(0);

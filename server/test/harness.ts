@@ -17,6 +17,8 @@ export type TestApp = {
   app: App;
   services: Services;
   db: Db;
+  /** Where workflow bookkeeping goes, as main.ts sets it up: commits that do not wait for the disk (decision 0014). */
+  bookkeepingDb: Db;
   databaseUrl: string;
   /** Calls the API in-process; `as` is an API token (or omitted for an anonymous call). */
   call(
@@ -66,18 +68,21 @@ export async function createTestApp(overrides: Partial<SurplusConfig> & { hasCac
   const databaseUrl = await createTestDatabase(serverUrl);
   const pool = createPool(databaseUrl, 10);
   const db = createDb(pool);
+  const bookkeepingPool = createPool(databaseUrl, 2, { isCommitWaitingForDisk: false });
+  const bookkeepingDb = createDb(bookkeepingPool);
   // The in-process caches (bearer tokens, projects pages; decision 0007) learn of changes made
   // straight in the database from a notification, shortly after: tests that change rows by SQL and
   // call the API at once would race them, so they are on only where a test asks for them
   // (token-cache.test.ts, project-page-cache.test.ts).
   const { hasCaches, ...config } = overrides;
-  const { app, services } = await createApp(db, testConfig({ ...(hasCaches ? { databaseUrl } : {}), ...config }));
+  const { app, services } = await createApp(db, testConfig({ ...(hasCaches ? { databaseUrl } : {}), bookkeepingDb, ...config }));
   await app.ready();
   let counter = 0;
 
   after(async () => {
     await app.close();
     await pool.end();
+    await bookkeepingPool.end();
     await dropTestDatabase(serverUrl, databaseUrl);
   });
 
@@ -162,7 +167,7 @@ export async function createTestApp(overrides: Partial<SurplusConfig> & { hasCac
     await runner.stop();
   };
 
-  return { app, services, db, databaseUrl, call, user, project, runJobs };
+  return { app, services, db, bookkeepingDb, databaseUrl, call, user, project, runJobs };
 }
 
 /**

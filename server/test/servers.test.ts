@@ -310,6 +310,57 @@ describe('provisioning through the workflow', () => {
     assert.deepEqual([freed.state, freed.server_id], ['available', null]);
     assert.deepEqual(machine.memory.boots, ['n', 'n']);
   });
+
+  it('writes its bookkeeping (BMC actions, progress steps) with commits that do not wait for the disk, and state changes with ones that do', async () => {
+    assert.equal((await sql<{ s: string }>`select current_setting('synchronous_commit') as s`.execute(t.bookkeepingDb)).rows[0]?.s, 'off');
+    assert.equal((await sql<{ s: string }>`select current_setting('synchronous_commit') as s`.execute(t.db)).rows[0]?.s, 'on');
+    // What each write's transaction would do at commit, noted by a trigger for this test only.
+    await sql`create table commit_modes (tbl text, what text, mode text)`.execute(t.db);
+    await sql`create function note_commit_mode() returns trigger language plpgsql as $$
+      begin
+        insert into commit_modes values (tg_table_name, coalesce(to_jsonb(new) ->> 'step', to_jsonb(new) ->> 'outcome'), current_setting('synchronous_commit'));
+        return null;
+      end $$`.execute(t.db);
+    await sql`create trigger note_commit_mode after insert or update on server_events for each row execute function note_commit_mode()`.execute(
+      t.db,
+    );
+    await sql`create trigger note_commit_mode after insert or update on bmc_actions for each row execute function note_commit_mode()`.execute(
+      t.db,
+    );
+    try {
+      const code = await metro();
+      const granted = await grantedProject({ plans: ['lab.vm.x86'], metros: [code] });
+      const machine = await labMachine(code);
+      const created = await createServer(granted.owner, { project: granted.project.slug, metro: code });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await t.runJobs();
+      const { script, token } = await ipxeFor(machine.mac);
+      await boot.inject({ method: 'GET', url: /^kernel (\S+)/m.exec(script)?.[1]?.replace(/^https?:\/\/[^/]+/, '') as string });
+      await metadata(token as string, 'public-keys');
+      assert.equal(await phoneHome(machine.mac), 'active');
+      const { rows } = await sql<{ tbl: string; what: string; mode: string }>`select * from commit_modes`.execute(t.db);
+      const modes = rows.map((row) => `${row.tbl} ${row.what}: ${row.mode}`).sort();
+      assert.deepEqual(modes, [
+        'bmc_actions done: off',
+        'bmc_actions done: off',
+        'bmc_actions started: off',
+        'bmc_actions started: off',
+        'server_events allocated: on',
+        'server_events boot_override: off',
+        'server_events kernel: off',
+        'server_events metadata: off',
+        'server_events netboot: off',
+        'server_events phone_home: on',
+        'server_events power_cycle: off',
+        'server_events queued: on',
+      ]);
+    } finally {
+      await sql`drop trigger note_commit_mode on server_events`.execute(t.db);
+      await sql`drop trigger note_commit_mode on bmc_actions`.execute(t.db);
+      await sql`drop function note_commit_mode()`.execute(t.db);
+      await sql`drop table commit_modes`.execute(t.db);
+    }
+  });
 });
 
 describe('grant enforcement at create', () => {

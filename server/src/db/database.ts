@@ -15,10 +15,13 @@ export type Tx = Transaction<Database>;
 /** Either the database or an open transaction: repositories accept both. */
 export type Executor = Kysely<Database>;
 
-export function createPool(url: string, max = 20): pg.Pool {
+export function createPool(url: string, max = 20, { isCommitWaitingForDisk = true }: { isCommitWaitingForDisk?: boolean } = {}): pg.Pool {
   // Dates are UTC everywhere: the application computes them with toISOString(), so PostgreSQL's
   // current_date and date casts must not follow the server's or the machine's time zone.
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, options: '-c TimeZone=UTC' });
+  // A pool whose commits do not wait for the disk (synchronous_commit off) is for workflow
+  // bookkeeping only: decision 0014 says what may go through it.
+  const options = isCommitWaitingForDisk ? '-c TimeZone=UTC' : '-c TimeZone=UTC -c synchronous_commit=off';
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, options });
   // An idle client losing its connection (e.g. PostgreSQL restarting) must not crash the process.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));

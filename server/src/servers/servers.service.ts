@@ -51,6 +51,8 @@ export class ServersService {
   private readonly audit: AuditService;
   private readonly control: MachineControl;
   private readonly tokens: ProvisionTokens;
+  /** Where the timeline's progress steps are written: commits that need not wait for the disk (decision 0014). */
+  private readonly bookkeeping: Db;
   private readonly settings: ProvisioningSettings;
   /** Per project, the last create of this process in line (see create). */
   private readonly createsInLine = new Map<string, Promise<unknown>>();
@@ -65,6 +67,7 @@ export class ServersService {
       audit: AuditService;
       control: MachineControl;
       tokens: ProvisionTokens;
+      bookkeeping?: Db;
     },
     settings: ProvisioningSettings,
   ) {
@@ -76,6 +79,7 @@ export class ServersService {
     this.audit = deps.audit;
     this.control = deps.control;
     this.tokens = deps.tokens;
+    this.bookkeeping = deps.bookkeeping ?? db;
     this.settings = settings;
   }
 
@@ -529,7 +533,7 @@ export class ServersService {
   }
 
   async bootProgress(serverId: string, percent: number, step: string, note: string | null) {
-    await this.servers.recordProgress(this.db, serverId, { percent, step, note, whileIn: WAITING_STATES, isForward: true });
+    await this.servers.recordProgress(this.bookkeeping, serverId, { percent, step, note, whileIn: WAITING_STATES, isForward: true });
   }
 
   async phoneHome(token: string, address: string | null): Promise<'active' | 'wiped' | 'ignored'> {
@@ -667,7 +671,7 @@ export class ServersService {
 
   /** A progress step recorded once: a re-run (after a crash or an operator's confirmation) does not repeat it. */
   private async progressOnce(serverId: string, percent: number, step: string, note: string) {
-    await this.servers.recordProgress(this.db, serverId, { percent, step, note, isForward: true });
+    await this.servers.recordProgress(this.bookkeeping, serverId, { percent, step, note, isForward: true });
   }
 
   private async finishDelete(tx: Executor, serverId: string, machine: MachineRow | null, note: string) {
