@@ -15,7 +15,7 @@ import { MemoryMachine } from '../src/providers/lab/virtual-machine.ts';
 import { ManualProvider } from '../src/providers/manual/manual-provider.ts';
 import { ProviderRegistry } from '../src/providers/registry.ts';
 import { ProviderError } from '../src/providers/types.ts';
-import { createTestApp } from './harness.ts';
+import { createTestApp, eventually } from './harness.ts';
 
 const PASSWORD = `bmc-${randomBytes(6).toString('hex')}`;
 const signal = () => AbortSignal.timeout(15_000);
@@ -113,6 +113,16 @@ describe('provider registry and manual provider', () => {
     await registry.bootOnce(row, 'pxe', key, signal(), async () => void seen.push('again'));
     assert.deepEqual(seen, ['override Once Pxe', 'again']);
     assert.equal(lab.bootOverride().enabled, 'Disabled');
+
+    // The next step failing is the workflow's error, not the BMC's: the action stays done, so a re-run does not repeat it.
+    const failingKey = `${row.id}:boot-next-fails`;
+    await assert.rejects(
+      registry.bootOnce(row, 'pxe', failingKey, signal(), async () => {
+        throw new Error('the timeline could not be written');
+      }),
+      /the timeline could not be written/,
+    );
+    await eventually('the action recorded as done', async () => (await actionRow(failingKey)).outcome === 'done');
 
     const locked = { ...row, bmc_password_encrypted: secrets.seal('wrong-password', `machine:${row.id}:bmc`) };
     await rejection(registry.setPower(locked, 'on', `${row.id}:on-next`, signal(), async () => void seen.push('after failure')));

@@ -182,15 +182,17 @@ export class ProviderRegistry {
     // recorded: reading has no effect, and the action itself waits for the record.
     const connecting = access && candidates[0] ? candidates[0].connect(access, signal) : null;
     connecting?.catch(() => {});
+    // Hands the connection back without waiting for it: nothing is done on it.
+    const unused = () => void connecting?.then((connection) => connection.close()).catch(() => {});
     // One statement records the attempt, or finds the action done (or filed for an operator) before.
     const claim = await this.actions
       .claim(this.db, { key, machineId: machine.id, action, provider: first, detail: { request } })
-      .catch(async (error) => {
-        await connecting?.then((connection) => connection.close()).catch(() => {});
+      .catch((error) => {
+        unused();
         throw error;
       });
     if (!claim.isClaimed) {
-      await connecting?.then((connection) => connection.close()).catch(() => {});
+      unused();
       const recorded = claim.row;
       if (recorded.outcome === 'done') {
         await andThen?.();
@@ -206,6 +208,7 @@ export class ProviderRegistry {
       throw accessError;
     }
     const skipped: string[] = [];
+    let actedBy: string | null = null;
     for (const [index, provider] of candidates.entries()) {
       if (index > 0)
         await this.actions.start(this.db, { key, machineId: machine.id, action, provider: provider.name, detail: { request } });
@@ -218,12 +221,8 @@ export class ProviderRegistry {
         } finally {
           await connection.close().catch(() => {});
         }
-        // The workflow's next step need not wait for the record: both go to the database at once.
-        const [done] = await Promise.all([
-          this.actions.finish(this.db, key, 'done', { provider: provider.name, ...(skipped.length ? { skipped } : {}) }),
-          andThen?.(),
-        ]);
-        return done as BmcActionRow;
+        actedBy = provider.name;
+        break;
       } catch (error) {
         if (!(error instanceof ProviderError)) {
           await this.actions.finish(this.db, key, 'failed', { error: (error as Error).message ?? String(error) });
@@ -245,9 +244,19 @@ export class ProviderRegistry {
         throw error;
       }
     }
-    const message = skipped.length ? skipped.join('; ') : `no provider is configured for ${machine.bmc_provider}`;
-    await this.actions.finish(this.db, key, 'failed', { error: message, error_kind: 'unsupported' });
-    throw new ProviderError(machine.bmc_provider, 'unsupported', `${action} on ${machine.hostname}: ${message}`);
+    if (actedBy === null) {
+      const message = skipped.length ? skipped.join('; ') : `no provider is configured for ${machine.bmc_provider}`;
+      await this.actions.finish(this.db, key, 'failed', { error: message, error_kind: 'unsupported' });
+      throw new ProviderError(machine.bmc_provider, 'unsupported', `${action} on ${machine.hostname}: ${message}`);
+    }
+    // The BMC has acted. The workflow's next step need not wait for the record: both go to the
+    // database at once. Either failing is the workflow's error, never the BMC's: the action stays
+    // recorded as started (or done), not failed.
+    const [done] = await Promise.all([
+      this.actions.finish(this.db, key, 'done', { provider: actedBy, ...(skipped.length ? { skipped } : {}) }),
+      andThen?.(),
+    ]);
+    return done as BmcActionRow;
   }
 
   // ── MachineControl (servers/machine-control.ts) ──────────────────────────────────────────────

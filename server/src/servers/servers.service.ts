@@ -34,6 +34,8 @@ export type ProvisioningSettings = {
 type GrantRow = { id: string; monthly_credit_cents: string; max_servers: number; allowed_plans: string[]; allowed_metros: string[] };
 
 const WAITING_STATES: ServerState[] = ['provisioning', 'reinstalling', 'rebooting', 'powering_on'];
+/** The states a provision's own steps run in (after the allocation): a server that left them (failed, deleted) gets no more steps. */
+const INSTALLING_STATES: ServerState[] = ['provisioning', 'reinstalling'];
 
 /** How a workflow step ended: done, failed (server failed, machine parked), or filed for an operator. */
 type StepOutcome = 'done' | 'failed' | 'waiting_operator';
@@ -54,7 +56,7 @@ export class ServersService {
   /** Where the timeline's progress steps are written: commits that need not wait for the disk (decision 0014). */
   private readonly bookkeeping: Db;
   private readonly settings: ProvisioningSettings;
-  /** Per project, the last create of this process in line (see create). */
+  /** Per caller and project, the last create of this process in line (see create). */
   private readonly createsInLine = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -86,13 +88,15 @@ export class ServersService {
   // ── API ────────────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Creates of one project take turns in this process, from their first query: each waits for the
-   * project's lock anyway, and a burst of them (a CI system asking for 200 servers at once) would
-   * otherwise take every pooled connection, so that the provisions they enqueue, and everyone
-   * else's requests, waited for one.
+   * Creates of one caller in one project take turns in this process, from their first query: each
+   * waits for the project's lock anyway, and a burst of them (a CI system asking for 200 servers at
+   * once) would otherwise take every pooled connection, so that the provisions they enqueue, and
+   * everyone else's requests, waited for one.
    */
   create(ctx: SignedIn, body: ServerCreateBody): Promise<ServerDetail> {
-    return this.oneCreateAtATime(body.project, () => this.createInTurn(ctx, body));
+    // The turn is taken before the project is known to be the caller's, so each caller has a line
+    // of their own: nobody can hold up a project's creates by sending refused ones.
+    return this.oneCreateAtATime(`${ctx.actor.userId}\n${body.project}`, () => this.createInTurn(ctx, body));
   }
 
   private async createInTurn(ctx: SignedIn, body: ServerCreateBody): Promise<ServerDetail> {
@@ -376,12 +380,12 @@ export class ServersService {
       // written while its BMC action's outcome is: what waits on the BMC and the database at once
       // runs at once.
       const key = await this.freshKey(machine, `${prefix}:boot-pxe:`);
-      const [, power] = await Promise.all([
+      const power = await both(
         this.control.bootOnce(machine, 'pxe', key, signal, () =>
           this.progressOnce(serverId, 20, 'boot_override', 'next boot from the network'),
         ),
         this.control.powerState(machine, signal),
-      ]);
+      );
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${prefix}:power-cycle`, signal, () =>
         this.progressOnce(serverId, 30, 'power_cycle', power === 'on' ? 'reset' : 'powered on'),
       );
@@ -450,7 +454,7 @@ export class ServersService {
     });
     const outcome = await this.runStep(serverId, machine, 'wipe', async (signal) => {
       const key = await this.freshKey(machine, `${serverId}:wipe:boot:`);
-      const [, power] = await Promise.all([this.control.bootOnce(machine, 'pxe', key, signal), this.control.powerState(machine, signal)]);
+      const power = await both(this.control.bootOnce(machine, 'pxe', key, signal), this.control.powerState(machine, signal));
       await this.control.setPower(machine, power === 'on' ? 'reset' : 'on', `${serverId}:wipe:power`, signal);
     });
     if (outcome !== 'done') return outcome;
@@ -577,8 +581,8 @@ export class ServersService {
   // ── internals ──────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Runs `create` after the previous create in this process naming the same project (as the caller
-   * named it: slug or id) has ended, either way.
+   * Runs `create` after the previous create in this process in the same line (one caller naming one
+   * project, by slug or id) has ended, either way.
    */
   private async oneCreateAtATime<T>(project: string, create: () => Promise<T>): Promise<T> {
     const previous = this.createsInLine.get(project) ?? Promise.resolve();
@@ -671,7 +675,7 @@ export class ServersService {
 
   /** A progress step recorded once: a re-run (after a crash or an operator's confirmation) does not repeat it. */
   private async progressOnce(serverId: string, percent: number, step: string, note: string) {
-    await this.servers.recordProgress(this.bookkeeping, serverId, { percent, step, note, isForward: true });
+    await this.servers.recordProgress(this.bookkeeping, serverId, { percent, step, note, isForward: true, whileIn: INSTALLING_STATES });
   }
 
   private async finishDelete(tx: Executor, serverId: string, machine: MachineRow | null, note: string) {
@@ -784,6 +788,18 @@ export class ServersService {
       deleted_at: row.deleted_at?.toISOString() ?? null,
     };
   }
+}
+
+/**
+ * Waits for both (the boot override and the power-state read, which do not depend on each other)
+ * and gives the second's value. Neither is left running when the other fails: the step fails only
+ * once both have ended, so nothing it started is still writing to the failed server.
+ */
+async function both<T>(first: Promise<unknown>, second: Promise<T>): Promise<T> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return b.value;
 }
 
 /** Enqueues a workflow job in the caller's transaction; one queue per server keeps its steps in order. */
