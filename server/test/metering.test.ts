@@ -590,4 +590,51 @@ describe('idle servers', async () => {
     const flags = await sql<{ server_id: string }>`select server_id from idle_servers where server_id = ${forgotten}`.execute(t.db);
     assert.equal(flags.rows.length, 0);
   });
+
+  it('sums what idle servers cost per currency, never across currencies', async () => {
+    const created = await t.call('POST', '/api/v1/programs', {
+      as: admin.token,
+      body: {
+        slug: 'idle-eur',
+        name: 'Idle in euros',
+        currency: 'EUR',
+        budget_cents_per_year: 100_000_000,
+        policy: { metering: { idle_days: 7 } },
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const euros = await granted(await t.user(), 'idle-eur');
+    const parked = await server(euros.project.id, euros.grant.id, [
+      [daysAgo(20), 'provisioning', 'allocated'],
+      [daysAgo(20), 'active'],
+    ]);
+    const all = (await t.call('GET', '/api/v1/usage/idle', { as: reviewer.token })).body;
+    assert.equal(all.items.find((i: { server: { id: string } }) => i.server.id === parked).currency, 'EUR');
+    const currencies = [...new Set(all.items.map((i: { currency: string }) => i.currency))].sort();
+    assert.deepEqual(currencies, ['EUR', 'USD']);
+    // Several currencies: no sum across them, one per currency that adds up its items exactly.
+    assert.deepEqual([all.currency, all.consumed_since_idle_cents, all.cents_per_month], [null, null, null]);
+    for (const currency of currencies) {
+      const items = all.items.filter((i: { currency: string }) => i.currency === currency);
+      assert.deepEqual(
+        all.totals.find((total: { currency: string }) => total.currency === currency),
+        {
+          currency,
+          servers: items.length,
+          consumed_since_idle_cents: items.reduce(
+            (sum: number, i: { consumed_since_idle_cents: number }) => sum + i.consumed_since_idle_cents,
+            0,
+          ),
+          cents_per_month: items.reduce((sum: number, i: { cents_per_month: number }) => sum + i.cents_per_month, 0),
+        },
+      );
+    }
+    // One program: one currency, and the sums are given in it.
+    const one = (await t.call('GET', '/api/v1/usage/idle?program=idle-eur', { as: reviewer.token })).body;
+    assert.equal(one.items.length, 1);
+    assert.deepEqual(
+      [one.currency, one.consumed_since_idle_cents, one.cents_per_month],
+      ['EUR', one.items[0].consumed_since_idle_cents, one.items[0].cents_per_month],
+    );
+  });
 });

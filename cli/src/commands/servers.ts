@@ -249,7 +249,7 @@ export function registerServerCommands(program: Command, ctx: Context) {
     .command('idle')
     .description('staff: active servers with no heartbeat, SSH session or traffic for their program’s idle days, longest idle first')
     .option('--program <program>', 'only servers of this program’s grants (slug or id)')
-    .option('--json', 'print the API’s IdleServerList: items, consumed_since_idle_cents and cents_per_month')
+    .option('--json', 'print the API’s IdleServerList: items and the sums (per currency in totals)')
     .action(async (options: { program?: string; json?: boolean }) => {
       const { client } = await connect(ctx);
       const list = await unwrap(
@@ -266,16 +266,19 @@ export function registerServerCommands(program: Command, ctx: Context) {
           { header: 'PLAN', value: (s) => s.plan },
           { header: 'METRO', value: (s) => s.metro },
           { header: 'IDLE DAYS', value: (s) => String(s.idle_days) },
-          { header: 'USED WHILE IDLE', value: (s) => formatCents(s.consumed_since_idle_cents) },
-          { header: 'PER MONTH', value: (s) => formatCents(s.cents_per_month) },
+          { header: 'USED WHILE IDLE', value: (s) => formatCents(s.consumed_since_idle_cents, s.currency) },
+          { header: 'PER MONTH', value: (s) => formatCents(s.cents_per_month, s.currency) },
           { header: 'NUDGED', value: (s) => (s.nudged_at ? relativeTime(s.nudged_at) : '-') },
           { header: 'ID', value: (s) => s.server.id, style: (text) => colours.dim(text) },
         ],
         options.program ? `No idle servers in ${options.program}.` : 'No idle servers.',
       );
+      // Sums per currency: programs keep their own, and amounts in different ones are never added.
+      const sum = (pick: (total: (typeof list.totals)[number]) => number) =>
+        list.totals.map((total) => formatCents(pick(total), total.currency)).join(' + ');
       if (list.items.length > 0)
         ctx.out.line(
-          `${list.items.length} idle server${list.items.length === 1 ? '' : 's'}: ${formatCents(list.cents_per_month)} of credit a month, ${formatCents(list.consumed_since_idle_cents)} used while idle`,
+          `${list.items.length} idle server${list.items.length === 1 ? '' : 's'}: ${sum((total) => total.cents_per_month)} of credit a month, ${sum((total) => total.consumed_since_idle_cents)} used while idle`,
         );
     });
 

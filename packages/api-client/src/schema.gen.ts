@@ -3653,6 +3653,8 @@ export interface components {
             last_ssh_session_at: string | null;
             last_traffic_on: string | null;
             price_cents_per_hour: number;
+            /** @description The currency of its program, which its amounts are in (USD for a server outside any program). */
+            currency: string;
             /** @description Credit the server used while idle (counted as allocated). */
             consumed_since_idle_cents: number;
             /** @description What it keeps costing per month (730 hours). */
@@ -3663,10 +3665,19 @@ export interface components {
         IdleServerListInput: {
             /** @description Longest idle first. */
             items: components["schemas"]["IdleServerInput"][];
-            /** @description Credit all of them used while idle. */
-            consumed_since_idle_cents: number;
-            /** @description What all of them keep costing per month (730 hours). */
-            cents_per_month: number;
+            /** @description The currency every item is in; null when they are in several (see totals). */
+            currency: string | null;
+            /** @description Credit all of them used while idle, in `currency`; null when they are in several currencies. */
+            consumed_since_idle_cents: number | null;
+            /** @description What all of them keep costing per month (730 hours), in `currency`; null when they are in several currencies. */
+            cents_per_month: number | null;
+            /** @description The sums per currency, largest monthly cost first: amounts in different currencies are never added. */
+            totals: {
+                currency: string;
+                servers: number;
+                consumed_since_idle_cents: number;
+                cents_per_month: number;
+            }[];
         };
         ProjectBurnInput: {
             month: string;
@@ -6133,6 +6144,8 @@ export interface components {
             last_ssh_session_at: string | null;
             last_traffic_on: string | null;
             price_cents_per_hour: number;
+            /** @description The currency of its program, which its amounts are in (USD for a server outside any program). */
+            currency: string;
             /** @description Credit the server used while idle (counted as allocated). */
             consumed_since_idle_cents: number;
             /** @description What it keeps costing per month (730 hours). */
@@ -6143,10 +6156,19 @@ export interface components {
         IdleServerList: {
             /** @description Longest idle first. */
             items: components["schemas"]["IdleServer"][];
-            /** @description Credit all of them used while idle. */
-            consumed_since_idle_cents: number;
-            /** @description What all of them keep costing per month (730 hours). */
-            cents_per_month: number;
+            /** @description The currency every item is in; null when they are in several (see totals). */
+            currency: string | null;
+            /** @description Credit all of them used while idle, in `currency`; null when they are in several currencies. */
+            consumed_since_idle_cents: number | null;
+            /** @description What all of them keep costing per month (730 hours), in `currency`; null when they are in several currencies. */
+            cents_per_month: number | null;
+            /** @description The sums per currency, largest monthly cost first: amounts in different currencies are never added. */
+            totals: {
+                currency: string;
+                servers: number;
+                consumed_since_idle_cents: number;
+                cents_per_month: number;
+            }[];
         };
         ProjectBurn: {
             month: string;

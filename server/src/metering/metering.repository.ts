@@ -738,6 +738,7 @@ export class MeteringRepository {
       grant_id: string | null;
       program_id: string | null;
       program_slug: string | null;
+      program_currency: string | null;
       plan_slug: string;
       metro_code: string;
       price_cents_per_hour: number;
@@ -749,7 +750,7 @@ export class MeteringRepository {
     }>`
       with base as (
         select s.id, s.hostname, s.project_id, p.slug::text as project_slug, p.name as project_name, s.grant_id, g.program_id,
-          pr.slug::text as program_slug, s.plan_slug, s.metro_code, pl.price_cents_per_hour, s.last_heartbeat_at, s.last_ssh_session_at,
+          pr.slug::text as program_slug, pr.currency as program_currency, s.plan_slug, s.metro_code, pl.price_cents_per_hour, s.last_heartbeat_at, s.last_ssh_session_at,
           (select max(e.occurred_at) from server_events e where e.server_id = s.id and e.to_state = 'active' and e.from_state is distinct from 'active') as active_since,
           (select max(t.day) from traffic_daily t where t.server_id = s.id and (t.bytes_in > 0 or t.bytes_out > 0)) as last_traffic_day,
           coalesce((pr.policy #>> '{metering,idle_days}')::integer, 7) as idle_days
@@ -760,7 +761,7 @@ export class MeteringRepository {
         left join programs pr on pr.id = g.program_id
         where s.state = 'active'
       )
-      select id, hostname, project_id, project_slug, project_name, grant_id, program_id, program_slug, plan_slug, metro_code, price_cents_per_hour,
+      select id, hostname, project_id, project_slug, project_name, grant_id, program_id, program_slug, program_currency, plan_slug, metro_code, price_cents_per_hour,
         last_heartbeat_at, last_ssh_session_at, idle_days, to_char(last_traffic_day, 'YYYY-MM-DD') as last_traffic_on, last_activity_at
       from (
         select *, greatest(coalesce(active_since, '-infinity'), coalesce(last_heartbeat_at, '-infinity'),

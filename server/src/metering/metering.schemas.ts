@@ -87,6 +87,7 @@ export const IdleServer = z
     last_ssh_session_at: z.string().nullable(),
     last_traffic_on: z.string().nullable(),
     price_cents_per_hour: z.number().int(),
+    currency: z.string().describe('The currency of its program, which its amounts are in (USD for a server outside any program).'),
     consumed_since_idle_cents: z.number().int().describe('Credit the server used while idle (counted as allocated).'),
     cents_per_month: z.number().int().describe('What it keeps costing per month (730 hours).'),
     nudged_at: z.string().nullable().describe('When the owners were nudged.'),
@@ -97,8 +98,27 @@ export type IdleServer = z.infer<typeof IdleServer>;
 export const IdleServerList = z
   .object({
     items: z.array(IdleServer).describe('Longest idle first.'),
-    consumed_since_idle_cents: z.number().int().describe('Credit all of them used while idle.'),
-    cents_per_month: z.number().int().describe('What all of them keep costing per month (730 hours).'),
+    currency: z.string().nullable().describe('The currency every item is in; null when they are in several (see totals).'),
+    consumed_since_idle_cents: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Credit all of them used while idle, in `currency`; null when they are in several currencies.'),
+    cents_per_month: z
+      .number()
+      .int()
+      .nullable()
+      .describe('What all of them keep costing per month (730 hours), in `currency`; null when they are in several currencies.'),
+    totals: z
+      .array(
+        z.object({
+          currency: z.string(),
+          servers: z.number().int(),
+          consumed_since_idle_cents: z.number().int(),
+          cents_per_month: z.number().int(),
+        }),
+      )
+      .describe('The sums per currency, largest monthly cost first: amounts in different currencies are never added.'),
   })
   .meta({ id: 'IdleServerList' });
 export type IdleServerList = z.infer<typeof IdleServerList>;

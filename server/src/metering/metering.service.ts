@@ -459,15 +459,35 @@ export class MeteringService {
         last_ssh_session_at: server.last_ssh_session_at?.toISOString() ?? null,
         last_traffic_on: server.last_traffic_on,
         price_cents_per_hour: server.price_cents_per_hour,
+        // A server outside any program is priced as a new program would be: in USD, the default currency.
+        currency: server.program_currency ?? 'USD',
         consumed_since_idle_cents: serverCents(idleS, server.price_cents_per_hour),
         cents_per_month: server.price_cents_per_hour * 730,
         nudged_at: nudges.get(server.id)?.toISOString() ?? null,
       };
     });
+    // Programs keep their own currencies and Surplus has no exchange rates: sums stay per currency.
+    const byCurrency = new Map<string, IdleServerList['totals'][number]>();
+    for (const item of items) {
+      const total = byCurrency.get(item.currency) ?? {
+        currency: item.currency,
+        servers: 0,
+        consumed_since_idle_cents: 0,
+        cents_per_month: 0,
+      };
+      total.servers++;
+      total.consumed_since_idle_cents += item.consumed_since_idle_cents;
+      total.cents_per_month += item.cents_per_month;
+      byCurrency.set(item.currency, total);
+    }
+    const totals = [...byCurrency.values()].sort((a, b) => b.cents_per_month - a.cents_per_month || a.currency.localeCompare(b.currency));
+    const only = totals.length === 1 ? totals[0] : undefined;
     return {
       items,
-      consumed_since_idle_cents: items.reduce((sum, item) => sum + item.consumed_since_idle_cents, 0),
-      cents_per_month: items.reduce((sum, item) => sum + item.cents_per_month, 0),
+      currency: only?.currency ?? null,
+      consumed_since_idle_cents: totals.length > 1 ? null : (only?.consumed_since_idle_cents ?? 0),
+      cents_per_month: totals.length > 1 ? null : (only?.cents_per_month ?? 0),
+      totals,
     };
   }
 

@@ -31,9 +31,10 @@ export function IdleServers() {
   const idle = useResource(`idle-servers:${program}`, () =>
     unwrap(client.GET('/api/v1/usage/idle', { params: { query: program ? { program } : {} } })),
   );
-  // Idle servers of one program share its currency; across programs the sums are shown in USD.
-  const currency = programs.data?.items.find((p) => p.slug === program || p.id === program)?.currency ?? 'USD';
-  const money = (cents: number) => formatCents(cents, currency);
+  // Each server's amounts are in its program's currency; sums are per currency, never added across.
+  const totals = idle.data?.totals ?? [];
+  const sum = (pick: (total: (typeof totals)[number]) => number) =>
+    totals.length === 0 ? formatCents(0) : totals.map((total) => formatCents(pick(total), total.currency)).join(' + ');
   const rows = [...(idle.data?.items ?? [])].sort((a, b) => (isLongestFirst ? b.idle_days - a.idle_days : a.idle_days - b.idle_days));
 
   const columns: Column<IdleServer>[] = [
@@ -88,8 +89,8 @@ export function IdleServers() {
         </div>
       ),
     },
-    { header: 'Used while idle', cell: (s) => money(s.consumed_since_idle_cents), className: 'num' },
-    { header: 'Per month', cell: (s) => <strong>{money(s.cents_per_month)}</strong>, className: 'num' },
+    { header: 'Used while idle', cell: (s) => formatCents(s.consumed_since_idle_cents, s.currency), className: 'num' },
+    { header: 'Per month', cell: (s) => <strong>{formatCents(s.cents_per_month, s.currency)}</strong>, className: 'num' },
     {
       header: 'Owners',
       cell: (s) => (s.nudged_at ? <Badge tone="yellow">nudged {formatDay(s.nudged_at.slice(0, 10))}</Badge> : <Badge>not yet</Badge>),
@@ -109,12 +110,12 @@ export function IdleServers() {
         </div>
         <div className="stat">
           <div className="stat-label">Credit they use per month</div>
-          <div className="stat-value">{idle.data ? money(idle.data.cents_per_month) : '–'}</div>
-          <div className="stat-sub">at 730 hours a month</div>
+          <div className="stat-value">{idle.data ? sum((total) => total.cents_per_month) : '–'}</div>
+          <div className="stat-sub">at 730 hours a month{totals.length > 1 ? ', per currency' : ''}</div>
         </div>
         <div className="stat">
           <div className="stat-label">Used while idle</div>
-          <div className="stat-value">{idle.data ? money(idle.data.consumed_since_idle_cents) : '–'}</div>
+          <div className="stat-value">{idle.data ? sum((total) => total.consumed_since_idle_cents) : '–'}</div>
         </div>
       </div>
       <Card
