@@ -606,13 +606,13 @@ async function orchestrationFigures(
       console.log(`warm-up: ${warmup} servers active`);
     }
 
-    const started = performance.now();
-    const [dbQueriesBefore, bmcRequestsBefore] = [dbQueries, bmcRequests];
-    const [cpuBefore, postgresBefore] = [process.cpuUsage(), postgresCpuMs()];
     if (statements) {
       await sql`create extension if not exists pg_stat_statements`.execute(db);
       await sql`select pg_stat_statements_reset()`.execute(db);
     }
+    const started = performance.now();
+    const [dbQueriesBefore, bmcRequestsBefore] = [dbQueries, bmcRequests];
+    const [cpuBefore, postgresBefore] = [process.cpuUsage(), postgresCpuMs()];
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
     const ids = await createAll(count);
@@ -621,6 +621,9 @@ async function orchestrationFigures(
     const allActiveS = (performance.now() - started) / 1000;
     const [dbQueriesDone, bmcRequestsDone] = [dbQueries, bmcRequests];
     loopDelay.disable();
+    const cpu = process.cpuUsage(cpuBefore);
+    const nodeCpuMs = (cpu.user + cpu.system) / 1000;
+    const postgresCpuMsUsed = (postgresCpuMs() ?? Number.NaN) - (postgresBefore ?? Number.NaN);
     if (statements) {
       // Where PostgreSQL's time went while the servers were created and provisioned (nested
       // statements, e.g. inside add_job, counted on their own as well as within their caller).
@@ -631,9 +634,6 @@ async function orchestrationFigures(
       for (const row of top)
         console.log(`${row.calls.padStart(6)} ${row.ms.toFixed(1).padStart(8)} ${row.mean.toFixed(3).padStart(7)}  ${row.query}`);
     }
-    const cpu = process.cpuUsage(cpuBefore);
-    const nodeCpuMs = (cpu.user + cpu.system) / 1000;
-    const postgresCpuMsUsed = (postgresCpuMs() ?? Number.NaN) - (postgresBefore ?? Number.NaN);
     clearInterval(watcher);
     await Promise.all(booting);
     // A stand-in may phone home before its provision job wrote its last step (power_cycle): wait for the jobs.

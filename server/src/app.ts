@@ -237,9 +237,11 @@ export function createServices(db: Db, config: SurplusConfig) {
 
   // --- machine back ends: one registry for enrollment probes and workflows ---------------------------
   const bmcActions = new BmcActionsRepository();
+  // Workflow bookkeeping: BMC action records and timeline progress steps (decision 0014).
+  const bookkeeping = config.bookkeepingDb ?? db;
   const registry = new ProviderRegistry({
-    // It reads and writes bmc_actions only: bookkeeping (decision 0014).
-    db: config.bookkeepingDb ?? db,
+    // It reads and writes bmc_actions only.
+    db: bookkeeping,
     actions: bmcActions,
     providers:
       config.providers instanceof Map ? [...config.providers.values()] : [new RedfishProvider(), createLabProvider(), new ManualProvider()],
@@ -272,7 +274,7 @@ export function createServices(db: Db, config: SurplusConfig) {
       audit,
       control: registry,
       tokens: new ProvisionTokens(config.secretKey),
-      bookkeeping: config.bookkeepingDb ?? db,
+      bookkeeping,
     },
     { ...DEFAULT_PROVISIONING, ...config.provisioning },
   );

@@ -334,10 +334,6 @@ export class MeteringRepository {
   }
 
   /**
-   * The same from the events themselves, for a grant, inside the caller's transaction: what the
-   * credit check at server create uses, so it never waits for (or writes) the stored segments.
-   */
-  /**
    * An upper bound of what the grant's servers cost from `fromS` to `nowS` (seconds): each server
    * billed every second from its creation (or `fromS`) to `nowS` + 1, with serverCents' rounding,
    * in one aggregate row. A server is never billed before it exists or past now, so the replay of
@@ -353,6 +349,11 @@ export class MeteringRepository {
     return Number(rows[0]?.cents ?? 0);
   }
 
+  /**
+   * A grant's server usage from the events themselves, inside the caller's transaction: what the
+   * credit check at server create replays near the credit, so it never waits for (or writes) the
+   * stored segments.
+   */
   async grantUsageFromEvents(db: Executor, grantId: string, from: Date): Promise<ServerUsage[]> {
     const servers = await sql<{
       id: string;

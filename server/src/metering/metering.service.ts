@@ -637,10 +637,6 @@ function addMonths(month: string, n: number): string {
 const repository = new MeteringRepository();
 
 /**
- * What a grant spent this UTC month, from the events themselves inside the caller's transaction:
- * the credit check at server create (ServersService.enforceGrant) refuses new servers at 100 %.
- */
-/**
  * The credit check at server create: null while the grant's spend this UTC month is certainly under
  * `creditCents`, else the spend itself (grantMonthSpendCents). "Certainly under" comes from a bound
  * (grantServerTimeBoundCents: every server billed every second since it was created) plus the exact
@@ -663,6 +659,10 @@ export async function grantMonthSpendIfNearCredit(
   return sumCents(chargesOf(servers, traffic, dayStartS(month), nowS + 1, nowS));
 }
 
+/**
+ * What a grant spent this UTC month, from the events themselves inside the caller's transaction:
+ * the exact figure grantMonthSpendIfNearCredit gives near the credit (its test compares the two).
+ */
 export async function grantMonthSpendCents(db: Executor, grantId: string, now = new Date()): Promise<number> {
   const nowS = Math.floor(now.getTime() / 1000);
   const month = monthOf(nowS);

@@ -584,15 +584,15 @@ export class ServersService {
    * Runs `create` after the previous create in this process in the same line (one caller naming one
    * project, by slug or id) has ended, either way.
    */
-  private async oneCreateAtATime<T>(project: string, create: () => Promise<T>): Promise<T> {
-    const previous = this.createsInLine.get(project) ?? Promise.resolve();
+  private async oneCreateAtATime<T>(line: string, create: () => Promise<T>): Promise<T> {
+    const previous = this.createsInLine.get(line) ?? Promise.resolve();
     const turn = previous.then(create, create);
     const done = turn.catch(() => {});
-    this.createsInLine.set(project, done);
+    this.createsInLine.set(line, done);
     try {
       return await turn;
     } finally {
-      if (this.createsInLine.get(project) === done) this.createsInLine.delete(project);
+      if (this.createsInLine.get(line) === done) this.createsInLine.delete(line);
     }
   }
 
